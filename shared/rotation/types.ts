@@ -1,0 +1,174 @@
+/**
+ * The rotation protocol's narrow interfaces (implemented by shared/azure and shared/kube, and by
+ * in-memory fakes in unit tests) and its typed plans and outcomes. Tokens pass through these
+ * interfaces but never into a plan, an outcome, a log or an error.
+ */
+import type { ApimGatewayRef, DeploymentTarget, GatewayConfig } from "../config/types.js";
+
+export type KeyType = "primary" | "secondary";
+
+export interface AbortOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** Mints and revokes gateway tokens (ARM "Gateway - Generate Token" / "Regenerate Key"). */
+export interface TokenIssuer {
+  /** Returns the raw token value (`<gw>&<yyyyMMddHHmm>&<sig>`, without `GatewayKey `). */
+  mint(gateway: ApimGatewayRef, keyType: KeyType, expiresOn: Date, options?: AbortOptions): Promise<string>;
+  /** Regenerates the key, invalidating every token signed with it. */
+  revoke(gateway: ApimGatewayRef, keyType: KeyType, options?: AbortOptions): Promise<void>;
+}
+
+/** A token version as stored in Key Vault. */
+export interface StoredToken {
+  token: string;
+  version: string;
+  expiresOn?: Date;
+  keyType?: KeyType;
+  createdOn?: Date;
+}
+
+export interface StoreTokenOptions extends AbortOptions {
+  expiresOn: Date;
+  keyType: KeyType;
+  gateway: string;
+}
+
+/** Key Vault: the source of truth. */
+export interface TokenVault {
+  /** The current version, or undefined when the secret does not exist yet. */
+  current(secretName: string, options?: AbortOptions): Promise<StoredToken | undefined>;
+  /** Writes a new version with expiresOn, contentType and tags (gateway, keyType). */
+  store(secretName: string, token: string, options: StoreTokenOptions): Promise<StoredToken>;
+}
+
+/** Annotations we keep on the cluster Secret. */
+export const secretAnnotations = {
+  keyType: "gateway-guard.io/key-type",
+  expiresOn: "gateway-guard.io/expires-on",
+  vaultVersion: "gateway-guard.io/vault-version",
+  rotatedAt: "gateway-guard.io/rotated-at",
+} as const;
+
+/** A deployment's token as read from the cluster. */
+export interface DeploymentTokenState {
+  secretName: string;
+  secretKey: string;
+  /** Token without the `GatewayKey ` prefix; undefined if the key is absent. */
+  token?: string;
+  resourceVersion: string;
+  annotations: Record<string, string>;
+}
+
+export interface WriteTokenOptions extends AbortOptions {
+  /** Precondition: the Secret's resourceVersion as read. A change in between → ConflictError. */
+  resourceVersion: string;
+  annotations: Record<string, string>;
+}
+
+export interface RolloutProgress {
+  target: string;
+  updatedReplicas: number;
+  availableReplicas: number;
+  desiredReplicas: number;
+  message: string;
+}
+
+export interface WaitForRolloutOptions extends AbortOptions {
+  timeoutInMs: number;
+  onProgress?: (progress: RolloutProgress) => void;
+}
+
+/** One cluster as the protocol needs it. */
+export interface GatewayCluster {
+  readToken(target: DeploymentTarget, options?: AbortOptions): Promise<DeploymentTokenState>;
+  /** Patches the Secret (merge patch, resourceVersion precondition) with `GatewayKey <token>`. */
+  writeToken(target: DeploymentTarget, token: string, options: WriteTokenOptions): Promise<void>;
+  /** As `kubectl rollout restart`. */
+  restart(target: DeploymentTarget, options?: AbortOptions): Promise<void>;
+  /** As `kubectl rollout status`; throws RolloutError on deadline or timeout. */
+  waitForRollout(target: DeploymentTarget, options: WaitForRolloutOptions): Promise<void>;
+}
+
+/** A held lock. */
+export interface LockHandle {
+  release(): Promise<void>;
+}
+
+/** Mutual exclusion per gateway across processes, expiring if the holder dies. */
+export interface RotationLock {
+  /** Undefined when someone else holds it. */
+  tryAcquire(gateway: GatewayConfig, options: { ttlInMs: number } & AbortOptions): Promise<LockHandle | undefined>;
+}
+
+/** What the engine needs, given per call. */
+export interface RotationDeps {
+  issuer: TokenIssuer;
+  vault: TokenVault;
+  /** The cluster for a deployment target (adapters cache connections). */
+  clusterFor(target: DeploymentTarget): GatewayCluster;
+  lock: RotationLock;
+  now?: () => Date;
+  log?: RotationLogger;
+}
+
+/** Structured events; never a token. */
+export interface RotationLogger {
+  info(event: string, fields: Record<string, unknown>): void;
+  warn(event: string, fields: Record<string, unknown>): void;
+  error(event: string, fields: Record<string, unknown>): void;
+}
+
+export type PlanDecision = "fresh" | "expiring" | "forced" | "out-of-sync";
+
+export interface DeploymentPlan {
+  /** `<context-or-server>/<namespace>/<deployment>` */
+  target: string;
+  inSync: boolean;
+  expiresOn?: Date;
+}
+
+export interface RotationPlan {
+  gateway: string;
+  decision: PlanDecision;
+  reason: string;
+  /** `none` for fresh; `deliver` finishes an interrupted run with Key Vault's token; `mint` makes a new one. */
+  action: "none" | "deliver" | "mint";
+  currentKeyType?: KeyType;
+  currentExpiresOn?: Date;
+  /** For `mint`: the key to sign with and the expiry to ask for. */
+  nextKeyType?: KeyType;
+  nextExpiresOn?: Date;
+  deployments: DeploymentPlan[];
+}
+
+export type DeploymentOutcomeStatus = "rotated" | "delivered" | "rolled-back" | "failed" | "unchanged";
+
+export interface DeploymentOutcome {
+  target: string;
+  status: DeploymentOutcomeStatus;
+  reason?: string;
+}
+
+export type RotationStatus = "fresh" | "rotated" | "delivered" | "rolled-back" | "failed";
+
+export interface RotationOutcome {
+  gateway: string;
+  status: RotationStatus;
+  plan: RotationPlan;
+  reason: string;
+  keyType?: KeyType;
+  expiresOn?: Date;
+  vaultVersion?: string;
+  /** The key regenerated after success, when revocation is on. */
+  revokedKeyType?: KeyType;
+  deployments: DeploymentOutcome[];
+}
+
+export interface RotateOptions extends AbortOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  /** Overrides the gateway's revokeOldKey. */
+  revokeOldKey?: boolean;
+  onProgress?: (progress: RolloutProgress) => void;
+}
