@@ -1,0 +1,163 @@
+// The resource group's contents: identity, storage, monitoring, Key Vault, the Function App, alerts.
+param location string
+param tags object
+param resourceToken string
+param gatewayGuardConfig string
+param rotationSchedule string
+param alertEmail string
+param enableKeyVaultEvents bool
+
+var roles = {
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-gwguard-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'stgwguard${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+  }
+  resource blobServices 'blobServices' = {
+    name: 'default'
+    resource deployment 'containers' = { name: 'deploymentpackage' }
+  }
+  resource queueServices 'queueServices' = {
+    name: 'default'
+    resource rotations 'queues' = { name: 'gateway-rotations' }
+    resource poison 'queues' = { name: 'gateway-rotations-poison' }
+  }
+}
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-gwguard-${resourceToken}'
+  location: location
+  tags: tags
+  properties: { sku: { name: 'PerGB2018' }, retentionInDays: 30 }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: 'appi-gwguard-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: { Application_Type: 'web', WorkspaceResourceId: logs.id, DisableLocalAuth: true }
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: 'kv-gwguard-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-gwguard-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  properties: { reserved: true }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: 'func-gwguard-${resourceToken}'
+  location: location
+  tags: union(tags, { 'azd-service-name': 'gateway-guard' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}deploymentpackage'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+      runtime: { name: 'node', version: '22' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        // Host storage (queues, timers, leases of the host) through the managed identity.
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+        // DefaultAzureCredential picks the user-assigned identity by this client id.
+        { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
+        // gateway-guard's own settings (README "Configuration").
+        { name: 'GATEWAY_GUARD_CONFIG', value: gatewayGuardConfig }
+        { name: 'ROTATION_SCHEDULE', value: rotationSchedule }
+        { name: 'GATEWAY_GUARD_ARM_ENDPOINT', value: environment().resourceManager }
+      ]
+    }
+  }
+}
+
+module roleAssignments 'modules/role-assignments.bicep' = {
+  name: 'gateway-guard-roles'
+  params: {
+    principalId: identity.properties.principalId
+    storageAccountName: storage.name
+    keyVaultName: vault.name
+    appInsightsName: appInsights.name
+    roles: roles
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'gateway-guard-alerts'
+  params: {
+    location: location
+    tags: tags
+    appInsightsId: appInsights.id
+    alertEmail: alertEmail
+  }
+}
+
+module keyVaultEvents 'modules/keyvault-events.bicep' = if (enableKeyVaultEvents) {
+  name: 'gateway-guard-keyvault-events'
+  params: {
+    location: location
+    tags: tags
+    keyVaultName: vault.name
+    functionAppName: functionApp.name
+  }
+}
+
+output functionAppName string = functionApp.name
+output keyVaultUrl string = vault.properties.vaultUri
+output identityClientId string = identity.properties.clientId
+output identityPrincipalId string = identity.properties.principalId
