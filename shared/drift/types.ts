@@ -103,6 +103,8 @@ export interface RuleResult {
   message: string;
   /** Line of the field in the file, where it exists. */
   line?: number;
+  /** File of that line when the field is in another object than the Deployment (e.g. a ConfigMap); defaults to the Deployment's file. */
+  file?: string;
 }
 
 /** Thresholds a baseline file may change; each rule reads only its own. */

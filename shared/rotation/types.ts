@@ -150,7 +150,8 @@ export interface DeploymentOutcome {
   reason?: string;
 }
 
-export type RotationStatus = "fresh" | "rotated" | "delivered" | "rolled-back" | "failed";
+/** `planned`: a dry run whose plan would act (mint or deliver); nothing was changed. */
+export type RotationStatus = "fresh" | "planned" | "rotated" | "delivered" | "rolled-back" | "failed";
 
 export interface RotationOutcome {
   gateway: string;

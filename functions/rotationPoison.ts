@@ -1,0 +1,28 @@
+/**
+ * Watches `gateway-rotations-poison`: logs the error event `rotation.poisoned` (gateway, request
+ * id, last error) for an alert rule to fire on. It never throws, so a poisoned message is not
+ * retried again.
+ */
+import { app, type InvocationContext } from "@azure/functions";
+import { rotationPoisonQueueName, storageConnectionName } from "../shared/queue/names.js";
+
+/**
+ * Reports one poisoned message.
+ * @param message - the message as the worker last saw it.
+ * @param context - the invocation.
+ */
+export async function rotationPoison(message: unknown, context: InvocationContext): Promise<void> {
+  try {
+    const { appServices } = await import("../shared/app/services.js");
+    const { deliveryOf, reportPoisonedMessage } = await import("../shared/app/worker.js");
+    reportPoisonedMessage(await appServices(), message, context, deliveryOf(context.triggerMetadata));
+  } catch (error) {
+    context.error(`rotation.poisoned ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}`);
+  }
+}
+
+app.storageQueue("rotationPoison", {
+  queueName: rotationPoisonQueueName,
+  connection: storageConnectionName,
+  handler: rotationPoison,
+});

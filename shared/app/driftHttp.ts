@@ -1,0 +1,129 @@
+/**
+ * The drift endpoint: `GET /api/drift` (every configured gateway, live), `GET /api/drift/{gateway}`
+ * (one, live) and `POST /api/drift` with a YAML or JSON manifest. The format comes from `?format=`
+ * or the `Accept` header; JSON by default.
+ */
+import type { GatewayConfig } from "../config/types.js";
+import { findGateway } from "../config/load.js";
+import { InputError } from "../errors.js";
+import { formatResult } from "../drift/format/index.js";
+import { packageInfo } from "../cli/package.js";
+import { rules } from "../drift/rules/index.js";
+import type { HttpResult } from "./http.js";
+import { errorResult } from "./http.js";
+import { errorText, eventLogger, type LogSink } from "./log.js";
+import type { AppServices } from "./services.js";
+
+/** Formats the endpoint serves, with their content types. */
+export const driftFormats = {
+  json: "application/json; charset=utf-8",
+  sarif: "application/sarif+json; charset=utf-8",
+  markdown: "text/markdown; charset=utf-8",
+  html: "text/html; charset=utf-8",
+  junit: "application/xml; charset=utf-8",
+} as const;
+
+export type DriftFormat = keyof typeof driftFormats;
+
+/** Largest manifest accepted in a POST body. */
+export const maxManifestBytes = 5 * 1024 * 1024;
+
+const acceptTypes: Array<[string, DriftFormat]> = [
+  ["application/sarif+json", "sarif"],
+  ["application/json", "json"],
+  ["text/html", "html"],
+  ["text/markdown", "markdown"],
+  ["application/xml", "junit"],
+  ["text/xml", "junit"],
+];
+
+/**
+ * Chooses the format: `?format=` wins, then the first type of `Accept` that is served, then JSON.
+ * @param format - the query parameter.
+ * @param accept - the Accept header.
+ * @returns the format.
+ * @throws InputError for an unknown `?format=`.
+ */
+export function negotiateFormat(format: string | null | undefined, accept: string | null | undefined): DriftFormat {
+  if (format) {
+    const name = format.trim().toLowerCase();
+    if (Object.hasOwn(driftFormats, name)) return name as DriftFormat;
+    throw new InputError(`unknown format "${format.slice(0, 40)}"; expected one of ${Object.keys(driftFormats).join(", ")}`);
+  }
+  const wanted = (accept ?? "")
+    .split(",")
+    .map((part) => {
+      const [type = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+      const q = params.find((p) => p.startsWith("q="));
+      return { type, q: q ? Number(q.slice(2)) : 1 };
+    })
+    .filter((entry) => entry.type !== "" && entry.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { type } of wanted) {
+    const match = acceptTypes.find(([mediaType]) => mediaType === type);
+    if (match) return match[1];
+  }
+  return "json";
+}
+
+/** The request as the handler passes it on. */
+export interface DriftInput {
+  method: string;
+  /** The `{gateway}` route parameter, if any. */
+  gateway?: string;
+  format?: string | null;
+  accept?: string | null;
+  contentLength?: string | null;
+  body(): Promise<string>;
+}
+
+/**
+ * Handles a drift request.
+ * @param services - the app's services.
+ * @param input - method, route parameter, format and body.
+ * @param sink - the invocation's log.
+ * @returns 200 with the report, 400 for unreadable input or an unknown format, 404 for an unknown gateway, 413 for an oversized manifest.
+ */
+export async function handleDrift(services: AppServices, input: DriftInput, sink: LogSink): Promise<HttpResult> {
+  const log = eventLogger(sink);
+  try {
+    const format = negotiateFormat(input.format, input.accept);
+    let result;
+    if (input.method.toUpperCase() === "POST") {
+      if (input.gateway) {
+        throw new InputError("POST /api/drift takes a manifest in the body and no gateway; use GET /api/drift/{gateway} for a live check");
+      }
+      const declared = Number(input.contentLength ?? "");
+      if (Number.isFinite(declared) && declared > maxManifestBytes) return tooLarge();
+      const text = await input.body();
+      if (Buffer.byteLength(text, "utf8") > maxManifestBytes) return tooLarge();
+      if (text.trim() === "") {
+        throw new InputError("the body is empty: expected a Kubernetes manifest (YAML or JSON) with a gateway Deployment");
+      }
+      result = await services.checkManifest(text, "manifest");
+    } else {
+      let gateways: GatewayConfig[];
+      try {
+        const config = await services.config();
+        gateways = input.gateway ? [findGateway(config, input.gateway)] : config.gateways;
+      } catch (error) {
+        if (error instanceof Error && error.name === "NotFoundError") throw error;
+        log.error("drift.config-unavailable", { error: errorText(error) });
+        return {
+          status: 500,
+          jsonBody: { error: "ConfigurationError", message: "the app's gateway configuration could not be loaded (details in the app's log)" },
+        };
+      }
+      result = await services.checkLive(gateways);
+    }
+    const body = formatResult(format, result, { rules, toolVersion: packageInfo().version });
+    log.info("drift.checked", { format, reports: result.reports.length, live: input.method.toUpperCase() !== "POST" });
+    return { status: 200, headers: { "Content-Type": driftFormats[format] }, body };
+  } catch (error) {
+    return errorResult(error, sink, "drift.failed");
+  }
+}
+
+function tooLarge(): HttpResult {
+  return { status: 413, jsonBody: { error: "PayloadTooLarge", message: `the manifest exceeds ${maxManifestBytes} bytes` } };
+}

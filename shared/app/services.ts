@@ -1,0 +1,174 @@
+/**
+ * The Functions app's composition root: what the handlers need, built lazily from the app settings.
+ * Nothing heavy is imported at the top: the configuration, the queue client, the Azure and
+ * Kubernetes adapters and the drift rules load on first use, so that registering the app stays cheap.
+ * Tests replace the services with {@link useAppServices}.
+ */
+import type { AppSettings } from "../config/appSettings.js";
+import type { GatewayConfig, GuardConfig } from "../config/types.js";
+import type { CheckResult } from "../drift/types.js";
+import type { QueueClientLike, RotationQueue } from "../queue/enqueue.js";
+import type { RecentKeys } from "../queue/dedupe.js";
+import type { RotateOptions, RotationDeps, RotationOutcome } from "../rotation/types.js";
+
+/** Builds the rotation engine's adapters for one gateway. */
+export type RotationDepsFactory = (gateway: GatewayConfig, config: GuardConfig) => Promise<RotationDeps>;
+
+/** What the handlers use. */
+export interface AppServices {
+  readonly settings: AppSettings;
+  /** The validated configuration, loaded once per instance (a failed load is retried next time). */
+  config(): Promise<GuardConfig>;
+  /** The rotation queue (created if missing on first use). */
+  queue(): Promise<RotationQueue>;
+  /** Runs the rotation protocol for one gateway. */
+  rotate(gateway: GatewayConfig, options: RotateOptions & Pick<RotationDeps, "log">): Promise<RotationOutcome>;
+  /** Checks a manifest (YAML or JSON text) against the baseline. */
+  checkManifest(text: string, file: string): Promise<CheckResult>;
+  /** Runs the live drift check of the given gateways. */
+  checkLive(gateways: GatewayConfig[]): Promise<CheckResult>;
+  /** Request ids this instance finished, so a duplicate message is skipped cheaply. */
+  readonly finishedRequests: RecentKeys;
+  /** The last error per request id, for the poison event. */
+  readonly lastErrors: RecentErrors;
+}
+
+/** Last error messages by request id (bounded). */
+export class RecentErrors {
+  readonly #errors = new Map<string, string>();
+  constructor(private readonly maxEntries = 1000) {}
+  set(requestId: string, message: string): void {
+    this.#errors.delete(requestId);
+    this.#errors.set(requestId, message);
+    while (this.#errors.size > this.maxEntries) {
+      const oldest = this.#errors.keys().next().value;
+      if (oldest === undefined) break;
+      this.#errors.delete(oldest);
+    }
+  }
+  get(requestId: string): string | undefined {
+    return this.#errors.get(requestId);
+  }
+}
+
+export interface AppServicesOptions {
+  settings: AppSettings;
+  /** Replaces the configuration loading (tests). */
+  config?: () => Promise<GuardConfig>;
+  /** Replaces the storage queue client (tests). */
+  queueClient?: QueueClientLike;
+  /** Replaces the real adapters (tests against fakes or stand-ins). */
+  rotationDeps?: RotationDepsFactory;
+  /** Replaces the rotation as a whole (worker tests). */
+  rotate?: AppServices["rotate"];
+  /** Replaces the live drift check (tests). */
+  checkLive?: (gateways: GatewayConfig[]) => Promise<CheckResult>;
+}
+
+/**
+ * Builds the services from settings; everything is created on first use.
+ * @param options - the settings and any replacements.
+ * @returns the services.
+ */
+export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
+  const { RecentKeys } = await import("../queue/dedupe.js");
+  const { settings } = options;
+  let configPromise: Promise<GuardConfig> | undefined;
+  let queuePromise: Promise<RotationQueue> | undefined;
+
+  const config = (): Promise<GuardConfig> => {
+    configPromise ??= (options.config ?? (() => loadConfig(settings)))();
+    configPromise.catch(() => {
+      configPromise = undefined;
+    });
+    return configPromise;
+  };
+
+  const queue = (): Promise<RotationQueue> => {
+    queuePromise ??= (async () => {
+      const { RotationQueue, createQueueClient } = await import("../queue/enqueue.js");
+      const { InputError } = await import("../errors.js");
+      let client = options.queueClient;
+      if (!client) {
+        if (!settings.storage) {
+          throw new InputError(
+            "no storage for the rotation queue: set AzureWebJobsStorage__accountName (or __queueServiceUri), " +
+              "or AzureWebJobsStorage for Azurite",
+          );
+        }
+        client = await createQueueClient(settings.storage);
+      }
+      const rotationQueue = new RotationQueue(client);
+      await rotationQueue.ensureExists();
+      return rotationQueue;
+    })();
+    queuePromise.catch(() => {
+      queuePromise = undefined;
+    });
+    return queuePromise;
+  };
+
+  return {
+    settings,
+    config,
+    queue,
+    async rotate(gateway, rotateOptions) {
+      if (options.rotate) return options.rotate(gateway, rotateOptions);
+      const { rotateGateway } = await import("../rotation/rotate.js");
+      const factory = options.rotationDeps ?? (await import("./rotationDeps.js")).realRotationDeps(settings);
+      const deps = await factory(gateway, await config());
+      const { log, ...rest } = rotateOptions;
+      return rotateGateway(gateway, { ...deps, log: log ?? deps.log }, rest);
+    },
+    async checkManifest(text, file) {
+      const { checkManifestText } = await import("./driftCheck.js");
+      return checkManifestText(text, file);
+    },
+    async checkLive(gateways) {
+      if (options.checkLive) return options.checkLive(gateways);
+      const { checkGatewaysLive } = await import("./driftCheck.js");
+      return checkGatewaysLive(gateways, await config(), settings);
+    },
+    finishedRequests: new RecentKeys(),
+    lastErrors: new RecentErrors(),
+  };
+}
+
+async function loadConfig(settings: AppSettings): Promise<GuardConfig> {
+  const { loadConfigFromSettings } = await import("../config/load.js");
+  const config = await loadConfigFromSettings({
+    GATEWAY_GUARD_CONFIG: settings.configJson,
+    GATEWAY_GUARD_CONFIG_FILE: settings.configFile,
+  });
+  return settings.armEndpoint && !config.armEndpoint ? { ...config, armEndpoint: settings.armEndpoint } : config;
+}
+
+let current: Promise<AppServices> | undefined;
+
+/**
+ * The services of this instance: built on first use from `process.env` (through readAppSettings).
+ * @returns the services.
+ */
+export function appServices(): Promise<AppServices> {
+  current ??= (async () => {
+    const { readAppSettings } = await import("../config/appSettings.js");
+    return createAppServices({ settings: readAppSettings() });
+  })();
+  current.catch(() => {
+    current = undefined;
+  });
+  return current;
+}
+
+/**
+ * Replaces this instance's services (tests, local tools).
+ * @param services - the services to use from now on.
+ * @returns a function that restores the previous ones.
+ */
+export function useAppServices(services: AppServices): () => void {
+  const previous = current;
+  current = Promise.resolve(services);
+  return () => {
+    current = previous;
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The queue worker's logic: one message, one gateway rotation. A transient failure is rethrown so
+ * that the Functions host makes the message visible again (and moves it to the poison queue after
+ * `maxDequeueCount` attempts); a permanent one is logged as `rotation.rejected` and the message is
+ * completed, since retrying cannot fix it.
+ */
+import { findGateway } from "../config/load.js";
+import { isTransient, RolloutError } from "../errors.js";
+import { decodeRotationMessage, peekRotationMessage, type RotationMessage } from "../queue/message.js";
+import type { RotationOutcome } from "../rotation/types.js";
+import { errorText, eventLogger, type LogSink } from "./log.js";
+import type { AppServices } from "./services.js";
+
+/** What the trigger tells about the delivery. */
+export interface DeliveryInfo {
+  /** 1 on the first attempt. */
+  dequeueCount?: number;
+  messageId?: string;
+}
+
+/**
+ * Dequeue count and message id from the queue trigger's metadata.
+ * @param metadata - `InvocationContext.triggerMetadata`.
+ * @returns what is there.
+ */
+export function deliveryOf(metadata: Record<string, unknown> | undefined): DeliveryInfo {
+  const dequeueCount = Number(metadata?.dequeueCount);
+  return {
+    dequeueCount: Number.isFinite(dequeueCount) ? dequeueCount : undefined,
+    messageId: typeof metadata?.id === "string" ? metadata.id : undefined,
+  };
+}
+
+/** What became of the message (the worker throws instead for a transient failure). */
+export type WorkerResult =
+  | { status: "done"; outcome: RotationOutcome }
+  | { status: "skipped"; reason: string }
+  | { status: "rejected"; reason: string };
+
+/**
+ * Processes one rotation message.
+ * @param services - the app's services.
+ * @param raw - the queue trigger's payload (object or string).
+ * @param sink - the invocation's log.
+ * @param delivery - dequeue count and message id.
+ * @returns what was done.
+ * @throws the failure, when it is transient (the host retries).
+ */
+export async function processRotationMessage(
+  services: AppServices,
+  raw: unknown,
+  sink: LogSink,
+  delivery: DeliveryInfo = {},
+): Promise<WorkerResult> {
+  const attempt = { dequeueCount: delivery.dequeueCount, messageId: delivery.messageId };
+  let message: RotationMessage;
+  try {
+    message = decodeRotationMessage(raw);
+  } catch (error) {
+    const reason = errorText(error);
+    eventLogger(sink).error("rotation.rejected", { ...peekRotationMessage(raw), ...attempt, permanent: true, error: reason });
+    return { status: "rejected", reason };
+  }
+  const log = eventLogger(sink, { gateway: message.gateway, requestId: message.requestId });
+  if (services.finishedRequests.has(message.requestId)) {
+    log.info("rotation.skipped", { ...attempt, reason: "this request was already processed by this instance" });
+    return { status: "skipped", reason: "duplicate request" };
+  }
+  log.info("rotation.started", { ...attempt, reason: message.reason, force: message.force });
+  try {
+    const gateway = findGateway(await services.config(), message.gateway);
+    const outcome = await services.rotate(gateway, { force: message.force, log });
+    if (outcome.status === "failed" || outcome.status === "rolled-back") {
+      throw new RolloutError(`rotation of ${message.gateway} ended ${outcome.status}: ${outcome.reason}`);
+    }
+    services.finishedRequests.add(message.requestId);
+    log.info("rotation.completed", {
+      ...attempt,
+      status: outcome.status,
+      decision: outcome.plan.decision,
+      keyType: outcome.keyType,
+      expiresOn: outcome.expiresOn?.toISOString(),
+      deployments: outcome.deployments.map((d) => `${d.target}: ${d.status}`),
+    });
+    return { status: "done", outcome };
+  } catch (error) {
+    const reason = errorText(error);
+    if (isTransient(error)) {
+      services.lastErrors.set(message.requestId, reason);
+      log.warn("rotation.retry", { ...attempt, transient: true, error: reason });
+      throw error;
+    }
+    log.error("rotation.rejected", { ...attempt, permanent: true, error: reason });
+    return { status: "rejected", reason };
+  }
+}
+
+/**
+ * Logs a message the host moved to the poison queue: the error event `rotation.poisoned` with the
+ * gateway, the request id and the last error this instance saw for it. Never throws.
+ * @param services - the app's services.
+ * @param raw - the poison queue trigger's payload.
+ * @param sink - the invocation's log.
+ * @param delivery - dequeue count and message id on the poison queue.
+ */
+export function reportPoisonedMessage(services: AppServices, raw: unknown, sink: LogSink, delivery: DeliveryInfo = {}): void {
+  const { gateway, requestId } = peekRotationMessage(raw);
+  const lastError =
+    (requestId && services.lastErrors.get(requestId)) ??
+    `not seen by this instance: see the rotation.retry events with requestId ${requestId ?? "(none)"}`;
+  eventLogger(sink).error("rotation.poisoned", {
+    gateway: gateway ?? "(unreadable message)",
+    requestId,
+    messageId: delivery.messageId,
+    lastError,
+  });
+}

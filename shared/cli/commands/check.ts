@@ -1,0 +1,146 @@
+/**
+ * `gateway-guard check`: check manifests (files, directories, `-` for stdin, or the bundled example)
+ * against the production baseline and print the findings in one of the output formats.
+ *
+ * The live check (`check --config FILE [NAME...]`, reading gateways from a cluster) belongs here too: when
+ * `--config` is given, this command will hand over to the live-check module with a dynamic `import()`, so the
+ * manifest path below never loads the Azure or Kubernetes SDKs.
+ */
+import { writeFile } from "node:fs/promises";
+import { isAbsolute, relative, resolve } from "node:path";
+import { InputError } from "../../errors.js";
+import { loadBaseline } from "../../drift/baseline.js";
+import { checkObjects } from "../../drift/check.js";
+import { severityRank } from "../../drift/format/common.js";
+import { formatNames, formatResult, isFormatName } from "../../drift/format/index.js";
+import { loadInputs } from "../../drift/load.js";
+import { rules } from "../../drift/rules/index.js";
+import type { CheckResult } from "../../drift/types.js";
+import { parseCommandArgs } from "../args.js";
+import type { CliIO } from "../io.js";
+import { bundledExamplePath, packageInfo } from "../package.js";
+
+/** The `--fail-on` levels: the least severe failing finding that makes the exit code 1. */
+export const failOnLevels = ["error", "warning", "info", "none"] as const;
+export type FailOn = (typeof failOnLevels)[number];
+
+export const help = `Usage: gateway-guard check [PATH...|-] [options]
+
+Checks self-hosted gateway Deployments (with the ConfigMaps, Secrets, PVCs, PDBs, HPAs and Services
+around them) against the production baseline. PATH is a file, a directory (every .yaml, .yml and .json
+below it) or - for standard input; with no PATH, the manifest the Azure portal generates is checked.
+
+Options:
+  -f, --format FORMAT   ${formatNames.join(" | ")} (default: table)
+  -b, --baseline FILE   Baseline file (YAML or JSON): thresholds, severities, disabled rules, exemptions
+      --strict          Ignore exemption annotations on Deployments
+      --fail-on LEVEL   Exit 1 when a finding fails at or above LEVEL: ${failOnLevels.join(" | ")} (default: error)
+  -o, --output FILE     Write the report to FILE instead of standard output
+  -h, --help            Show this help
+
+Exit codes: 0 no finding fails at or above --fail-on, 1 one does, 2 usage or input error.
+
+Examples:
+  gateway-guard check infra/k8s/gateway.yaml
+  helm template my-gateway ./chart | gateway-guard check - --format sarif --output gateway-guard.sarif
+  gateway-guard check k8s/ --baseline baseline.yaml --strict --fail-on warning
+`;
+
+const options = {
+  format: { type: "string", short: "f" },
+  baseline: { type: "string", short: "b" },
+  strict: { type: "boolean" },
+  "fail-on": { type: "string" },
+  output: { type: "string", short: "o" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/**
+ * Runs `check`.
+ * @param args - the arguments after `check`
+ * @returns 0, or 1 when a finding fails at or above `--fail-on`
+ * @throws InputError for bad flags or input (`main` turns it into exit code 2)
+ */
+export async function run(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs("check", args, options);
+  if (values.help) {
+    io.stdout.write(help);
+    return 0;
+  }
+  const format = values.format ?? "table";
+  if (!isFormatName(format)) {
+    throw new InputError(`unknown format "${format}"; expected one of ${formatNames.join(", ")}.`);
+  }
+  const failOn = values["fail-on"] ?? "error";
+  if (!isFailOn(failOn)) {
+    throw new InputError(`unknown --fail-on level "${failOn}"; expected one of ${failOnLevels.join(", ")}.`);
+  }
+  const cwd = io.cwd ?? process.cwd();
+
+  let paths = positionals;
+  if (paths.length === 0) {
+    const example = bundledExamplePath();
+    const shown = relative(cwd, example);
+    paths = [shown.startsWith("..") || isAbsolute(shown) ? example : shown];
+    io.stderr.write(
+      `gateway-guard: no path given, so checking the bundled example (the manifest the Azure portal generates): ${paths[0]}\n`,
+    );
+  }
+
+  const objects = await loadInputs(
+    paths.map((path) => (path === "-" || isAbsolute(path) ? path : relativeTo(cwd, path))),
+    { stdin: io.stdin },
+  );
+  const baseline = values.baseline ? await loadBaseline(relativeTo(cwd, values.baseline)) : undefined;
+  const result = checkObjects(objects, rules, {
+    baseline,
+    baselineName: values.baseline ?? "default",
+    strict: values.strict === true,
+  });
+
+  const { version, homepage } = packageInfo();
+  const text = formatResult(format, result, {
+    color: format === "table" && values.output === undefined && io.isTTY && !io.env.NO_COLOR,
+    rules,
+    toolVersion: version,
+    informationUri: homepage,
+    baseDirectory: cwd,
+  });
+
+  if (values.output !== undefined) {
+    const target = resolve(cwd, values.output);
+    try {
+      await writeFile(target, text, "utf8");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      throw new InputError(`${values.output}: cannot write the report (${reason}); expected a writable file path.`);
+    }
+    io.stderr.write(`gateway-guard: wrote the ${format} report to ${values.output}\n`);
+  } else {
+    io.stdout.write(text);
+  }
+  return exitCode(result, failOn);
+}
+
+/**
+ * The exit code for a result: 1 when a finding fails at or above `failOn`, else 0.
+ * @param failOn - `none` never fails
+ */
+export function exitCode(result: CheckResult, failOn: FailOn): 0 | 1 {
+  if (failOn === "none") return 0;
+  const floor = severityRank[failOn];
+  const failing = result.reports.some((report) =>
+    report.findings.some((finding) => finding.status === "fail" && severityRank[finding.severity] >= floor),
+  );
+  return failing ? 1 : 0;
+}
+
+function isFailOn(value: string): value is FailOn {
+  return (failOnLevels as readonly string[]).includes(value);
+}
+
+/** A path as the user gave it when relative to the working directory (messages and findings then name it so). */
+function relativeTo(cwd: string, path: string): string {
+  if (cwd === process.cwd()) return path;
+  return resolve(cwd, path);
+}

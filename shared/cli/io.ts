@@ -1,0 +1,37 @@
+/**
+ * What the CLI talks to: output streams, standard input and the environment. Tests pass their own.
+ */
+
+/** Somewhere to write text. */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** The CLI's view of its process; `main` defaults to the real one. */
+export interface CliIO {
+  stdout: TextSink;
+  stderr: TextSink;
+  /** What `-` reads: a stream, or the text itself in tests. */
+  stdin: NodeJS.ReadableStream | string;
+  env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal (colour in the table format). */
+  isTTY: boolean;
+  /** Working directory that relative paths and SARIF locations are taken from (default `process.cwd()`). */
+  cwd?: string;
+}
+
+/** The real process as a {@link CliIO}. A closed pipe on stdout (`| head`) ends output quietly. */
+export function processIO(): CliIO {
+  const ignoreBrokenPipe = (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  };
+  process.stdout.on("error", ignoreBrokenPipe);
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+    cwd: process.cwd(),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The `gateway-guard` command line: parses the command name, loads that command's module on demand
+ * (so `check` never loads the Azure or Kubernetes SDKs) and turns every error into one line and exit code 2.
+ */
+import type { CliIO } from "./io.js";
+import { processIO } from "./io.js";
+import { packageInfo } from "./package.js";
+
+/** What a command module exports. */
+export interface CommandModule {
+  /** The text `gateway-guard <command> --help` prints. */
+  help: string;
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+/** A command in the table: a one-line summary and how to load it. */
+export interface CommandEntry {
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+/**
+ * Every command, loaded only when used. Further commands go here, each in `commands/<name>.ts`:
+ * `status` and `rotate` (Azure and Kubernetes SDKs, loaded only by them), and the live `check --config FILE [NAME...]`,
+ * which `commands/check.ts` hands to a live-check module with a dynamic import when `--config` is given.
+ */
+export const commands: Readonly<Record<string, CommandEntry>> = {
+  check: {
+    summary: "Check gateway manifests against the production baseline",
+    load: () => import("./commands/check.js"),
+  },
+  rules: {
+    summary: "List the rules, or explain one with its remediation",
+    load: () => import("./commands/rules.js"),
+  },
+};
+
+/** The text `gateway-guard --help` prints. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const list = Object.entries(commands)
+    .map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`)
+    .join("\n");
+  return `Usage: gateway-guard <command> [options]
+
+Keeps Azure API Management self-hosted gateways on Kubernetes in line with the production baseline.
+
+Commands:
+${list}
+
+Options:
+  -h, --help     Show help (also: gateway-guard <command> --help)
+  -v, --version  Show the version
+
+Run \`gateway-guard check\` with no path to check the manifest the Azure portal generates.
+`;
+}
+
+/**
+ * Runs the CLI.
+ * @param argv - the arguments after `node <script>`
+ * @param io - streams and environment; the real process by default
+ * @returns the exit code: 0 no failing finding, 1 a finding fails at or above `--fail-on`, 2 a usage or input error
+ */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined) {
+      io.stderr.write(usage());
+      return 2;
+    }
+    if (name === "--help" || name === "-h") {
+      io.stdout.write(usage());
+      return 0;
+    }
+    if (name === "--version" || name === "-v" || name === "-V") {
+      io.stdout.write(`${packageInfo().version}\n`);
+      return 0;
+    }
+    if (name === "help") {
+      if (rest[0] === undefined) {
+        io.stdout.write(usage());
+        return 0;
+      }
+      return await main([rest[0], "--help"], io);
+    }
+    const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (!entry) {
+      const what = name.startsWith("-") ? `unknown option ${name}` : `unknown command "${name}"`;
+      return fail(io, `${what}. Run \`gateway-guard --help\` for the commands.`);
+    }
+    const command = await entry.load();
+    return await command.run(rest, io);
+  } catch (error) {
+    return fail(io, errorMessage(error));
+  }
+}
+
+function fail(io: CliIO, message: string): number {
+  io.stderr.write(`gateway-guard: ${message}\n`);
+  return 2;
+}
+
+/** One line for any error: its message (never a stack); an InputError's message is written for people already. */
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    const message = error.message.trim() || error.name;
+    return error.name === "InputError" ? message.replace(/\s*\n\s*/g, " ") : message.split("\n")[0];
+  }
+  return String(error);
+}

@@ -1,0 +1,186 @@
+/**
+ * The Functions app's settings: the one place that reads `process.env` for the app. Everything below
+ * gets the typed {@link AppSettings}. Kept free of heavy imports: the timer registration reads it.
+ */
+import { InputError } from "../errors.js";
+
+/** Environment as Node gives it. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** How the app reaches its storage account's queues. */
+export type StorageConnection =
+  /** A connection string: only for Azurite / local development. */
+  | { kind: "connectionString"; connectionString: string }
+  /** Identity-based (`AzureWebJobsStorage__queueServiceUri` or `__accountName`). */
+  | {
+      kind: "identity";
+      queueServiceUri: string;
+      /** `managedidentity` or unset (then DefaultAzureCredential). */
+      credential?: string;
+      /** Client id of the user-assigned identity to use. */
+      clientId?: string;
+    };
+
+export interface AppSettings {
+  /** The gateway-guard configuration as JSON, if given inline. */
+  configJson?: string;
+  /** Path of a YAML or JSON configuration file, if given. */
+  configFile?: string;
+  /** NCRONTAB schedule of the rotation fan-out. */
+  rotationSchedule: string;
+  /** Storage for the rotation queue; undefined when none is configured. */
+  storage?: StorageConnection;
+  /** Client id of the user-assigned managed identity for ARM and Key Vault (DefaultAzureCredential). */
+  azureClientId?: string;
+  /** ARM endpoint override (sovereign clouds, stand-ins). */
+  armEndpoint?: string;
+  /** Origins allowed in the CloudEvents webhook handshake; empty means any origin. */
+  webhookAllowedOrigins: string[];
+}
+
+/** One app setting the code (or the host, for the storage connection) reads. */
+export interface AppSettingInfo {
+  name: string;
+  meaning: string;
+  /** Default when unset, or "(none)". */
+  default: string;
+  /** True when a deployment to Azure must set it (checked against the Bicep by an infra test). */
+  requiredInAzure: boolean;
+}
+
+/** Default rotation schedule: daily at 03:00 UTC. */
+export const defaultRotationSchedule = "0 0 3 * * *";
+
+/** Every app setting the Functions app reads, with meaning and default (the README's table). */
+export const appSettingNames: readonly AppSettingInfo[] = [
+  {
+    name: "GATEWAY_GUARD_CONFIG",
+    meaning: "The gateway-guard configuration as JSON (gateways, vaults, deployments). Wins over the file.",
+    default: "(none)",
+    requiredInAzure: true,
+  },
+  {
+    name: "GATEWAY_GUARD_CONFIG_FILE",
+    meaning: "Path of a YAML or JSON configuration file, used when GATEWAY_GUARD_CONFIG is unset.",
+    default: "(none)",
+    requiredInAzure: false,
+  },
+  {
+    name: "ROTATION_SCHEDULE",
+    meaning: "NCRONTAB schedule (6 fields, UTC) of the timer that enqueues one rotation per gateway.",
+    default: defaultRotationSchedule,
+    requiredInAzure: true,
+  },
+  {
+    name: "AzureWebJobsStorage__queueServiceUri",
+    meaning: "Queue endpoint of the storage account (identity-based connection; host and app).",
+    default: "(none)",
+    requiredInAzure: false,
+  },
+  {
+    name: "AzureWebJobsStorage__accountName",
+    meaning: "Storage account name (identity-based connection) when no queueServiceUri is given.",
+    default: "(none)",
+    requiredInAzure: true,
+  },
+  {
+    name: "AzureWebJobsStorage__credential",
+    meaning: "`managedidentity` to use the app's managed identity for storage.",
+    default: "DefaultAzureCredential",
+    requiredInAzure: true,
+  },
+  {
+    name: "AzureWebJobsStorage__clientId",
+    meaning: "Client id of the user-assigned identity used for storage.",
+    default: "AZURE_CLIENT_ID",
+    requiredInAzure: true,
+  },
+  {
+    name: "AzureWebJobsStorage",
+    meaning: "Storage connection string. Only for Azurite (`UseDevelopmentStorage=true`); never in Azure.",
+    default: "(none)",
+    requiredInAzure: false,
+  },
+  {
+    name: "AZURE_CLIENT_ID",
+    meaning: "Client id of the user-assigned managed identity used for ARM and Key Vault.",
+    default: "system-assigned identity / developer sign-in",
+    requiredInAzure: true,
+  },
+  {
+    name: "GATEWAY_GUARD_ARM_ENDPOINT",
+    meaning: "ARM endpoint override (sovereign clouds, local stand-ins); the configuration's armEndpoint wins.",
+    default: "https://management.azure.com",
+    requiredInAzure: false,
+  },
+  {
+    name: "GATEWAY_GUARD_WEBHOOK_ALLOWED_ORIGINS",
+    meaning: "Comma-separated origins allowed in the CloudEvents OPTIONS handshake (e.g. eventgrid.azure.net).",
+    default: "any origin (the endpoint is protected by its function key)",
+    requiredInAzure: false,
+  },
+];
+
+const ncrontabField = /^[0-9*,/\-A-Za-z]+$/;
+
+/**
+ * Reads the app settings once at the edge.
+ * @param env - the environment; `process.env` by default.
+ * @returns typed settings with defaults applied.
+ * @throws InputError naming the setting when one is malformed.
+ */
+export function readAppSettings(env: Environment = process.env): AppSettings {
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw ? raw : undefined;
+  };
+  const rotationSchedule = value("ROTATION_SCHEDULE") ?? defaultRotationSchedule;
+  const fields = rotationSchedule.split(/\s+/);
+  if (fields.length !== 6 || !fields.every((field) => ncrontabField.test(field))) {
+    throw new InputError(
+      `app setting ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields ` +
+        `("{second} {minute} {hour} {day} {month} {day-of-week}", e.g. "${defaultRotationSchedule}"), got "${rotationSchedule}"`,
+    );
+  }
+  const armEndpoint = value("GATEWAY_GUARD_ARM_ENDPOINT");
+  if (armEndpoint && !URL.canParse(armEndpoint)) {
+    throw new InputError(`app setting GATEWAY_GUARD_ARM_ENDPOINT: expected an absolute URL, got "${armEndpoint}"`);
+  }
+  return {
+    configJson: value("GATEWAY_GUARD_CONFIG"),
+    configFile: value("GATEWAY_GUARD_CONFIG_FILE"),
+    rotationSchedule,
+    storage: readStorage(value),
+    azureClientId: value("AZURE_CLIENT_ID"),
+    armEndpoint,
+    webhookAllowedOrigins: (value("GATEWAY_GUARD_WEBHOOK_ALLOWED_ORIGINS") ?? "")
+      .split(",")
+      .map((origin) => origin.trim().toLowerCase())
+      .filter((origin) => origin.length > 0),
+  };
+}
+
+function readStorage(value: (name: string) => string | undefined): StorageConnection | undefined {
+  const connectionString = value("AzureWebJobsStorage");
+  if (connectionString) return { kind: "connectionString", connectionString };
+  const queueServiceUri = value("AzureWebJobsStorage__queueServiceUri");
+  const accountName = value("AzureWebJobsStorage__accountName");
+  if (!queueServiceUri && !accountName) return undefined;
+  if (queueServiceUri && !URL.canParse(queueServiceUri)) {
+    throw new InputError(
+      `app setting AzureWebJobsStorage__queueServiceUri: expected an absolute URL ` +
+        `(https://<account>.queue.core.windows.net), got "${queueServiceUri}"`,
+    );
+  }
+  if (accountName && !/^[a-z0-9]{3,24}$/.test(accountName)) {
+    throw new InputError(
+      `app setting AzureWebJobsStorage__accountName: expected 3-24 lower-case letters and digits, got "${accountName}"`,
+    );
+  }
+  return {
+    kind: "identity",
+    queueServiceUri: queueServiceUri ?? `https://${accountName}.queue.core.windows.net`,
+    credential: value("AzureWebJobsStorage__credential"),
+    clientId: value("AzureWebJobsStorage__clientId") ?? value("AZURE_CLIENT_ID"),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The `html` format: one self-contained page (inline CSS, no scripts) with a summary and a table per deployment.
+ * Every piece of text is HTML-escaped; a Content-Security-Policy forbids scripts and remote content.
+ */
+import type { CheckResult, Finding, Report } from "../types.js";
+import {
+  escapeXml as h,
+  findingLocation,
+  type FormatOptions,
+  plural,
+  sortFindings,
+  sortReports,
+  summarySentence,
+} from "./common.js";
+
+const style = `
+:root { color-scheme: light dark; --fail: #c62828; --warn: #b26a00; --info: #1565c0; --pass: #2e7d32; --muted: #777; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin-bottom: 0.25rem; } h2 { font-size: 1.15rem; margin-top: 2rem; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; margin: 0.5rem 0; }
+th, td { border-bottom: 1px solid #8884; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+th { font-weight: 600; } td.num, th.num { text-align: right; }
+code, pre { font-family: ui-monospace, "Cascadia Code", Menlo, Consolas, monospace; font-size: 0.9em; }
+pre { background: #8881; padding: 0.5rem; overflow-x: auto; margin: 0.3rem 0; }
+.muted { color: var(--muted); }
+.status { font-weight: 600; text-transform: uppercase; font-size: 0.8em; white-space: nowrap; }
+.fail.error { color: var(--fail); } .fail.warning { color: var(--warn); } .fail.info { color: var(--info); }
+.pass { color: var(--pass); } .unknown { color: var(--muted); } .exempt { color: #7b1fa2; }
+`;
+
+/**
+ * Formats a check result as a standalone HTML page.
+ * @param options - `toolVersion` is shown in the footer
+ * @returns the HTML text, ending with a newline
+ */
+export function formatHtml(result: CheckResult, options: FormatOptions = {}): string {
+  const reports = sortReports(result.reports);
+  const checkedAt = result.reports[0]?.checkedAt;
+  const baseline = result.reports[0]?.baseline;
+  const parts = [
+    `<!doctype html>`,
+    `<html lang="en">`,
+    `<head>`,
+    `<meta charset="utf-8">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<meta name="viewport" content="width=device-width, initial-scale=1">`,
+    `<title>gateway-guard report</title>`,
+    `<style>${style}</style>`,
+    `</head>`,
+    `<body>`,
+    `<h1>gateway-guard report</h1>`,
+    `<p class="muted">${checkedAt ? `Checked at ${h(checkedAt)}` : "Checked"}${baseline ? ` against the ${h(baseline)} baseline` : ""}.</p>`,
+    `<p><strong>${h(summarySentence(result))}</strong></p>`,
+    summaryTable(reports),
+    ...reports.map((report, index) => reportSection(report, index)),
+    `<footer class="muted"><p>gateway-guard${options.toolVersion ? ` ${h(options.toolVersion)}` : ""}</p></footer>`,
+    `</body>`,
+    `</html>`,
+  ];
+  return `${parts.join("\n")}\n`;
+}
+
+function summaryTable(reports: Report[]): string {
+  const rows = reports.map(
+    ({ target, summary: s }, index) =>
+      `<tr><td><a href="#deployment-${index + 1}">${h(target)}</a></td><td class="num">${s.bySeverity.error}</td><td class="num">${s.bySeverity.warning}</td><td class="num">${s.bySeverity.info}</td><td class="num">${s.pass}</td><td class="num">${s.unknown}</td><td class="num">${s.exempt}</td></tr>`,
+  );
+  return [
+    `<table class="summary">`,
+    `<thead><tr><th>Deployment</th><th class="num">Errors</th><th class="num">Warnings</th><th class="num">Info</th><th class="num">Passed</th><th class="num">Unknown</th><th class="num">Exempt</th></tr></thead>`,
+    `<tbody>`,
+    ...rows,
+    `</tbody>`,
+    `</table>`,
+  ].join("\n");
+}
+
+function reportSection(report: Report, index: number): string {
+  const rows = sortFindings(report.findings).map(findingRow);
+  return [
+    `<section id="deployment-${index + 1}">`,
+    `<h2>${h(report.target)}</h2>`,
+    `<p class="muted">${plural(report.summary.fail, "failing finding")}, ${report.summary.pass} passed, ${report.summary.unknown} unknown, ${report.summary.exempt} exempt.</p>`,
+    `<table>`,
+    `<thead><tr><th>Status</th><th>Severity</th><th>Rule</th><th>Where</th><th>Finding</th></tr></thead>`,
+    `<tbody>`,
+    ...rows,
+    `</tbody>`,
+    `</table>`,
+    `</section>`,
+  ].join("\n");
+}
+
+function findingRow(finding: Finding): string {
+  const where = findingLocation(finding);
+  const details: string[] = [`<div>${h(finding.message)}</div>`];
+  if (finding.status === "fail") {
+    details.push(
+      `<div class="muted">at <code>${h(finding.path)}</code>: expected ${h(finding.expected)}, found ${h(finding.actual)}</div>`,
+      `<details><summary>Remediation</summary><pre><code>${h(finding.remediation)}</code></pre></details>`,
+    );
+  }
+  if (finding.status === "exempt" && finding.exemptReason) {
+    details.push(`<div class="muted">Exempt: ${h(finding.exemptReason)}</div>`);
+  }
+  return `<tr><td class="status ${finding.status} ${finding.severity}">${finding.status}</td><td>${finding.severity}</td><td><code>${h(finding.rule)}</code></td><td>${where ? `<code>${h(where)}</code>` : ""}</td><td>${details.join("")}</td></tr>`;
+}

@@ -1,0 +1,55 @@
+/** What the live rules share: where the token lives, and the results they give before they can check anything. */
+
+import type { GatewayBundle, RuleResult } from "../types.js";
+import { containerPath, lineOf, NEEDS_LIVE_CHECK, usesEntraAuth } from "./common.js";
+
+/** Path and line of the token for a live result: the Secret and key, and the line where the Deployment reads it. */
+export function tokenPlace(
+  bundle: GatewayBundle,
+  expected: string,
+): Pick<RuleResult, "path" | "line" | "expected"> {
+  const { secretName, key } = bundle.token;
+  const namespace = bundle.deployment.object.metadata.namespace;
+  const path = secretName
+    ? `Secret/${namespace ? `${namespace}/` : ""}${secretName}:data${key ? `[${JSON.stringify(key)}]` : ""}`
+    : "Secret:data";
+  return {
+    path,
+    line: lineOf(bundle.deployment, bundle.token.path ?? containerPath(bundle, "env")),
+    expected,
+  };
+}
+
+/**
+ * The result a live rule gives before it checks anything: `pass` with Entra ID auth (no token),
+ * `unknown` without live data; undefined when the rule should go on.
+ */
+export function liveGuard(bundle: GatewayBundle, expected: string): RuleResult | undefined {
+  if (usesEntraAuth(bundle)) {
+    return {
+      ...tokenPlace(bundle, expected),
+      status: "pass",
+      actual: "Entra ID authentication",
+      message: "Entra ID authentication: there is no gateway token.",
+    };
+  }
+  if (!bundle.live)
+    return {
+      ...tokenPlace(bundle, expected),
+      status: "unknown",
+      actual: "unknown",
+      message: NEEDS_LIVE_CHECK,
+    };
+  return undefined;
+}
+
+/** `unknown` when the live check could not read what the rule needs, with the live check's errors. */
+export function liveMissing(bundle: GatewayBundle, expected: string, what: string): RuleResult {
+  const errors = bundle.live?.errors?.length ? ` (${bundle.live.errors.join("; ")})` : "";
+  return {
+    ...tokenPlace(bundle, expected),
+    status: "unknown",
+    actual: "unknown",
+    message: `The live check could not read ${what}${errors}.`,
+  };
+}

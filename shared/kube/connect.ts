@@ -1,0 +1,129 @@
+/**
+ * Turns a `ClusterConnection` from the configuration into a `KubeConfig` for
+ * @kubernetes/client-node: a kubeconfig file and context, a kubeconfig held in Key Vault, the
+ * pod's service account, or AKS with Entra ID (a bearer token from @azure/identity, refreshed
+ * before it expires).
+ */
+import type https from "node:https";
+import { KubeConfig, type User } from "@kubernetes/client-node";
+import type { AccessToken, TokenCredential } from "@azure/identity";
+import { InputError } from "../errors.js";
+import type { ClusterConnection } from "../config/types.js";
+import type { AbortOptions } from "../rotation/types.js";
+
+/** Reads a kubeconfig held in Key Vault (`SecretClients` from shared/azure/keyvault.ts). */
+export interface KubeconfigSecretReader {
+  readKubeconfigSecret(vaultUrl: string, secretName: string, options?: AbortOptions): Promise<string>;
+}
+
+export interface KubeConnectOptions extends AbortOptions {
+  /** For `aks` connections (and, without `secrets`, for `keyVaultKubeconfig`). */
+  credential?: TokenCredential;
+  /** For `keyVaultKubeconfig` connections; created from `credential` when absent. */
+  secrets?: KubeconfigSecretReader;
+  /** Refresh an Entra token this long before it expires. Default 300000 (5 minutes). */
+  refreshBeforeExpiryInMs?: number;
+}
+
+/** The name of the auth provider we register for AKS connections. */
+export const entraAuthProviderName = "gateway-guard-entra";
+
+/**
+ * Builds a `KubeConfig` for a connection.
+ * @param connection - how to reach the cluster.
+ * @param options - the credential or Key Vault reader the connection needs.
+ * @returns a config whose current context points at the cluster.
+ * @throws InputError when a context does not exist or a needed credential is missing.
+ */
+export async function kubeConfigFor(connection: ClusterConnection, options: KubeConnectOptions = {}): Promise<KubeConfig> {
+  const config = new KubeConfig();
+  switch (connection.type) {
+    case "kubeconfig":
+      if (connection.path) config.loadFromFile(connection.path);
+      else config.loadFromDefault();
+      selectContext(config, connection.context, connection.path ?? "the default kubeconfig");
+      break;
+    case "keyVaultKubeconfig": {
+      const secrets = options.secrets ?? (await secretReaderFrom(options.credential));
+      const text = await secrets.readKubeconfigSecret(connection.vaultUrl, connection.secretName, options);
+      try {
+        config.loadFromString(text);
+      } catch (error) {
+        throw new InputError(`Key Vault secret "${connection.secretName}" in ${connection.vaultUrl} does not hold a valid kubeconfig`, {
+          cause: error,
+        });
+      }
+      selectContext(config, connection.context, `the kubeconfig in Key Vault secret "${connection.secretName}"`);
+      break;
+    }
+    case "inCluster":
+      config.loadFromCluster();
+      break;
+    case "aks": {
+      if (!options.credential) throw new InputError(`AKS connection to ${connection.server} needs an Azure credential`);
+      const user: User = { name: "entra", authProvider: { name: entraAuthProviderName, config: { scope: connection.scope } } };
+      config.loadFromOptions({
+        clusters: [{ name: "aks", server: connection.server, caData: connection.certificateAuthorityData, skipTLSVerify: false }],
+        users: [user],
+        contexts: [{ name: "aks", cluster: "aks", user: "entra" }],
+        currentContext: "aks",
+      });
+      config.addAuthenticator(new EntraAuthenticator(options.credential, connection.scope, options.refreshBeforeExpiryInMs ?? 300_000));
+      break;
+    }
+  }
+  if (!config.getCurrentCluster()) throw new InputError(`No cluster in the kubeconfig for the ${connection.type} connection`);
+  return config;
+}
+
+function selectContext(config: KubeConfig, context: string | undefined, where: string): void {
+  if (!context) return;
+  if (!config.getContextObject(context)) {
+    const known = config.getContexts().map((c) => c.name);
+    throw new InputError(`Context "${context}" is not in ${where} (contexts: ${known.join(", ") || "none"})`);
+  }
+  config.setCurrentContext(context);
+}
+
+async function secretReaderFrom(credential: TokenCredential | undefined): Promise<KubeconfigSecretReader> {
+  if (!credential) throw new InputError("A kubeconfig held in Key Vault needs an Azure credential");
+  const { SecretClients } = await import("../azure/keyvault.js");
+  return new SecretClients({ credential });
+}
+
+/** Adds `Authorization: Bearer <Entra token>` for AKS, fetching a new token shortly before expiry. */
+export class EntraAuthenticator {
+  #token: AccessToken | undefined;
+  #pending: Promise<AccessToken> | undefined;
+
+  constructor(
+    private readonly credential: TokenCredential,
+    private readonly scope: string,
+    private readonly refreshBeforeExpiryInMs: number,
+  ) {}
+
+  isAuthProvider(user: User): boolean {
+    return (user.authProvider as { name?: string } | undefined)?.name === entraAuthProviderName;
+  }
+
+  async applyAuthentication(_user: User, options: https.RequestOptions): Promise<void> {
+    const token = await this.#current();
+    options.headers = { ...options.headers, Authorization: `Bearer ${token.token}` };
+  }
+
+  async #current(): Promise<AccessToken> {
+    const token = this.#token;
+    if (token && Date.now() < Math.min(token.refreshAfterTimestamp ?? Infinity, token.expiresOnTimestamp - this.refreshBeforeExpiryInMs)) {
+      return token;
+    }
+    this.#pending ??= this.#fetch().finally(() => (this.#pending = undefined));
+    return this.#pending;
+  }
+
+  async #fetch(): Promise<AccessToken> {
+    const token = await this.credential.getToken(this.scope);
+    if (!token) throw new Error(`No Entra token for scope ${this.scope}`);
+    this.#token = token;
+    return token;
+  }
+}

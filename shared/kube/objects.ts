@@ -1,0 +1,144 @@
+/**
+ * Reading a gateway Deployment with the ConfigMaps and Secrets its gateway container refers to,
+ * and finding the Secret key that holds the token by following env/envFrom (shared/drift/bundle.ts).
+ */
+import type { AppsV1Api, CoreV1Api, V1ConfigMap, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import { buildBundles, findGatewayContainer } from "../drift/bundle.js";
+import type { GatewayBundle, KubeObject, SourcedObject } from "../drift/types.js";
+import { InputError, NotFoundError } from "../errors.js";
+import type { DeploymentTarget } from "../config/types.js";
+import { stripGatewayKeyPrefix } from "../token/parse.js";
+import { kubeStatusCode, toKubeError } from "./errors.js";
+import { requestOptions } from "./request.js";
+
+/** A client-node model as the plain JSON the API server sent (Dates become strings). */
+export function toPlain(object: object, apiVersion: string, kind: string): KubeObject {
+  const plain = JSON.parse(JSON.stringify(object)) as KubeObject;
+  return { ...plain, apiVersion, kind, metadata: plain.metadata ?? { name: "" } };
+}
+
+/** A live object as a `SourcedObject` (no file, no lines). */
+export function sourced(object: KubeObject): SourcedObject {
+  return { object, lineOf: () => undefined };
+}
+
+export interface GatewayObjects {
+  deployment: V1Deployment;
+  /** ConfigMaps and Secrets referenced by the gateway container's env/envFrom that exist. */
+  configMaps: V1ConfigMap[];
+  secrets: V1Secret[];
+  /** The bundle built from these objects (settings redacted, token source found). */
+  bundle: GatewayBundle;
+}
+
+/**
+ * Reads the target's Deployment and the ConfigMaps and Secrets its gateway container refers to.
+ * @throws NotFoundError when the Deployment does not exist, InputError when it has no gateway container.
+ */
+export async function readGatewayObjects(
+  apis: { core: CoreV1Api; apps: AppsV1Api },
+  target: DeploymentTarget,
+  abortSignal?: AbortSignal,
+): Promise<GatewayObjects> {
+  const { namespace, deployment: name } = target;
+  const options = requestOptions(abortSignal);
+  let deployment: V1Deployment;
+  try {
+    deployment = await apis.apps.readNamespacedDeployment({ name, namespace }, options);
+  } catch (error) {
+    throw toKubeError(error, { verb: "get", resource: "deployments.apps", namespace, name });
+  }
+  const deploymentObject = toPlain(deployment, "apps/v1", "Deployment");
+  const containers = deployment.spec?.template?.spec?.containers ?? [];
+
+  const configMapNames = new Set<string>();
+  for (const container of containers) {
+    for (const from of container.envFrom ?? []) if (from.configMapRef?.name) configMapNames.add(from.configMapRef.name);
+    for (const env of container.env ?? []) if (env.valueFrom?.configMapKeyRef?.name) configMapNames.add(env.valueFrom.configMapKeyRef.name);
+  }
+  const configMaps = await readAll([...configMapNames], (n) => apis.core.readNamespacedConfigMap({ name: n, namespace }, options), {
+    verb: "get",
+    resource: "configmaps",
+    namespace,
+  });
+  const configMapData = new Map(configMaps.map((c) => [c.metadata?.name ?? "", c.data ?? {}]));
+  const index = findGatewayContainer(deploymentObject, (n) => configMapData.get(n));
+  if (index < 0) {
+    throw new InputError(
+      `Deployment ${namespace}/${name} has no gateway container (image azure-api-management/gateway, or a container reading config.service.endpoint)`,
+    );
+  }
+  const gateway = containers[index];
+  const secretNames = new Set<string>();
+  for (const from of gateway.envFrom ?? []) if (from.secretRef?.name) secretNames.add(from.secretRef.name);
+  for (const env of gateway.env ?? []) if (env.valueFrom?.secretKeyRef?.name) secretNames.add(env.valueFrom.secretKeyRef.name);
+  if (target.secretName) secretNames.add(target.secretName);
+  const secrets = await readAll([...secretNames], (n) => apis.core.readNamespacedSecret({ name: n, namespace }, options), {
+    verb: "get",
+    resource: "secrets",
+    namespace,
+  });
+
+  const objects = [
+    sourced(deploymentObject),
+    ...configMaps.map((c) => sourced(toPlain(c, "v1", "ConfigMap"))),
+    ...secrets.map((s) => sourced(toPlain(s, "v1", "Secret"))),
+  ];
+  const bundle = buildBundles(objects, { partial: false }).find((b) => b.deployment.object === deploymentObject);
+  if (!bundle) throw new InputError(`Deployment ${namespace}/${name} has no gateway container`);
+  return { deployment, configMaps, secrets, bundle };
+}
+
+/** Where the token is: the target's explicit Secret and key, else the one the deployment reads. */
+export function tokenLocation(objects: GatewayObjects, target: DeploymentTarget): { secretName: string; secretKey: string } {
+  const where = `Deployment ${target.namespace}/${target.deployment}`;
+  const source = objects.bundle.token;
+  if (!target.secretName && source.kind === "literal") {
+    throw new InputError(`${where} sets config.service.auth as a literal env value; move the token to a Secret so that it can be rotated`);
+  }
+  const secretName = target.secretName ?? source.secretName;
+  if (!secretName) {
+    throw new InputError(
+      `${where}: no Secret holds the gateway token (expected env config.service.auth from a secretKeyRef, or envFrom a secretRef with config.service.auth or config.service.auth.key); set secretName and secretKey in the configuration`,
+    );
+  }
+  const secretKey = target.secretKey ?? (source.secretName === secretName ? source.key : undefined) ?? keyInSecret(objects, secretName);
+  if (!secretKey) {
+    const exists = objects.secrets.some((s) => s.metadata?.name === secretName);
+    if (!exists) throw new NotFoundError(`Secret ${target.namespace}/${secretName}, read by ${where}, does not exist`);
+    throw new InputError(
+      `${where}: cannot tell which key of Secret ${target.namespace}/${secretName} holds the token (no config.service.auth or config.service.auth.key); set secretKey in the configuration`,
+    );
+  }
+  return { secretName, secretKey };
+}
+
+function keyInSecret(objects: GatewayObjects, secretName: string): string | undefined {
+  const keys = Object.keys(objects.secrets.find((s) => s.metadata?.name === secretName)?.data ?? {});
+  return keys.length === 1 ? keys[0] : undefined;
+}
+
+/** Decodes a Secret value and strips `GatewayKey `; undefined when the key is absent. */
+export function tokenFromSecret(secret: V1Secret, key: string): string | undefined {
+  const encoded = secret.data?.[key];
+  if (encoded === undefined) return undefined;
+  return stripGatewayKeyPrefix(Buffer.from(encoded, "base64").toString("utf8"));
+}
+
+async function readAll<T>(
+  names: string[],
+  read: (name: string) => Promise<T>,
+  operation: { verb: string; resource: string; namespace: string },
+): Promise<T[]> {
+  const results = await Promise.all(
+    names.map(async (name) => {
+      try {
+        return await read(name);
+      } catch (error) {
+        if (kubeStatusCode(error) === 404) return undefined;
+        throw toKubeError(error, { ...operation, name });
+      }
+    }),
+  );
+  return results.filter((r): r is Awaited<T> => r !== undefined) as T[];
+}

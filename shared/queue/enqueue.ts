@@ -1,0 +1,105 @@
+/**
+ * Sends rotation messages to the storage queue the worker listens on. The Functions host's queue
+ * trigger decodes base64 by default (`host.json` `extensions.queues.messageEncoding`), so messages
+ * are sent base64-encoded. `@azure/storage-queue` and `@azure/identity` load on first use.
+ */
+import type { StorageConnection } from "../config/appSettings.js";
+import { RecentKeys, requestIdForEvent } from "./dedupe.js";
+import { encodeRotationMessage, type RotationMessage } from "./message.js";
+import { rotationQueueName } from "./names.js";
+
+/** The part of `QueueClient` this module uses. */
+export interface QueueClientLike {
+  readonly name: string;
+  sendMessage(messageText: string): Promise<unknown>;
+  createIfNotExists(): Promise<unknown>;
+}
+
+/** How message text is put on the wire; must match `host.json` `extensions.queues.messageEncoding`. */
+export type MessageEncoding = "base64" | "none";
+
+export interface RotationQueueOptions {
+  /** Default `base64`, as the host expects by default. */
+  messageEncoding?: MessageEncoding;
+  /** Event ids already enqueued by this instance. A fresh set by default. */
+  recentEvents?: RecentKeys;
+}
+
+export interface SendOptions {
+  /** The event that asked for the rotation: a second send with the same event id and gateway is skipped. */
+  eventId?: string;
+}
+
+/** The outcome of one send. */
+export interface SendResult {
+  requestId: string;
+  /** True when the same event had already been enqueued for this gateway, so nothing was sent. */
+  duplicate: boolean;
+}
+
+/** The rotation queue as the app sees it. */
+export class RotationQueue {
+  readonly #client: QueueClientLike;
+  readonly #encoding: MessageEncoding;
+  readonly #recent: RecentKeys;
+
+  constructor(client: QueueClientLike, options: RotationQueueOptions = {}) {
+    this.#client = client;
+    this.#encoding = options.messageEncoding ?? "base64";
+    this.#recent = options.recentEvents ?? new RecentKeys();
+  }
+
+  get name(): string {
+    return this.#client.name;
+  }
+
+  /** Creates the queue when it does not exist yet (the host creates it too, on start). */
+  async ensureExists(): Promise<void> {
+    await this.#client.createIfNotExists();
+  }
+
+  /**
+   * Enqueues one message. With an event id, the request id is derived from it and a repeat of the
+   * same event for the same gateway is not sent again.
+   * @param message - the message; its requestId is replaced when an event id is given.
+   * @param options - the event id, if any.
+   * @returns the request id and whether the send was skipped as a duplicate.
+   */
+  async send(message: RotationMessage, options: SendOptions = {}): Promise<SendResult> {
+    const key = options.eventId === undefined ? undefined : `${options.eventId}\n${message.gateway}`;
+    const requestId =
+      options.eventId === undefined ? message.requestId : requestIdForEvent(options.eventId, message.gateway);
+    if (key !== undefined && this.#recent.has(key)) return { requestId, duplicate: true };
+    const text = encodeRotationMessage({ ...message, requestId });
+    await this.#client.sendMessage(this.#encoding === "base64" ? Buffer.from(text, "utf8").toString("base64") : text);
+    if (key !== undefined) this.#recent.add(key);
+    return { requestId, duplicate: false };
+  }
+}
+
+/**
+ * Builds a `QueueClient` for the configured storage: identity-based in Azure, a connection string
+ * for Azurite.
+ * @param storage - from the app settings.
+ * @param queueName - default `gateway-rotations`.
+ * @returns the client.
+ */
+export async function createQueueClient(
+  storage: StorageConnection,
+  queueName: string = rotationQueueName,
+): Promise<import("@azure/storage-queue").QueueClient> {
+  const { QueueClient, QueueServiceClient } = await import("@azure/storage-queue");
+  if (storage.kind === "connectionString") {
+    return QueueServiceClient.fromConnectionString(storage.connectionString).getQueueClient(queueName);
+  }
+  const url = `${storage.queueServiceUri.replace(/\/+$/, "")}/${queueName}`;
+  if (storage.credential?.toLowerCase() === "managedidentity") {
+    const { ManagedIdentityCredential } = await import("@azure/identity");
+    const credential = storage.clientId
+      ? new ManagedIdentityCredential({ clientId: storage.clientId })
+      : new ManagedIdentityCredential();
+    return new QueueClient(url, credential);
+  }
+  const { createCredential } = await import("../azure/credential.js");
+  return new QueueClient(url, createCredential({ managedIdentityClientId: storage.clientId }));
+}

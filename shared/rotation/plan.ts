@@ -1,0 +1,205 @@
+/**
+ * Step 2 of the protocol: read Key Vault and every deployment's Secret, and decide what to do.
+ * The plan is plain data without tokens; the state beside it holds what was read (tokens
+ * included) for the steps that follow, and must never be logged.
+ */
+import type { DeploymentTarget, GatewayConfig } from "../config/types.js";
+import { maxTokenLifetimeInDays } from "../config/schema.js";
+import { tokenExpiry } from "../token/parse.js";
+import { targetLabel } from "./target.js";
+import {
+  secretAnnotations,
+  type AbortOptions,
+  type DeploymentTokenState,
+  type GatewayCluster,
+  type KeyType,
+  type RotationDeps,
+  type RotationPlan,
+  type StoredToken,
+} from "./types.js";
+
+const dayInMs = 86_400_000;
+
+export interface PlanOptions extends AbortOptions {
+  /** An on-demand rotation: mint even when the token is fresh. */
+  force?: boolean;
+}
+
+/** What planning needs from the engine's dependencies. */
+export type PlanDeps = Pick<RotationDeps, "vault" | "clusterFor" | "now">;
+
+/** One deployment as read. Holds its token: never log it. */
+export interface DeploymentState {
+  target: DeploymentTarget;
+  label: string;
+  cluster: GatewayCluster;
+  secret: DeploymentTokenState;
+  /** The Secret holds Key Vault's current token. */
+  inSync: boolean;
+  keyType?: KeyType;
+  expiresOn?: Date;
+}
+
+/** Everything read while planning. Holds tokens: never log it. */
+export interface PlanState {
+  now: Date;
+  vault?: StoredToken;
+  deployments: DeploymentState[];
+}
+
+export interface PlannedRotation {
+  plan: RotationPlan;
+  state: PlanState;
+}
+
+/**
+ * Reads Key Vault's current version and every deployment's Secret and decides: `fresh` (nothing to
+ * do), `expiring`, `forced`, or `out-of-sync` (deliver Key Vault's token while it is fresh, else mint).
+ * @param gateway - the gateway's configuration
+ * @param deps - the vault, the clusters and the clock
+ * @param options - `force` for an on-demand rotation
+ * @returns the plan (no tokens) and the state read (with tokens, for the engine only)
+ */
+export async function planRotation(
+  gateway: GatewayConfig,
+  deps: PlanDeps,
+  options: PlanOptions = {},
+): Promise<PlannedRotation> {
+  const now = deps.now?.() ?? new Date();
+  const read = { abortSignal: options.abortSignal };
+  const [vault, secrets] = await Promise.all([
+    deps.vault.current(gateway.keyVault.secretName, read),
+    Promise.all(
+      gateway.deployments.map(async (target) => {
+        const cluster = deps.clusterFor(target);
+        return { target, cluster, secret: await cluster.readToken(target, read) };
+      }),
+    ),
+  ]);
+  return decideRotation(gateway, { vault, secrets }, now, options.force === true);
+}
+
+/** What planning reads: Key Vault's current version and each deployment's Secret. */
+export interface RotationReadings {
+  vault: StoredToken | undefined;
+  secrets: Array<{ target: DeploymentTarget; cluster: GatewayCluster; secret: DeploymentTokenState }>;
+}
+
+/**
+ * The decision of {@link planRotation} from what was read, without any I/O.
+ * @param gateway - the gateway's configuration
+ * @param readings - Key Vault's current version and each deployment's Secret, in configuration order
+ * @param now - the time to judge expiry against
+ * @param force - an on-demand rotation
+ */
+export function decideRotation(
+  gateway: GatewayConfig,
+  { vault, secrets }: RotationReadings,
+  now: Date,
+  force: boolean,
+): PlannedRotation {
+  const deployments: DeploymentState[] = secrets.map(({ target, cluster, secret }) => ({
+    target,
+    label: targetLabel(target),
+    cluster,
+    secret,
+    inSync: vault !== undefined && secret.token === vault.token,
+    keyType: annotatedKeyType(secret.annotations),
+    expiresOn: secretExpiry(secret),
+  }));
+  for (const d of deployments) if (d.inSync && vault?.expiresOn) d.expiresOn = vault.expiresOn;
+
+  const currentKeyType = vault
+    ? (vault.keyType ?? deployments.find((d) => d.inSync && d.keyType)?.keyType)
+    : deployments.find((d) => d.keyType)?.keyType;
+  const currentExpiresOn = vault ? vaultExpiry(vault) : undefined;
+  const renewBeforeInMs = gateway.renewBeforeInDays * dayInMs;
+  const leftInMs = currentExpiresOn ? currentExpiresOn.getTime() - now.getTime() : undefined;
+  const vaultFresh = leftInMs !== undefined && leftInMs > renewBeforeInMs;
+  const stale = deployments.filter((d) => !d.inSync);
+
+  const base = {
+    gateway: gateway.name,
+    currentKeyType,
+    currentExpiresOn,
+    deployments: deployments.map((d) => ({ target: d.label, inSync: d.inSync, expiresOn: d.expiresOn })),
+  };
+  const mint = (decision: RotationPlan["decision"], reason: string): RotationPlan => ({
+    ...base,
+    decision,
+    reason,
+    action: "mint",
+    nextKeyType: currentKeyType === "primary" ? "secondary" : "primary",
+    nextExpiresOn: nextExpiry(now, gateway.tokenLifetimeInDays),
+  });
+  const state: PlanState = { now, vault, deployments };
+  const vaultStatus = describeExpiry(leftInMs, gateway.renewBeforeInDays);
+
+  if (force) {
+    return { plan: mint("forced", `rotation was requested (${vaultStatus})`), state };
+  }
+  if (!vault) {
+    return {
+      plan: mint("out-of-sync", `Key Vault has no secret "${gateway.keyVault.secretName}" yet (first run)`),
+      state,
+    };
+  }
+  if (stale.length > 0) {
+    const which = `${stale.length} of ${deployments.length} deployments differ from Key Vault (${stale.map((d) => d.label).join(", ")})`;
+    if (vaultFresh) {
+      return {
+        plan: {
+          ...base,
+          decision: "out-of-sync",
+          reason: `${which}; ${vaultStatus}: deliver it`,
+          action: "deliver",
+        },
+        state,
+      };
+    }
+    return { plan: mint("out-of-sync", `${which}; ${vaultStatus}: mint a new one`), state };
+  }
+  if (!vaultFresh) return { plan: mint("expiring", vaultStatus), state };
+  return {
+    plan: { ...base, decision: "fresh", reason: `${vaultStatus}; every deployment has it`, action: "none" },
+    state,
+  };
+}
+
+/** The expiry to ask for: now + lifetime, never more than ARM's 30 days. */
+export function nextExpiry(now: Date, tokenLifetimeInDays: number): Date {
+  const days = Math.min(Math.max(tokenLifetimeInDays, 0), maxTokenLifetimeInDays);
+  return new Date(now.getTime() + days * dayInMs);
+}
+
+/** Key Vault's recorded expiry, else the one the token carries. */
+export function vaultExpiry(stored: StoredToken): Date | undefined {
+  return stored.expiresOn ?? tokenExpiry(stored.token);
+}
+
+/** The Secret's expiry annotation, else the one the token carries. */
+export function secretExpiry(secret: DeploymentTokenState): Date | undefined {
+  const annotated = secret.annotations[secretAnnotations.expiresOn];
+  const date = annotated ? new Date(annotated) : undefined;
+  if (date && !Number.isNaN(date.getTime())) return date;
+  return secret.token ? tokenExpiry(secret.token) : undefined;
+}
+
+/** The key type annotated on the Secret, if it is one. */
+export function annotatedKeyType(annotations: Record<string, string>): KeyType | undefined {
+  const value = annotations[secretAnnotations.keyType];
+  return value === "primary" || value === "secondary" ? value : undefined;
+}
+
+/** Days (one decimal) from `now` to `date`; negative when past. */
+export function daysUntil(date: Date, now: Date): number {
+  return Math.round(((date.getTime() - now.getTime()) / dayInMs) * 10) / 10;
+}
+
+function describeExpiry(leftInMs: number | undefined, renewBeforeInDays: number): string {
+  if (leftInMs === undefined) return "the expiry of Key Vault's token is unknown";
+  const days = Math.round((leftInMs / dayInMs) * 10) / 10;
+  if (leftInMs <= 0) return `Key Vault's token expired ${-days} days ago`;
+  const relation = leftInMs > renewBeforeInDays * dayInMs ? "fresh: more than" : "expiring: less than";
+  return `Key Vault's token expires in ${days} days (${relation} the ${renewBeforeInDays} days renew-before)`;
+}

@@ -1,0 +1,377 @@
+/**
+ * The rotation protocol for one gateway (../shared/design/rotation.md): lock, plan, mint, store in
+ * Key Vault first, deliver to each deployment (patch, roll, wait), roll back a failed deployment,
+ * revoke the old key only after every deployment succeeded, record the outcome. Tokens never leave
+ * this module except through the issuer, vault and cluster interfaces.
+ *
+ * Failures before any cluster was touched (reading, minting, storing) are logged and thrown, so a
+ * caller can tell transient ones from permanent ones (`isTransient`). Failures while delivering
+ * are reported in the outcome (`failed`, `rolled-back`): deployments are delivered one at a time
+ * and the run stops after the first failure, the rest left `unchanged` for the next run to finish.
+ */
+import type { GatewayConfig } from "../config/types.js";
+import { LockHeldError } from "../errors.js";
+import { planRotation, type DeploymentState } from "./plan.js";
+import {
+  secretAnnotations,
+  type DeploymentOutcome,
+  type DeploymentTokenState,
+  type KeyType,
+  type RotateOptions,
+  type RotationDeps,
+  type RotationLogger,
+  type RotationOutcome,
+  type RotationPlan,
+  type RotationStatus,
+} from "./types.js";
+
+const silent: RotationLogger = { info() {}, warn() {}, error() {} };
+
+/** How long the lock is held at most: every deployment rolled and rolled back, plus a margin. */
+export function lockTtlInMs(gateway: GatewayConfig): number {
+  return gateway.deployments.length * 2 * (gateway.rolloutTimeoutInMs + 60_000) + 300_000;
+}
+
+/**
+ * Rotates (or repairs) one gateway's token across all its deployments.
+ * @param gateway - the gateway's configuration
+ * @param deps - issuer, vault, clusters, lock, clock and logger
+ * @param options - `force`, `dryRun` (plan only: status `fresh` or `planned`), `revokeOldKey`
+ *   (overrides the configuration), `onProgress` for rollouts, `abortSignal`
+ * @returns the outcome: `fresh`, `planned`, `rotated`, `delivered`, `rolled-back` or `failed`
+ * @throws LockHeldError when another rotation of the gateway holds the lock; the error of reading,
+ *   minting or storing when that fails (nothing was changed in any cluster then)
+ */
+export async function rotateGateway(
+  gateway: GatewayConfig,
+  deps: RotationDeps,
+  options: RotateOptions = {},
+): Promise<RotationOutcome> {
+  const log = deps.log ?? silent;
+  const lock = await deps.lock.tryAcquire(gateway, {
+    ttlInMs: lockTtlInMs(gateway),
+    abortSignal: options.abortSignal,
+  });
+  if (!lock) {
+    log.warn("rotation.locked", { gateway: gateway.name });
+    throw new LockHeldError(`another rotation of gateway "${gateway.name}" is in progress; try again later`);
+  }
+  try {
+    return await new Rotation(gateway, deps, options, log).run();
+  } finally {
+    try {
+      await lock.release();
+    } catch (error) {
+      log.warn("rotation.lock-release-failed", { gateway: gateway.name, error: describe(error) });
+    }
+  }
+}
+
+/** What is being delivered. Holds the token: never log it. */
+interface Delivery {
+  token: string;
+  keyType?: KeyType;
+  expiresOn?: Date;
+  vaultVersion: string;
+}
+
+class Rotation {
+  /** Every token seen in this run, to scrub from reasons and log fields. */
+  private readonly secrets = new Set<string>();
+
+  constructor(
+    private readonly gateway: GatewayConfig,
+    private readonly deps: RotationDeps,
+    private readonly options: RotateOptions,
+    private readonly log: RotationLogger,
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  async run(): Promise<RotationOutcome> {
+    const { abortSignal } = this.options;
+    const { plan, state } = await this.step("plan", () =>
+      planRotation(this.gateway, this.deps, { force: this.options.force, abortSignal }),
+    );
+    if (state.vault) this.secrets.add(state.vault.token);
+    for (const d of state.deployments) if (d.secret.token) this.secrets.add(d.secret.token);
+    this.log.info("rotation.planned", planFields(plan, this.options.dryRun === true));
+
+    if (plan.action === "none" || this.options.dryRun) {
+      const status: RotationStatus = plan.action === "none" ? "fresh" : "planned";
+      return this.finish({
+        gateway: plan.gateway,
+        status,
+        plan,
+        reason: status === "planned" ? `dry run: ${plan.reason}` : plan.reason,
+        keyType: plan.nextKeyType ?? plan.currentKeyType,
+        expiresOn: plan.nextExpiresOn ?? plan.currentExpiresOn,
+        deployments: plan.deployments.map((d) => ({ target: d.target, status: "unchanged" })),
+      });
+    }
+
+    const delivery =
+      plan.action === "mint" ? await this.mintAndStore(plan) : this.fromVault(plan, state.vault);
+    const targets = plan.action === "mint" ? state.deployments : state.deployments.filter((d) => !d.inSync);
+    const done = plan.action === "mint" ? "rotated" : "delivered";
+    const results = new Map<DeploymentState, DeploymentOutcome>();
+    let failedAt: string | undefined;
+    for (const d of targets) {
+      if (failedAt) {
+        results.set(d, {
+          target: d.label,
+          status: "unchanged",
+          reason: `not attempted after ${failedAt} failed`,
+        });
+        continue;
+      }
+      const result = await this.deliver(d, delivery, done);
+      results.set(d, result);
+      if (result.status !== done) failedAt = d.label;
+    }
+    const deployments = state.deployments.map(
+      (d) =>
+        results.get(d) ?? {
+          target: d.label,
+          status: "unchanged" as const,
+          reason: "already has Key Vault's token",
+        },
+    );
+
+    const outcome: RotationOutcome = {
+      gateway: plan.gateway,
+      status: done,
+      plan,
+      reason: "",
+      keyType: delivery.keyType,
+      expiresOn: delivery.expiresOn,
+      vaultVersion: delivery.vaultVersion,
+      deployments,
+    };
+    const failures = deployments.filter((d) => d.status === "failed" || d.status === "rolled-back");
+    if (failures.length > 0) {
+      outcome.status = failures.some((d) => d.status === "failed") ? "failed" : "rolled-back";
+      outcome.reason = `${failures.map((d) => `${d.target}: ${d.reason}`).join("; ")}; old key not revoked`;
+      return this.finish(outcome);
+    }
+    outcome.reason = `${done} ${targets.length} of ${deployments.length} deployments with the ${delivery.keyType ?? "unknown"} key`;
+    const previousKeys = new Set(targets.filter((d) => d.secret.token !== undefined).map((d) => d.keyType));
+    if (plan.action === "mint" && state.vault) previousKeys.add(plan.currentKeyType);
+    await this.revokeIfAsked(outcome, previousKeys, delivery);
+    return this.finish(outcome);
+  }
+
+  private async mintAndStore(plan: RotationPlan): Promise<Delivery> {
+    const keyType = plan.nextKeyType ?? "primary";
+    const expiresOn =
+      plan.nextExpiresOn ?? new Date(this.now().getTime() + this.gateway.tokenLifetimeInDays * 86_400_000);
+    const { abortSignal } = this.options;
+    const token = await this.step("mint", () =>
+      this.deps.issuer.mint(this.gateway.apim, keyType, expiresOn, { abortSignal }),
+    );
+    this.secrets.add(token);
+    const stored = await this.step("store", () =>
+      this.deps.vault.store(this.gateway.keyVault.secretName, token, {
+        expiresOn,
+        keyType,
+        gateway: this.gateway.name,
+        abortSignal,
+      }),
+    );
+    return { token, keyType, expiresOn, vaultVersion: stored.version };
+  }
+
+  private fromVault(plan: RotationPlan, vault: { token: string; version: string } | undefined): Delivery {
+    if (!vault) throw new Error("internal: a deliver plan without a Key Vault token");
+    return {
+      token: vault.token,
+      keyType: plan.currentKeyType,
+      expiresOn: plan.currentExpiresOn,
+      vaultVersion: vault.version,
+    };
+  }
+
+  /** Step 5 and 6 for one deployment: write with the precondition, roll, wait; roll back on failure. */
+  private async deliver(
+    d: DeploymentState,
+    delivery: Delivery,
+    done: "rotated" | "delivered",
+  ): Promise<DeploymentOutcome> {
+    const { abortSignal, onProgress } = this.options;
+    const annotations = {
+      [secretAnnotations.keyType]: delivery.keyType ?? "",
+      [secretAnnotations.expiresOn]: delivery.expiresOn?.toISOString() ?? "",
+      [secretAnnotations.vaultVersion]: delivery.vaultVersion,
+      [secretAnnotations.rotatedAt]: this.now().toISOString(),
+    };
+    let previous: DeploymentTokenState = d.secret;
+    try {
+      try {
+        await d.cluster.writeToken(d.target, delivery.token, {
+          resourceVersion: previous.resourceVersion,
+          annotations,
+          abortSignal,
+        });
+      } catch (error) {
+        if (!isNamed(error, "ConflictError")) throw error;
+        this.log.warn("rotation.conflict", { gateway: this.gateway.name, target: d.label });
+        previous = await d.cluster.readToken(d.target, { abortSignal });
+        if (previous.token) this.secrets.add(previous.token);
+        await d.cluster.writeToken(d.target, delivery.token, {
+          resourceVersion: previous.resourceVersion,
+          annotations,
+          abortSignal,
+        });
+      }
+    } catch (error) {
+      return {
+        target: d.label,
+        status: "failed",
+        reason: `could not write the Secret: ${this.describe(error)}`,
+      };
+    }
+    try {
+      await d.cluster.restart(d.target, { abortSignal });
+      await d.cluster.waitForRollout(d.target, {
+        timeoutInMs: this.gateway.rolloutTimeoutInMs,
+        onProgress,
+        abortSignal,
+      });
+      return { target: d.label, status: done };
+    } catch (error) {
+      return this.rollBack(d, previous, delivery, this.describe(error));
+    }
+  }
+
+  /** Puts the previous token (still valid: nothing is revoked after a failure) back and rolls again. */
+  private async rollBack(
+    d: DeploymentState,
+    previous: DeploymentTokenState,
+    delivery: Delivery,
+    why: string,
+  ): Promise<DeploymentOutcome> {
+    const failed = (reason: string): DeploymentOutcome => ({ target: d.label, status: "failed", reason });
+    if (!previous.token) return failed(`rollout failed (${why}); there was no previous token to restore`);
+    this.log.warn("rotation.rolling-back", { gateway: this.gateway.name, target: d.label, error: why });
+    try {
+      const current = await d.cluster.readToken(d.target);
+      if (current.token !== delivery.token) {
+        return failed(
+          `rollout failed (${why}); the Secret was changed by someone else, so it was not rolled back`,
+        );
+      }
+      const restored = Object.fromEntries(
+        Object.values(secretAnnotations).map((key) => [key, previous.annotations[key] ?? ""]),
+      );
+      await d.cluster.writeToken(d.target, previous.token, {
+        resourceVersion: current.resourceVersion,
+        annotations: restored,
+      });
+      await d.cluster.restart(d.target);
+      await d.cluster.waitForRollout(d.target, {
+        timeoutInMs: this.gateway.rolloutTimeoutInMs,
+        onProgress: this.options.onProgress,
+      });
+    } catch (error) {
+      return failed(`rollout failed (${why}) and rolling back failed too (${this.describe(error)})`);
+    }
+    return {
+      target: d.label,
+      status: "rolled-back",
+      reason: `rollout failed (${why}); previous token restored`,
+    };
+  }
+
+  /** Step 7: regenerate the key the previous token was signed with, when asked and it is not the new key. */
+  private async revokeIfAsked(
+    outcome: RotationOutcome,
+    previousKeys: Set<KeyType | undefined>,
+    delivery: Delivery,
+  ): Promise<void> {
+    if (!(this.options.revokeOldKey ?? this.gateway.revokeOldKey)) return;
+    const oldKey =
+      delivery.keyType === "primary" ? "secondary" : delivery.keyType === "secondary" ? "primary" : undefined;
+    if (!oldKey || !previousKeys.has(oldKey)) {
+      outcome.reason += previousKeys.has(undefined)
+        ? "; the previous token's key type is unknown, so no key was revoked"
+        : "; no key to revoke";
+      return;
+    }
+    try {
+      await this.deps.issuer.revoke(this.gateway.apim, oldKey, { abortSignal: this.options.abortSignal });
+      outcome.revokedKeyType = oldKey;
+      outcome.reason += `; ${oldKey} key regenerated, older tokens signed with it no longer work`;
+    } catch (error) {
+      outcome.status = "failed";
+      outcome.reason += `; but regenerating the ${oldKey} key failed: ${this.describe(error)}`;
+    }
+  }
+
+  /** Step 8: log the outcome (without any token) and return it. */
+  private finish(outcome: RotationOutcome): RotationOutcome {
+    outcome.reason = this.scrub(outcome.reason);
+    for (const d of outcome.deployments) if (d.reason) d.reason = this.scrub(d.reason);
+    const fields = {
+      gateway: outcome.gateway,
+      status: outcome.status,
+      decision: outcome.plan.decision,
+      action: outcome.plan.action,
+      reason: outcome.reason,
+      keyType: outcome.keyType,
+      expiresOn: outcome.expiresOn?.toISOString(),
+      vaultVersion: outcome.vaultVersion,
+      revokedKeyType: outcome.revokedKeyType,
+      deployments: outcome.deployments.map((d) => ({ target: d.target, status: d.status, reason: d.reason })),
+    };
+    if (outcome.status === "failed" || outcome.status === "rolled-back")
+      this.log.error("rotation.failed", fields);
+    else this.log.info("rotation.completed", fields);
+    return outcome;
+  }
+
+  /** Runs a step whose failure ends the run before any cluster changed: logged, then thrown. */
+  private async step<T>(stage: "plan" | "mint" | "store", action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      this.log.error("rotation.failed", { gateway: this.gateway.name, stage, error: this.describe(error) });
+      throw error;
+    }
+  }
+
+  private describe(error: unknown): string {
+    return this.scrub(describe(error));
+  }
+
+  private scrub(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (secret) out = out.split(secret).join("[token]");
+    return out;
+  }
+}
+
+function planFields(plan: RotationPlan, dryRun: boolean): Record<string, unknown> {
+  return {
+    gateway: plan.gateway,
+    dryRun,
+    decision: plan.decision,
+    action: plan.action,
+    reason: plan.reason,
+    keyType: plan.currentKeyType,
+    expiresOn: plan.currentExpiresOn?.toISOString(),
+    nextKeyType: plan.nextKeyType,
+    nextExpiresOn: plan.nextExpiresOn?.toISOString(),
+    deployments: plan.deployments.map((d) => ({ target: d.target, inSync: d.inSync })),
+  };
+}
+
+function isNamed(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
+}

@@ -1,0 +1,170 @@
+/**
+ * What the `status` command shows for a gateway: Key Vault's token and each deployment's, compared
+ * by hash, with what a rotation would do now. Reading errors are reported per part, not thrown.
+ */
+import type { GatewayConfig } from "../config/types.js";
+import { sha256 } from "../token/parse.js";
+import {
+  annotatedKeyType,
+  daysUntil,
+  decideRotation,
+  secretExpiry,
+  vaultExpiry,
+  type RotationReadings,
+} from "./plan.js";
+import { targetLabel } from "./target.js";
+import {
+  secretAnnotations,
+  type DeploymentTokenState,
+  type GatewayCluster,
+  type KeyType,
+  type PlanDecision,
+  type RotationDeps,
+  type RotationPlan,
+  type StoredToken,
+} from "./types.js";
+
+export interface VaultTokenStatus {
+  secretName: string;
+  exists: boolean;
+  version?: string;
+  keyType?: KeyType;
+  expiresOn?: Date;
+  /** Negative when expired. */
+  expiresInDays?: number;
+  /** SHA-256 (hex) of the token, never the token. */
+  sha256?: string;
+  /** Why Key Vault could not be read. */
+  error?: string;
+}
+
+export interface DeploymentTokenStatus {
+  /** `<context-or-server>/<namespace>/<deployment>` */
+  target: string;
+  secretName?: string;
+  secretKey?: string;
+  hasToken: boolean;
+  keyType?: KeyType;
+  expiresOn?: Date;
+  expiresInDays?: number;
+  /** The Secret holds Key Vault's current token. */
+  inSync: boolean;
+  sha256?: string;
+  vaultVersion?: string;
+  /** When gateway-guard last wrote the Secret: pods started before it run an older token. */
+  rotatedAt?: Date;
+  /** Why the deployment could not be read. */
+  error?: string;
+}
+
+export interface GatewayStatus {
+  gateway: string;
+  vault: VaultTokenStatus;
+  deployments: DeploymentTokenStatus[];
+  /** What a rotation would do now; absent when something could not be read. */
+  decision?: PlanDecision;
+  action?: RotationPlan["action"];
+  reason?: string;
+}
+
+/**
+ * Reads a gateway's token state for display.
+ * @param gateway - the gateway's configuration
+ * @param deps - the vault, the clusters and the clock
+ */
+export async function gatewayStatus(
+  gateway: GatewayConfig,
+  deps: Pick<RotationDeps, "vault" | "clusterFor" | "now">,
+): Promise<GatewayStatus> {
+  const now = deps.now?.() ?? new Date();
+  const [vault, secrets] = await Promise.all([
+    settle(() => deps.vault.current(gateway.keyVault.secretName)),
+    Promise.all(
+      gateway.deployments.map(async (target) => {
+        let cluster: GatewayCluster | undefined;
+        const secret = await settle(() => {
+          cluster = deps.clusterFor(target);
+          return cluster.readToken(target);
+        });
+        return { target, cluster, secret };
+      }),
+    ),
+  ]);
+
+  const stored = vault.ok ? vault.value : undefined;
+  const expiresOn = stored ? vaultExpiry(stored) : undefined;
+  const status: GatewayStatus = {
+    gateway: gateway.name,
+    vault: {
+      secretName: gateway.keyVault.secretName,
+      exists: stored !== undefined,
+      version: stored?.version,
+      keyType: stored?.keyType,
+      expiresOn,
+      expiresInDays: expiresOn ? daysUntil(expiresOn, now) : undefined,
+      sha256: stored ? sha256(stored.token) : undefined,
+      error: vault.ok ? undefined : vault.error,
+    },
+    deployments: [],
+  };
+
+  const readable = vault.ok && secrets.every((s) => s.secret.ok && s.cluster);
+  if (readable) {
+    const readings: RotationReadings = {
+      vault: stored,
+      secrets: secrets.map((s) => ({
+        target: s.target,
+        cluster: s.cluster as GatewayCluster,
+        secret: (s.secret as { value: DeploymentTokenState }).value,
+      })),
+    };
+    const { plan, state } = decideRotation(gateway, readings, now, false);
+    status.decision = plan.decision;
+    status.action = plan.action;
+    status.reason = plan.reason;
+    status.deployments = state.deployments.map((d) => deploymentStatus(d.label, d.secret, stored, now, d));
+  } else {
+    status.deployments = secrets.map((s) =>
+      s.secret.ok
+        ? deploymentStatus(targetLabel(s.target), s.secret.value, stored, now)
+        : { target: targetLabel(s.target), hasToken: false, inSync: false, error: s.secret.error },
+    );
+  }
+  return status;
+}
+
+function deploymentStatus(
+  target: string,
+  secret: DeploymentTokenState,
+  vault: StoredToken | undefined,
+  now: Date,
+  decided?: { keyType?: KeyType; expiresOn?: Date; inSync: boolean },
+): DeploymentTokenStatus {
+  const rotatedAt = secret.annotations[secretAnnotations.rotatedAt];
+  const rotated = rotatedAt ? new Date(rotatedAt) : undefined;
+  const expiresOn = decided?.expiresOn ?? secretExpiry(secret);
+  return {
+    target,
+    secretName: secret.secretName,
+    secretKey: secret.secretKey,
+    hasToken: secret.token !== undefined,
+    keyType: decided?.keyType ?? annotatedKeyType(secret.annotations),
+    expiresOn,
+    expiresInDays: expiresOn ? daysUntil(expiresOn, now) : undefined,
+    inSync: decided?.inSync ?? (vault !== undefined && secret.token === vault.token),
+    sha256: secret.token ? sha256(secret.token) : undefined,
+    vaultVersion: secret.annotations[secretAnnotations.vaultVersion] || undefined,
+    rotatedAt: rotated && !Number.isNaN(rotated.getTime()) ? rotated : undefined,
+  };
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function settle<T>(read: () => Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await read() };
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { ok: false, error: message };
+  }
+}

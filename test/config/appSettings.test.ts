@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { appSettingNames, defaultRotationSchedule, readAppSettings } from "../../shared/config/appSettings.js";
+
+describe("readAppSettings", () => {
+  it("applies defaults to an empty environment", () => {
+    expect(readAppSettings({})).toEqual({
+      configJson: undefined,
+      configFile: undefined,
+      rotationSchedule: defaultRotationSchedule,
+      storage: undefined,
+      azureClientId: undefined,
+      armEndpoint: undefined,
+      webhookAllowedOrigins: [],
+    });
+    expect(defaultRotationSchedule).toBe("0 0 3 * * *");
+  });
+
+  it("reads an identity-based storage connection from the account name, with the client id", () => {
+    expect(
+      readAppSettings({
+        AzureWebJobsStorage__accountName: "stguard",
+        AzureWebJobsStorage__credential: "managedidentity",
+        AzureWebJobsStorage__clientId: "cid",
+      }).storage,
+    ).toEqual({
+      kind: "identity",
+      queueServiceUri: "https://stguard.queue.core.windows.net",
+      credential: "managedidentity",
+      clientId: "cid",
+    });
+  });
+
+  it("prefers queueServiceUri, falls back to AZURE_CLIENT_ID, and takes a connection string first (Azurite)", () => {
+    const env = { AzureWebJobsStorage__queueServiceUri: "https://q.example/", AZURE_CLIENT_ID: "app-id" };
+    expect(readAppSettings(env).storage).toEqual({
+      kind: "identity",
+      queueServiceUri: "https://q.example/",
+      credential: undefined,
+      clientId: "app-id",
+    });
+    expect(readAppSettings({ ...env, AzureWebJobsStorage: "UseDevelopmentStorage=true" }).storage).toEqual({
+      kind: "connectionString",
+      connectionString: "UseDevelopmentStorage=true",
+    });
+  });
+
+  it("reads the configuration, schedule, ARM endpoint and allowed origins", () => {
+    const settings = readAppSettings({
+      GATEWAY_GUARD_CONFIG: '{"gateways":[]}',
+      GATEWAY_GUARD_CONFIG_FILE: " /home/site/config.yaml ",
+      ROTATION_SCHEDULE: "0 */30 * * * *",
+      GATEWAY_GUARD_ARM_ENDPOINT: "https://management.usgovcloudapi.net",
+      GATEWAY_GUARD_WEBHOOK_ALLOWED_ORIGINS: "EventGrid.azure.net, , example.org",
+    });
+    expect(settings).toMatchObject({
+      configJson: '{"gateways":[]}',
+      configFile: "/home/site/config.yaml",
+      rotationSchedule: "0 */30 * * * *",
+      armEndpoint: "https://management.usgovcloudapi.net",
+      webhookAllowedOrigins: ["eventgrid.azure.net", "example.org"],
+    });
+  });
+
+  it.each([
+    [{ ROTATION_SCHEDULE: "0 3 * * *" }, /ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields/],
+    [{ ROTATION_SCHEDULE: "0 0 3 * * * ;" }, /ROTATION_SCHEDULE/],
+    [{ GATEWAY_GUARD_ARM_ENDPOINT: "management" }, /GATEWAY_GUARD_ARM_ENDPOINT: expected an absolute URL/],
+    [{ AzureWebJobsStorage__accountName: "Bad_Name" }, /AzureWebJobsStorage__accountName: expected 3-24/],
+    [{ AzureWebJobsStorage__queueServiceUri: "queue" }, /AzureWebJobsStorage__queueServiceUri: expected an absolute URL/],
+  ])("refuses %o naming the setting", (env, message) => {
+    expect(() => readAppSettings(env)).toThrowError(message);
+    expect(() => readAppSettings(env)).toThrowError(expect.objectContaining({ name: "InputError" }));
+  });
+
+  it("lists every setting it reads, each with a meaning and a default", () => {
+    const names = appSettingNames.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "GATEWAY_GUARD_CONFIG",
+        "GATEWAY_GUARD_CONFIG_FILE",
+        "ROTATION_SCHEDULE",
+        "AzureWebJobsStorage",
+        "AzureWebJobsStorage__accountName",
+        "AzureWebJobsStorage__queueServiceUri",
+        "AzureWebJobsStorage__credential",
+        "AzureWebJobsStorage__clientId",
+        "AZURE_CLIENT_ID",
+        "GATEWAY_GUARD_ARM_ENDPOINT",
+        "GATEWAY_GUARD_WEBHOOK_ALLOWED_ORIGINS",
+      ]),
+    );
+    for (const setting of appSettingNames) {
+      expect(setting.meaning.length).toBeGreaterThan(10);
+      expect(setting.default.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("reads no setting that appSettingNames does not list", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const source = await readFile(new URL("../../shared/config/appSettings.ts", import.meta.url), "utf8");
+    const read = [...source.matchAll(/value\("([A-Za-z_]+)"\)/g)].map((m) => m[1]);
+    const listed = new Set(appSettingNames.map((s) => s.name));
+    expect(read.filter((name) => !listed.has(name!))).toEqual([]);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { podsHaveCurrentTokenRule } from "../../../shared/drift/rules/pods-have-current-token.js";
+import type { LiveData } from "../../../shared/drift/types.js";
+import { gateway, one } from "./base.js";
+
+const rotated = new Date("2026-03-01T03:00:00Z");
+const before = new Date("2026-02-20T00:00:00Z");
+const after = new Date("2026-03-01T03:05:00Z");
+const check = (live: LiveData) => one(podsHaveCurrentTokenRule, gateway(undefined, { partial: false, live }));
+
+describe("pods-have-current-token", () => {
+  it("passes when every ready pod started after the rotation", () => {
+    const result = check({ lastRotatedAt: rotated, pods: [{ name: "gw-1", ready: true, startedAt: after }, { name: "gw-2", ready: false, startedAt: before }] });
+    expect(result.status).toBe("pass");
+  });
+
+  it("fails naming the ready pods that started before it", () => {
+    const result = check({ lastRotatedAt: rotated, pods: [{ name: "gw-1", ready: true, startedAt: after }, { name: "gw-2", ready: true, startedAt: before }] });
+    expect(result.status).toBe("fail");
+    expect(result.actual).toContain("1 of 2");
+    expect(result.message).toContain("gw-2");
+    expect(result.message).not.toContain("gw-1");
+  });
+
+  it("is unknown when a ready pod's start time is unknown", () => {
+    expect(check({ lastRotatedAt: rotated, pods: [{ name: "gw-1", ready: true }] }).status).toBe("unknown");
+  });
+
+  it("is unknown when no rotation is recorded", () => {
+    const result = check({ pods: [{ name: "gw-1", ready: true, startedAt: after }] });
+    expect(result.status).toBe("unknown");
+    expect(result.message).toContain("gateway-guard.io/rotated-at");
+  });
+});

@@ -1,0 +1,11 @@
+import { readFileSync } from "node:fs";
+import { parseManifest } from "../../shared/drift/load.js";
+import { buildBundles } from "../../shared/drift/bundle.js";
+import { checkBundles } from "../../shared/drift/check.js";
+import { rules } from "../../shared/drift/rules/index.js";
+const portal = readFileSync("test/fixtures/upstream/portal-generated-v2.yaml", "utf8");
+const parts: string[] = [];
+for (let i = 0; i < 1000; i++) parts.push(portal.replaceAll("selfhost", `gw${i}`));
+const objects = parseManifest(parts.join("\n---\n"), "x.yaml");
+const b = buildBundles(objects);
+for (let i = 0; i < 5; i++) checkBundles(b, rules);

@@ -1,0 +1,163 @@
+/**
+ * End to end on real queues (Azurite): webhook → message → worker; the timer's fan-out; duplicate
+ * Event Grid deliveries; a failing message moved to the poison queue after host.json's
+ * maxDequeueCount attempts and reported by rotationPoison. The queue trigger is driven by
+ * {@link QueueHost}, which behaves as the Functions host does.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { HttpRequest } from "@azure/functions";
+import { createAppServices, useAppServices, type AppServices } from "../../shared/app/services.js";
+import { readAppSettings } from "../../shared/config/appSettings.js";
+import { LockHeldError } from "../../shared/errors.js";
+import type { RotationOutcome } from "../../shared/rotation/types.js";
+import { startAzurite, type RunningAzurite } from "../standins/azurite.js";
+import { installFakeCore, registrations } from "./fakeCore.js";
+import { captureContext, gateway, sampleConfig, webhookFixtures } from "./helpers.js";
+import { hostJsonQueueSettings, QueueHost } from "./hostDriver.js";
+
+const root = join(import.meta.dirname, "..", "..");
+const fixtures = webhookFixtures();
+let azurite: RunningAzurite;
+let host: QueueHost;
+let restore: (() => void) | undefined;
+let handlers: Record<string, (...args: never[]) => Promise<unknown>>;
+
+beforeAll(async () => {
+  installFakeCore();
+  for (const file of readdirSync(join(root, "functions")).filter((name) => name.endsWith(".ts"))) {
+    await import(join(root, "functions", file));
+  }
+  handlers = Object.fromEntries(registrations.map((r) => [r.name, r.callback as (...args: never[]) => Promise<unknown>]));
+  azurite = await startAzurite();
+  host = new QueueHost(azurite.connectionString, registrations, { ...hostJsonQueueSettings(), visibilityTimeoutInSeconds: 0 });
+});
+
+afterAll(async () => {
+  await azurite?.stop();
+});
+
+beforeEach(async () => {
+  for (const name of ["gateway-rotations", "gateway-rotations-poison"]) {
+    await host.queue(name).createIfNotExists();
+    await host.queue(name).clearMessages();
+  }
+  host.invocations.length = 0;
+});
+
+afterEach(() => restore?.());
+
+type Rotate = AppServices["rotate"];
+
+async function useServices(rotate: Rotate, gateways = sampleConfig.gateways): Promise<AppServices> {
+  const services = await createAppServices({
+    settings: readAppSettings({ AzureWebJobsStorage: azurite.connectionString }),
+    config: async () => ({ gateways }),
+    rotate,
+  });
+  restore = useAppServices(services);
+  return services;
+}
+
+function rotated(name: string): RotationOutcome {
+  return {
+    gateway: name,
+    status: "rotated",
+    reason: "expiring",
+    plan: { gateway: name, decision: "expiring", reason: "expiring", action: "mint", deployments: [] },
+    deployments: [],
+  };
+}
+
+async function queued(name = "gateway-rotations"): Promise<Array<Record<string, unknown>>> {
+  const { peekedMessageItems } = await host.queue(name).peekMessages({ numberOfMessages: 32 });
+  return peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")) as Record<string, unknown>);
+}
+
+async function postWebhook(body: string) {
+  const { context } = captureContext("rotationWebhook");
+  const request = new HttpRequest({ method: "POST", url: "http://localhost/api/rotations", body: { string: body } });
+  return (await handlers.rotationWebhook!(request as never, context as never)) as { status: number; jsonBody: Record<string, unknown> };
+}
+
+describe("Functions app on Azurite", () => {
+  it("webhook call → message on the queue → worker rotates that gateway", async () => {
+    const calls: string[] = [];
+    await useServices(async (g, options) => {
+      calls.push(`${g.name} force=${options.force}`);
+      return rotated(g.name);
+    });
+    const response = await postWebhook(fixtures["eventgrid-apim-gateway-token-near-expiry.json"]!);
+    expect(response.status).toBe(202);
+    const messages = await queued();
+    expect(messages).toEqual([{ v: 1, gateway: "contoso-eu", reason: "webhook", force: false, requestId: expect.stringMatching(/^evt-/) }]);
+    await host.drain();
+    expect(calls).toEqual(["contoso-eu force=false"]);
+    expect(host.invocations.map((i) => [i.functionName, i.succeeded])).toEqual([["rotationWorker", true]]);
+    expect(await queued()).toEqual([]);
+  });
+
+  it("duplicate deliveries of one Event Grid event → one message", async () => {
+    await useServices(async (g) => rotated(g.name));
+    const first = await postWebhook(fixtures["eventgrid-keyvault-secret-near-expiry.json"]!);
+    const second = await postWebhook(fixtures["eventgrid-keyvault-secret-near-expiry.json"]!);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(await queued()).toHaveLength(1);
+  });
+
+  it("the timer fan-out enqueues one message per configured gateway, and the worker takes each", async () => {
+    const gateways = Array.from({ length: 7 }, (_, i) => gateway(`gw-${i}`));
+    const calls: string[] = [];
+    await useServices(async (g) => {
+      calls.push(g.name);
+      return rotated(g.name);
+    }, gateways);
+    const { context } = captureContext("rotationSchedule");
+    await handlers.rotationSchedule!({ isPastDue: false } as never, context as never);
+    const messages = await queued();
+    expect(messages.map((m) => m.gateway).sort()).toEqual(gateways.map((g) => g.name).sort());
+    expect(messages.every((m) => m.reason === "schedule")).toBe(true);
+    await host.drain();
+    expect(calls.sort()).toEqual(gateways.map((g) => g.name).sort());
+  });
+
+  it("a failing message is retried maxDequeueCount times, moved to the poison queue, and rotationPoison logs it", async () => {
+    const { maxDequeueCount } = hostJsonQueueSettings();
+    expect(maxDequeueCount).toBe(5);
+    await useServices(async () => {
+      throw new LockHeldError("another rotation of contoso-eu holds the lock");
+    });
+    expect((await postWebhook(fixtures["manual-rotate.json"]!)).status).toBe(202);
+    const [sent] = await queued();
+
+    for (let attempt = 1; attempt <= maxDequeueCount; attempt++) await host.pollOnce(["gateway-rotations"]);
+    const worker = host.invocations.filter((i) => i.functionName === "rotationWorker");
+    expect(worker.map((i) => [i.dequeueCount, i.succeeded])).toEqual(
+      Array.from({ length: maxDequeueCount }, (_, i) => [i + 1, false]),
+    );
+    expect(await queued()).toEqual([]);
+    expect(await queued("gateway-rotations-poison")).toEqual([sent]);
+
+    await host.drain();
+    const poison = host.invocations.filter((i) => i.functionName === "rotationPoison");
+    expect(poison).toHaveLength(1);
+    const line = poison[0]!.logs.find((l) => l.text.startsWith("rotation.poisoned "));
+    expect(line?.level).toBe("error");
+    expect(JSON.parse(line!.text.slice("rotation.poisoned ".length))).toMatchObject({
+      gateway: "contoso-eu",
+      requestId: sent!.requestId,
+      lastError: "LockHeldError: another rotation of contoso-eu holds the lock",
+    });
+    expect(await queued("gateway-rotations-poison")).toEqual([]);
+  });
+
+  it("a malformed message is rejected once, not retried and not poisoned", async () => {
+    await useServices(async (g) => rotated(g.name));
+    await host.queue("gateway-rotations").sendMessage(Buffer.from('{"v":1,"gateway":"contoso-eu"}').toString("base64"));
+    await host.drain();
+    expect(host.invocations.map((i) => [i.functionName, i.succeeded])).toEqual([["rotationWorker", true]]);
+    expect(host.invocations[0]!.logs.some((l) => l.text.startsWith("rotation.rejected "))).toBe(true);
+    expect(await queued("gateway-rotations-poison")).toEqual([]);
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * A small stand-in for the Functions host's storage queue trigger (the host itself cannot be
+ * installed here), faithful to the WebJobs queue listener in what the app relies on:
+ * - messages are received in batches of `batchSize`, invisible while they are processed;
+ * - the body is base64-decoded (`messageEncoding: base64`) and, when it is JSON, handed to the
+ *   Node.js handler as an object, with `dequeueCount` and `id` in the trigger metadata;
+ * - success deletes the message; a failure makes it visible again after `visibilityTimeout`,
+ *   unless `dequeueCount >= maxDequeueCount`: then the message is copied unchanged to
+ *   `<queue>-poison` (created if missing) and deleted;
+ * - a message received with `dequeueCount > maxDequeueCount` (a crash mid-processing) goes to the
+ *   poison queue without running the function.
+ * Settings come from host.json; the visibility timeout can be shortened so tests need not wait.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvocationContext } from "@azure/functions";
+import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
+import type { Registration } from "./fakeCore.js";
+
+export interface QueueHostSettings {
+  maxDequeueCount: number;
+  visibilityTimeoutInSeconds: number;
+  batchSize: number;
+  messageEncoding: "base64" | "none";
+}
+
+/** The queue settings of the repository's host.json. */
+export function hostJsonQueueSettings(): QueueHostSettings {
+  const host = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "host.json"), "utf8")) as {
+    extensions: { queues: { maxDequeueCount: number; visibilityTimeout: string; batchSize: number; messageEncoding: "base64" | "none" } };
+  };
+  const queues = host.extensions.queues;
+  const [h, m, s] = queues.visibilityTimeout.split(":").map(Number);
+  return {
+    maxDequeueCount: queues.maxDequeueCount,
+    visibilityTimeoutInSeconds: h! * 3600 + m! * 60 + s!,
+    batchSize: queues.batchSize,
+    messageEncoding: queues.messageEncoding,
+  };
+}
+
+/** One invocation the driver made. */
+export interface Invocation {
+  functionName: string;
+  dequeueCount: number;
+  succeeded: boolean;
+  error?: unknown;
+  logs: Array<{ level: string; text: string }>;
+}
+
+export class QueueHost {
+  readonly invocations: Invocation[] = [];
+  readonly #service: QueueServiceClient;
+
+  constructor(
+    connectionString: string,
+    readonly registrations: readonly Registration[],
+    readonly settings: QueueHostSettings = hostJsonQueueSettings(),
+  ) {
+    this.#service = QueueServiceClient.fromConnectionString(connectionString);
+  }
+
+  queue(name: string): QueueClient {
+    return this.#service.getQueueClient(name);
+  }
+
+  /**
+   * Receives one batch from every queue some function listens on (or only from `queues`) and processes it.
+   * @returns the number of messages processed.
+   */
+  async pollOnce(queues?: readonly string[]): Promise<number> {
+    let processed = 0;
+    for (const registration of this.registrations) {
+      const trigger = Object.values(registration.bindings).find((b) => b.direction === "in");
+      if (trigger?.type !== "queueTrigger") continue;
+      const queueName = String(trigger.queueName);
+      if (queues && !queues.includes(queueName)) continue;
+      const queue = this.queue(queueName);
+      await queue.createIfNotExists();
+      const { receivedMessageItems } = await queue.receiveMessages({
+        numberOfMessages: this.settings.batchSize,
+        visibilityTimeout: 600,
+      });
+      for (const message of receivedMessageItems) {
+        processed += 1;
+        const poison = this.queue(`${queueName}-poison`);
+        if (message.dequeueCount > this.settings.maxDequeueCount) {
+          await poison.createIfNotExists();
+          await poison.sendMessage(message.messageText);
+          await queue.deleteMessage(message.messageId, message.popReceipt);
+          continue;
+        }
+        const ok = await this.#invoke(registration, message.messageText, message.dequeueCount, message.messageId);
+        if (ok) {
+          await queue.deleteMessage(message.messageId, message.popReceipt);
+        } else if (message.dequeueCount >= this.settings.maxDequeueCount) {
+          await poison.createIfNotExists();
+          await poison.sendMessage(message.messageText);
+          await queue.deleteMessage(message.messageId, message.popReceipt);
+        } else {
+          await queue.updateMessage(message.messageId, message.popReceipt, undefined, this.settings.visibilityTimeoutInSeconds);
+        }
+      }
+    }
+    return processed;
+  }
+
+  /**
+   * Polls until every watched queue is empty (or the deadline passes).
+   * @param timeoutInMs - the deadline.
+   */
+  async drain(timeoutInMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutInMs;
+    for (;;) {
+      const processed = await this.pollOnce();
+      if (processed === 0 && (await this.#allEmpty())) return;
+      if (Date.now() > deadline) throw new Error("the queues did not drain in time");
+    }
+  }
+
+  async #allEmpty(): Promise<boolean> {
+    for (const registration of this.registrations) {
+      const trigger = Object.values(registration.bindings).find((b) => b.direction === "in");
+      if (trigger?.type !== "queueTrigger") continue;
+      const properties = await this.queue(String(trigger.queueName)).getProperties();
+      if ((properties.approximateMessagesCount ?? 0) > 0) return false;
+    }
+    return true;
+  }
+
+  async #invoke(registration: Registration, text: string, dequeueCount: number, id: string): Promise<boolean> {
+    const decoded = this.settings.messageEncoding === "base64" ? Buffer.from(text, "base64").toString("utf8") : text;
+    let payload: unknown = decoded;
+    try {
+      payload = JSON.parse(decoded);
+    } catch {
+      payload = decoded;
+    }
+    const logs: Invocation["logs"] = [];
+    const context = new InvocationContext({
+      functionName: registration.name,
+      invocationId: `${registration.name}-${id}-${dequeueCount}`,
+      triggerMetadata: { dequeueCount, id },
+      logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(" ") }),
+    });
+    try {
+      await registration.callback(payload, context);
+      this.invocations.push({ functionName: registration.name, dequeueCount, succeeded: true, logs });
+      return true;
+    } catch (error) {
+      this.invocations.push({ functionName: registration.name, dequeueCount, succeeded: false, error, logs });
+      return false;
+    }
+  }
+}

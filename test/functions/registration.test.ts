@@ -1,0 +1,90 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installFakeCore, registrations } from "./fakeCore.js";
+
+const root = join(import.meta.dirname, "..", "..");
+const functionFiles = readdirSync(join(root, "functions")).filter((name) => name.endsWith(".ts"));
+const modules: Record<string, Record<string, unknown>> = {};
+
+beforeAll(async () => {
+  installFakeCore();
+  process.env.ROTATION_SCHEDULE = "0 30 2 * * *";
+  for (const file of functionFiles) {
+    modules[file] = (await import(join(root, "functions", file))) as Record<string, unknown>;
+  }
+  delete process.env.ROTATION_SCHEDULE;
+});
+
+function triggerOf(name: string) {
+  const registration = registrations.find((r) => r.name === name);
+  if (!registration) throw new Error(`${name} is not registered`);
+  return Object.values(registration.bindings).find((binding) => binding.direction === "in")!;
+}
+
+describe("app registration", () => {
+  it("registers exactly these functions, each from its own file, with its exported handler", () => {
+    expect(registrations.map((r) => r.name).sort()).toEqual(
+      ["driftCheck", "health", "rotationPoison", "rotationSchedule", "rotationWebhook", "rotationWorker"].sort(),
+    );
+    expect(functionFiles.sort()).toEqual(registrations.map((r) => `${r.name}.ts`).sort());
+    for (const registration of registrations) {
+      expect(modules[`${registration.name}.ts`]![registration.name]).toBe(registration.callback);
+    }
+  });
+
+  it.each([
+    ["rotationWebhook", { type: "httpTrigger", route: "rotations", methods: ["POST", "OPTIONS"], authLevel: "function" }],
+    ["driftCheck", { type: "httpTrigger", route: "drift/{gateway?}", methods: ["GET", "POST"], authLevel: "function" }],
+    ["health", { type: "httpTrigger", route: "health", methods: ["GET"], authLevel: "anonymous" }],
+    ["rotationSchedule", { type: "timerTrigger", schedule: "0 30 2 * * *", runOnStartup: false }],
+    ["rotationWorker", { type: "queueTrigger", queueName: "gateway-rotations", connection: "AzureWebJobsStorage" }],
+    ["rotationPoison", { type: "queueTrigger", queueName: "gateway-rotations-poison", connection: "AzureWebJobsStorage" }],
+  ])("%s has the right trigger", (name, expected) => {
+    expect(triggerOf(name)).toMatchObject(expected);
+  });
+
+  it("gives every HTTP function an HTTP output", () => {
+    for (const name of ["rotationWebhook", "driftCheck", "health"]) {
+      const registration = registrations.find((r) => r.name === name)!;
+      expect(Object.values(registration.bindings)).toContainEqual(expect.objectContaining({ type: "http", direction: "out" }));
+    }
+  });
+
+  it("loads no Azure or Kubernetes SDK, zod or yaml when the app registers", () => {
+    const hooks = `
+      import { writeSync } from "node:fs";
+      export async function resolve(specifier, context, next) {
+        const result = await next(specifier, context);
+        writeSync(2, "RESOLVED " + result.url + "\\n");
+        return result;
+      }`;
+    const script = `
+      import { register } from "node:module";
+      register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hooks)}));
+      for (const file of ${JSON.stringify(functionFiles)}) await import("./functions/" + file);
+    `;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, ROTATION_SCHEDULE: "" },
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const loaded = child.stderr.split("\n").filter((line) => line.startsWith("RESOLVED "));
+    expect(loaded.some((line) => line.includes("/functions/rotationWorker.ts"))).toBe(true);
+    expect(loaded.some((line) => line.includes("@azure/functions/"))).toBe(true);
+    const heavy = loaded.filter((line) =>
+      /node_modules\/(@azure\/(storage-queue|identity|arm-apimanagement|keyvault-secrets|core-[a-z-]+)|@kubernetes|zod|yaml)\//.test(line),
+    );
+    expect(heavy).toEqual([]);
+    const ours = loaded.filter((line) => line.includes(`file://${root}/shared/`)).map((line) => line.slice(line.indexOf("/shared/")));
+    expect([...new Set(ours)].sort()).toEqual([
+      "/shared/app/http.ts",
+      "/shared/app/log.ts",
+      "/shared/config/appSettings.ts",
+      "/shared/errors.ts",
+      "/shared/queue/names.ts",
+    ]);
+  });
+});

@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { rotationWorker } from "../../functions/rotationWorker.js";
+import { rotationPoison } from "../../functions/rotationPoison.js";
+import { useAppServices, type AppServices } from "../../shared/app/services.js";
+import { LockHeldError, PermissionDeniedError } from "../../shared/errors.js";
+import type { GatewayConfig } from "../../shared/config/types.js";
+import type { RotationOutcome } from "../../shared/rotation/types.js";
+import { captureContext, testServices } from "./helpers.js";
+
+let restore: (() => void) | undefined;
+afterEach(() => restore?.());
+
+const message = { v: 1, gateway: "contoso-eu", reason: "webhook", force: true, requestId: "req-1" };
+
+function outcome(gateway: GatewayConfig, status: RotationOutcome["status"] = "rotated"): RotationOutcome {
+  return {
+    gateway: gateway.name,
+    status,
+    reason: status === "rotated" ? "forced" : "rollout stalled; previous token restored",
+    keyType: "secondary",
+    expiresOn: new Date("2026-12-25T00:00:00Z"),
+    plan: { gateway: gateway.name, decision: "forced", reason: "forced", action: "mint", deployments: [] },
+    deployments: [{ target: "ctx/gateways/contoso-eu", status: status === "rotated" ? "rotated" : "rolled-back" }],
+  };
+}
+
+async function setUp(rotate: AppServices["rotate"]) {
+  const calls: Array<{ gateway: string; force?: boolean }> = [];
+  const { services } = await testServices({
+    rotate: async (gateway, options) => {
+      calls.push({ gateway: gateway.name, force: options.force });
+      return rotate(gateway, options);
+    },
+  });
+  restore = useAppServices(services);
+  return { services, calls };
+}
+
+async function deliver(raw: unknown, dequeueCount = 1) {
+  const { context, log } = captureContext("rotationWorker", { dequeueCount, id: "msg-1" });
+  const result = await rotationWorker(raw, context).then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+  return { error: result, log };
+}
+
+describe("rotationWorker", () => {
+  it("rotates the gateway the message names, with its force flag, and logs the outcome", async () => {
+    const { calls } = await setUp(async (gateway) => outcome(gateway));
+    const { error, log } = await deliver(message);
+    expect(error).toBeUndefined();
+    expect(calls).toEqual([{ gateway: "contoso-eu", force: true }]);
+    expect(log.events("rotation.completed")).toEqual([
+      expect.objectContaining({ gateway: "contoso-eu", requestId: "req-1", status: "rotated", dequeueCount: 1, keyType: "secondary" }),
+    ]);
+  });
+
+  it("accepts the message as JSON text too (host without JSON detection)", async () => {
+    const { calls } = await setUp(async (gateway) => outcome(gateway));
+    expect((await deliver(JSON.stringify(message))).error).toBeUndefined();
+    expect(calls).toHaveLength(1);
+  });
+
+  it("skips a request this instance already finished (duplicate delivery)", async () => {
+    const { calls } = await setUp(async (gateway) => outcome(gateway));
+    await deliver(message);
+    const { log } = await deliver(message);
+    expect(calls).toHaveLength(1);
+    expect(log.events("rotation.skipped")).toHaveLength(1);
+  });
+
+  it.each([
+    ["a malformed message", { v: 1, gateway: "contoso-eu" }, /rotation message: expected/],
+    ["an unknown gateway", { ...message, gateway: "contoso-asia" }, /gateway "contoso-asia" is not configured/],
+  ])("completes %s without retrying, logged as rotation.rejected", async (_what, raw, pattern) => {
+    const { calls } = await setUp(async (gateway) => outcome(gateway));
+    const { error, log } = await deliver(raw);
+    expect(error).toBeUndefined();
+    expect(calls).toEqual([]);
+    const [event] = log.events("rotation.rejected");
+    expect(event).toMatchObject({ permanent: true, error: expect.stringMatching(pattern) });
+    expect(log.lines.find((l) => l.text.startsWith("rotation.rejected"))?.level).toBe("error");
+  });
+
+  it("does not retry a permission failure", async () => {
+    await setUp(async () => {
+      throw new PermissionDeniedError("ARM 403", "Microsoft.ApiManagement/service/gateways/generateToken/action");
+    });
+    const { error, log } = await deliver(message);
+    expect(error).toBeUndefined();
+    expect(log.events("rotation.rejected")[0]?.error).toContain("PermissionDeniedError: ARM 403");
+  });
+
+  it.each([
+    ["the lock is held", () => new LockHeldError("another rotation holds the lock")],
+    ["ARM throttles", () => Object.assign(new Error("429 Too Many Requests"), { statusCode: 429 })],
+  ])("throws when %s so that the host retries, and remembers the error for the poison event", async (_what, make) => {
+    const { services } = await setUp(async () => {
+      throw make();
+    });
+    const { error, log } = await deliver(message, 3);
+    expect(error).toBeInstanceOf(Error);
+    expect(log.events("rotation.retry")[0]).toMatchObject({ transient: true, dequeueCount: 3 });
+    expect(services.lastErrors.get("req-1")).toBe(`${error!.name}: ${error!.message}`);
+  });
+
+  it("throws when the rotation rolled back, so that delivery is retried and finally poisoned", async () => {
+    await setUp(async (gateway) => outcome(gateway, "rolled-back"));
+    const { error } = await deliver(message);
+    expect(error?.name).toBe("RolloutError");
+  });
+});
+
+describe("rotationPoison", () => {
+  it("logs rotation.poisoned at error level with the gateway and the last error", async () => {
+    await setUp(async () => {
+      throw new LockHeldError("another rotation holds the lock");
+    });
+    await deliver(message, 5);
+    const { context, log } = captureContext("rotationPoison", { dequeueCount: 1, id: "poison-1" });
+    await rotationPoison(message, context);
+    expect(log.lines.map((l) => l.level)).toEqual(["error"]);
+    expect(log.events("rotation.poisoned")).toEqual([
+      {
+        gateway: "contoso-eu",
+        requestId: "req-1",
+        messageId: "poison-1",
+        lastError: "LockHeldError: another rotation holds the lock",
+      },
+    ]);
+  });
+
+  it("logs an unreadable message without throwing", async () => {
+    await setUp(async (gateway) => outcome(gateway));
+    const { context, log } = captureContext("rotationPoison");
+    await expect(rotationPoison("not json at all", context)).resolves.toBeUndefined();
+    expect(log.events("rotation.poisoned")[0]).toMatchObject({ gateway: "(unreadable message)" });
+  });
+});

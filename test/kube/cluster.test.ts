@@ -1,0 +1,249 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { KubeGatewayCluster, clusterProvider, restartedAtAnnotation } from "../../shared/kube/cluster.js";
+import type { DeploymentTarget } from "../../shared/config/types.js";
+import type { RolloutProgress } from "../../shared/rotation/types.js";
+import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
+import { docsGateway, fakeToken, helmGateway, kubeConfigOf, portalGateway } from "./fixtures.js";
+
+const ns = "gateways";
+const oldToken = fakeToken("edge", new Date("2026-01-01T00:00:00Z"), "old-signature");
+const newToken = fakeToken("edge", new Date("2026-02-01T00:00:00Z"), "new-signature");
+
+let standin: KubeStandin;
+let cluster: KubeGatewayCluster;
+
+const target = (deployment: string, extra: Partial<DeploymentTarget> = {}): DeploymentTarget => ({
+  cluster: { type: "kubeconfig", context: "test" },
+  namespace: ns,
+  deployment,
+  ...extra,
+});
+
+async function failure(promise: Promise<unknown>): Promise<Error & { permission?: string }> {
+  return promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: unknown) => error as Error & { permission?: string },
+  );
+}
+
+beforeEach(async () => {
+  standin = await startKubeStandin({ rolloutStepInMs: 5, progressDeadlineInMs: 300, namespaces: [ns] });
+  await standin.apply([
+    ...portalGateway(ns, "portal", oldToken),
+    ...helmGateway(ns, "helm", oldToken),
+    ...docsGateway(ns, "docs", oldToken),
+  ]);
+  cluster = new KubeGatewayCluster({ config: kubeConfigOf(standin), label: "test", pollIntervalInMs: 10 });
+});
+
+afterEach(async () => {
+  await standin.close();
+});
+
+describe("KubeGatewayCluster.readToken", () => {
+  it.each([
+    ["portal", "portal-token", "value"],
+    ["helm", "helm-secret", "gateway-key"],
+    ["docs", "apim-access-token", "config.service.auth.key"],
+  ])("follows the %s layout to Secret %s key %s and strips GatewayKey", async (name, secretName, secretKey) => {
+    const state = await cluster.readToken(target(name));
+    expect(state).toMatchObject({ secretName, secretKey, token: oldToken });
+    expect(state.resourceVersion).toMatch(/^\d+$/);
+  });
+
+  it("uses the Secret and key given in the target", async () => {
+    await standin.apply([
+      { apiVersion: "v1", kind: "Secret", metadata: { name: "elsewhere", namespace: ns }, data: { k: Buffer.from(newToken).toString("base64") } },
+    ]);
+    const state = await cluster.readToken(target("portal", { secretName: "elsewhere", secretKey: "k" }));
+    expect(state).toMatchObject({ secretName: "elsewhere", secretKey: "k", token: newToken });
+  });
+
+  it("reports an absent key as an undefined token", async () => {
+    const state = await cluster.readToken(target("portal", { secretName: "portal-token", secretKey: "missing" }));
+    expect(state.token).toBeUndefined();
+  });
+
+  it("refuses a token set as a literal env value, and a Deployment without a gateway container", async () => {
+    await standin.apply([
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "literal", namespace: ns },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: "literal" } },
+          template: {
+            metadata: { labels: { app: "literal" } },
+            spec: { containers: [{ name: "gw", image: "mcr.microsoft.com/azure-api-management/gateway:v2", env: [{ name: "config.service.auth", value: `GatewayKey ${oldToken}` }] }] },
+          },
+        },
+      },
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "nginx", namespace: ns },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: "nginx" } },
+          template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1.27" }] } },
+        },
+      },
+    ]);
+    const literal = await failure(cluster.readToken(target("literal")));
+    expect(literal.name).toBe("InputError");
+    expect(literal.message).toMatch(/literal env value/);
+    expect(literal.message).not.toContain(oldToken);
+    const nginx = await failure(cluster.readToken(target("nginx")));
+    expect(nginx.name).toBe("InputError");
+    expect(nginx.message).toMatch(/no gateway container/);
+  });
+
+  it("names a missing Deployment and a missing Secret", async () => {
+    const missing = await failure(cluster.readToken(target("absent")));
+    expect(missing.name).toBe("NotFoundError");
+    expect(missing.message).toContain("deployments.apps gateways/absent");
+    standin.delete("Secret", ns, "helm-secret");
+    const secret = await failure(cluster.readToken(target("helm")));
+    expect(secret.name).toBe("NotFoundError");
+    expect(secret.message).toContain("helm-secret");
+  });
+
+  it("turns an RBAC 403 into PermissionDeniedError naming verb and resource", async () => {
+    standin.forbid({ verb: "get", resource: "secrets", namespace: ns });
+    const error = await failure(cluster.readToken(target("portal")));
+    expect(error.name).toBe("PermissionDeniedError");
+    expect(error.permission).toBe("get secrets");
+    expect(error.message).toContain('"get secrets"');
+  });
+});
+
+describe("KubeGatewayCluster.writeToken", () => {
+  it("merge-patches the Secret with GatewayKey <token> and annotations, for each layout", async () => {
+    for (const name of ["portal", "helm", "docs"]) {
+      const before = await cluster.readToken(target(name));
+      await cluster.writeToken(target(name), newToken, {
+        resourceVersion: before.resourceVersion,
+        annotations: { "gateway-guard.io/key-type": "secondary" },
+      });
+      const after = await cluster.readToken(target(name));
+      expect(after.token).toBe(newToken);
+      expect(after.annotations["gateway-guard.io/key-type"]).toBe("secondary");
+      expect(after.resourceVersion).not.toBe(before.resourceVersion);
+    }
+    const docs = standin.get("Secret", ns, "apim-access-token");
+    expect(Object.keys(docs?.data as object).sort()).toEqual(["config.service.auth.key", "unrelated"]);
+    expect(standin.requests.filter((r) => r.verb === "patch").every((r) => r.contentType?.startsWith("application/merge-patch+json"))).toBe(true);
+  });
+
+  it("throws ConflictError when the Secret changed since it was read, without the token", async () => {
+    const read = await cluster.readToken(target("portal"));
+    await cluster.writeToken(target("portal"), oldToken, { resourceVersion: read.resourceVersion, annotations: { x: "1" } });
+    const error = await failure(cluster.writeToken(target("portal"), newToken, { resourceVersion: read.resourceVersion, annotations: {} }));
+    expect(error.name).toBe("ConflictError");
+    expect(error.message).toContain("secrets gateways/portal-token");
+    expect(JSON.stringify({ m: error.message, c: String(error.cause) })).not.toContain(newToken);
+    expect((await cluster.readToken(target("portal"))).token).toBe(oldToken);
+  });
+
+  it("names the denied permission on patch", async () => {
+    const read = await cluster.readToken(target("helm"));
+    standin.forbid({ verb: "patch", resource: "secrets" });
+    const error = await failure(cluster.writeToken(target("helm"), newToken, { resourceVersion: read.resourceVersion, annotations: {} }));
+    expect(error.name).toBe("PermissionDeniedError");
+    expect(error.permission).toBe("patch secrets");
+    expect(error.message).not.toContain(newToken);
+  });
+});
+
+describe("KubeGatewayCluster.restart and waitForRollout", () => {
+  it("rolls the Deployment as kubectl does; new pods start with the new token; progress is reported", async () => {
+    const read = await cluster.readToken(target("portal"));
+    await cluster.writeToken(target("portal"), newToken, { resourceVersion: read.resourceVersion, annotations: {} });
+    await cluster.restart(target("portal"));
+    const deployment = standin.get("Deployment", ns, "portal") as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    expect(deployment.spec.template.metadata.annotations[restartedAtAnnotation]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(standin.requests.some((r) => r.verb === "patch" && r.contentType?.startsWith("application/strategic-merge-patch+json"))).toBe(true);
+
+    const progress: RolloutProgress[] = [];
+    await cluster.waitForRollout(target("portal"), { timeoutInMs: 10_000, onProgress: (p) => progress.push(p) });
+    expect(progress.at(-1)).toMatchObject({ target: "test/gateways/portal", message: 'deployment "portal" successfully rolled out', desiredReplicas: 2 });
+    expect(progress.length).toBeGreaterThan(1);
+    const pods = standin.podTokens(ns, "portal");
+    expect(pods).toHaveLength(2);
+    expect(pods.every((p) => p.ready && p.env["config.service.auth"] === `GatewayKey ${newToken}`)).toBe(true);
+  });
+
+  it("throws RolloutError when the rollout exceeds its progress deadline", async () => {
+    standin.stallRollouts(ns, "helm");
+    await cluster.restart(target("helm"));
+    const error = await failure(cluster.waitForRollout(target("helm"), { timeoutInMs: 10_000 }));
+    expect(error.name).toBe("RolloutError");
+    expect(error.message).toMatch(/exceeded its progress deadline/);
+  });
+
+  it("throws RolloutError when our own timeout passes first", async () => {
+    const slow = await startKubeStandin({ rolloutStepInMs: 5, progressDeadlineInMs: 60_000, namespaces: [ns] });
+    try {
+      await slow.apply(portalGateway(ns, "portal", oldToken));
+      const slowCluster = new KubeGatewayCluster({ config: kubeConfigOf(slow), label: "slow", pollIntervalInMs: 10 });
+      slow.stallRollouts(ns, "portal");
+      await slowCluster.restart(target("portal"));
+      const started = Date.now();
+      const error = await failure(slowCluster.waitForRollout(target("portal"), { timeoutInMs: 300 }));
+      expect(error.name).toBe("RolloutError");
+      expect(error.message).toMatch(/did not finish within 0s|did not finish within/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("refuses to restart a paused Deployment", async () => {
+    const deployment = standin.get("Deployment", ns, "docs") as { spec: Record<string, unknown> };
+    await standin.apply([{ ...deployment, spec: { ...deployment.spec, paused: true } }]);
+    const error = await failure(cluster.restart(target("docs")));
+    expect(error.name).toBe("RolloutError");
+    expect(error.message).toMatch(/paused.*kubectl rollout resume deployment\/docs -n gateways/);
+  });
+
+  it("names the denied permission when the restart patch is forbidden", async () => {
+    standin.forbid({ verb: "patch", resource: "deployments" });
+    const error = await failure(cluster.restart(target("portal")));
+    expect(error.name).toBe("PermissionDeniedError");
+    expect(error.permission).toBe("patch deployments.apps");
+  });
+
+  it("stops waiting when aborted", async () => {
+    standin.stallRollouts(ns, "portal");
+    await cluster.restart(target("portal"));
+    const controller = new AbortController();
+    const waiting = failure(cluster.waitForRollout(target("portal"), { timeoutInMs: 10_000, abortSignal: controller.signal }));
+    controller.abort(new Error("stopped by test"));
+    expect((await waiting).message).toMatch(/stopped by test/);
+  });
+});
+
+describe("clusterProvider", () => {
+  it("connects through a kubeconfig file and context, once per connection", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gg-kube-"));
+    try {
+      const path = join(dir, "config");
+      await standin.writeKubeConfig(path, { context: "edge" });
+      const provider = clusterProvider({ pollIntervalInMs: 10 });
+      const connection = { type: "kubeconfig" as const, path, context: "edge" };
+      const first = provider(connection);
+      expect(provider({ ...connection })).toBe(first);
+      expect(first.label).toBe("edge");
+      const state = await first.readToken({ cluster: connection, namespace: ns, deployment: "docs" });
+      expect(state.token).toBe(oldToken);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

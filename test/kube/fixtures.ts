@@ -1,0 +1,97 @@
+/**
+ * The three Secret layouts found in the wild (rotation.md), as objects for the Kubernetes stand-in:
+ * portal (key `value` via `secretKeyRef`), Helm chart (key `gateway-key` via `secretKeyRef`),
+ * docs (key `config.service.auth.key` via `envFrom.secretRef`, mode `key` from a ConfigMap).
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeStandin } from "../standins/kube/index.js";
+
+export const image = "mcr.microsoft.com/azure-api-management/gateway:v2";
+
+/** A token in the documented shape (`<gw>&<yyyyMMddHHmm>&<signature>`). */
+export function fakeToken(gateway: string, expiresOn: Date, signature: string): string {
+  const stamp = expiresOn.toISOString().replace(/[-:T]/g, "").slice(0, 12);
+  return `${gateway}&${stamp}&${Buffer.from(signature).toString("base64")}`;
+}
+
+export function secretData(token: string): string {
+  return Buffer.from(`GatewayKey ${token}`, "utf8").toString("base64");
+}
+
+function deployment(namespace: string, name: string, container: object, replicas = 2): object {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: "log-shipper", image: "busybox:1.36" }, { name, image, ...container }] },
+      },
+    },
+  };
+}
+
+/** Portal YAML: Secret `<name>-token` key `value`, env `config.service.auth` from `secretKeyRef`. */
+export function portalGateway(namespace: string, name: string, token: string, replicas = 2): object[] {
+  return [
+    { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-token`, namespace }, type: "Opaque", data: { value: secretData(token) } },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `${name}-env`, namespace },
+      data: { "config.service.endpoint": "apim.configuration.azure-api.net" },
+    },
+    deployment(
+      namespace,
+      name,
+      {
+        env: [{ name: "config.service.auth", valueFrom: { secretKeyRef: { name: `${name}-token`, key: "value" } } }],
+        envFrom: [{ configMapRef: { name: `${name}-env` } }],
+      },
+      replicas,
+    ),
+  ];
+}
+
+/** Helm chart: Secret key `gateway-key`. */
+export function helmGateway(namespace: string, name: string, token: string): object[] {
+  return [
+    { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-secret`, namespace }, type: "Opaque", data: { "gateway-key": secretData(token) } },
+    deployment(namespace, name, {
+      env: [
+        { name: "config.service.endpoint", value: "apim.configuration.azure-api.net" },
+        { name: "config.service.auth", valueFrom: { secretKeyRef: { name: `${name}-secret`, key: "gateway-key" } } },
+      ],
+    }),
+  ];
+}
+
+/** Docs: ConfigMap `config.service.auth: key`, Secret key `config.service.auth.key` loaded with `envFrom.secretRef`. */
+export function docsGateway(namespace: string, name: string, token: string): object[] {
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "apim-access-token", namespace },
+      type: "Opaque",
+      data: { "config.service.auth.key": secretData(token), unrelated: Buffer.from("other").toString("base64") },
+    },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "apim-gateway-env", namespace },
+      data: { "config.service.auth": "key", "config.service.endpoint": "https://apim.configuration.azure-api.net" },
+    },
+    deployment(namespace, name, { envFrom: [{ configMapRef: { name: "apim-gateway-env" } }, { secretRef: { name: "apim-access-token" } }] }),
+  ];
+}
+
+/** A KubeConfig for a stand-in. */
+export function kubeConfigOf(cluster: KubeStandin): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromString(cluster.kubeConfig());
+  return config;
+}

@@ -1,0 +1,357 @@
+import { describe, expect, it } from "vitest";
+import { rotateGateway } from "../../shared/rotation/rotate.js";
+import { targetLabel } from "../../shared/rotation/target.js";
+import { secretAnnotations, type GatewayCluster, type RotationDeps } from "../../shared/rotation/types.js";
+import { dayInMs, fakeWorld, gatewayConfig, target } from "./fakes.js";
+
+const east = target("east");
+const west = target("west", "apim", "gateway");
+
+/** Every token the fakes hold anywhere: none may appear in a log or an outcome. */
+function allTokens(world: ReturnType<typeof fakeWorld>): string[] {
+  const tokens = [...world.vault.versions.values()].flat().map((v) => v.token);
+  for (const cluster of world.clusters.values()) {
+    for (const secret of cluster.secrets.values()) if (secret.token) tokens.push(secret.token);
+  }
+  return tokens;
+}
+
+function expectNoTokenIn(world: ReturnType<typeof fakeWorld>, ...outputs: unknown[]): void {
+  const tokens = allTokens(world);
+  expect(tokens.length).toBeGreaterThan(0);
+  const text = world.log.text() + JSON.stringify(outputs);
+  for (const token of tokens) {
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(token.split("&")[2]);
+  }
+}
+
+describe("rotateGateway", () => {
+  it("first run mints with the primary key, stores in Key Vault, delivers and rolls", async () => {
+    const world = fakeWorld();
+    const outcome = await rotateGateway(world.gateway, world.deps);
+
+    expect(outcome.status).toBe("rotated");
+    expect(outcome.plan.decision).toBe("out-of-sync");
+    expect(outcome.plan.reason).toContain("first run");
+    expect(outcome.keyType).toBe("primary");
+    expect(outcome.expiresOn).toEqual(new Date(world.clock.current.getTime() + 29 * dayInMs));
+    expect(outcome.vaultVersion).toBe("v1");
+    expect(outcome.deployments).toEqual([{ target: "east/gateways/gw", status: "rotated" }]);
+
+    const stored = await world.vault.current("gw1-token");
+    expect(stored?.keyType).toBe("primary");
+    expect(world.issuer.signedWith(stored!.token)).toBe("primary");
+    const cluster = world.clusterOf(east);
+    expect(cluster.tokenOf(east)).toBe(stored!.token);
+    expect(cluster.podTokens.get("east/gateways/gw")).toBe(stored!.token);
+    expect(cluster.secrets.get("east/gateways/gw")!.annotations).toEqual({
+      [secretAnnotations.keyType]: "primary",
+      [secretAnnotations.expiresOn]: outcome.expiresOn!.toISOString(),
+      [secretAnnotations.vaultVersion]: "v1",
+      [secretAnnotations.rotatedAt]: world.clock.current.toISOString(),
+    });
+    expect(world.log.names()).toEqual(["rotation.planned", "rotation.completed"]);
+    expect(world.lock.held.size).toBe(0);
+    expectNoTokenIn(world, outcome);
+  });
+
+  it("alternates primary and secondary as tokens come close to expiry", async () => {
+    const world = fakeWorld();
+    const keys: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const outcome = await rotateGateway(world.gateway, world.deps);
+      expect(outcome.status).toBe("rotated");
+      if (i > 0) expect(outcome.plan.decision).toBe("expiring");
+      keys.push(outcome.keyType!);
+      world.clock.advanceDays(23);
+    }
+    expect(keys).toEqual(["primary", "secondary", "primary"]);
+    expect(world.issuer.mints.map((m) => m.keyType)).toEqual(keys);
+  });
+
+  it("does nothing when the token is fresh and every deployment has it", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    world.clock.advanceDays(20);
+    const cluster = world.clusterOf(east);
+    const writes = cluster.writes.length;
+
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.status).toBe("fresh");
+    expect(outcome.plan).toMatchObject({ decision: "fresh", action: "none" });
+    expect(outcome.deployments).toEqual([{ target: "east/gateways/gw", status: "unchanged" }]);
+    expect(world.issuer.mints).toHaveLength(1);
+    expect(cluster.writes).toHaveLength(writes);
+    expect(cluster.restarts).toHaveLength(1);
+  });
+
+  it("mints with the other key when forced, even though the token is fresh", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
+    expect(outcome.plan.decision).toBe("forced");
+    expect(outcome.status).toBe("rotated");
+    expect(outcome.keyType).toBe("secondary");
+    expect(world.issuer.mints).toHaveLength(2);
+  });
+
+  it("finishes an interrupted run by delivering Key Vault's fresh token without minting again", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    world.clock.advanceDays(23);
+    const real = world.clusterOf(east);
+    const crashing: GatewayCluster = {
+      readToken: (t) => real.readToken(t),
+      writeToken: async () => {
+        throw new Error("connection reset");
+      },
+      restart: (t) => real.restart(t),
+      waitForRollout: (t, o) => real.waitForRollout(t, o),
+    };
+    const interrupted = await rotateGateway(world.gateway, { ...world.deps, clusterFor: () => crashing });
+    expect(interrupted.status).toBe("failed");
+    expect(interrupted.deployments[0].reason).toContain("connection reset");
+    expect(world.issuer.mints).toHaveLength(2);
+    const newToken = (await world.vault.current("gw1-token"))!.token;
+    expect(real.tokenOf(east)).not.toBe(newToken);
+
+    const repaired = await rotateGateway(world.gateway, world.deps);
+    expect(repaired.plan).toMatchObject({ decision: "out-of-sync", action: "deliver" });
+    expect(repaired.status).toBe("delivered");
+    expect(repaired.keyType).toBe("secondary");
+    expect(repaired.vaultVersion).toBe("v2");
+    expect(repaired.deployments).toEqual([{ target: "east/gateways/gw", status: "delivered" }]);
+    expect(world.issuer.mints).toHaveLength(2);
+    expect(real.tokenOf(east)).toBe(newToken);
+    expect(real.podTokens.get("east/gateways/gw")).toBe(newToken);
+    expect(real.secrets.get("east/gateways/gw")!.annotations[secretAnnotations.vaultVersion]).toBe("v2");
+  });
+
+  it("mints when a Secret differs from Key Vault and Key Vault's token is expiring too", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    world.clock.advanceDays(26);
+    world.vault.put("gw1-token", {
+      token: await world.issuer.mint(
+        world.gateway.apim,
+        "secondary",
+        new Date(world.clock.current.getTime() + 2 * dayInMs),
+      ),
+      keyType: "secondary",
+      expiresOn: new Date(world.clock.current.getTime() + 2 * dayInMs),
+    });
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.plan).toMatchObject({ decision: "out-of-sync", action: "mint", nextKeyType: "primary" });
+    expect(outcome.status).toBe("rotated");
+    expect(world.clusterOf(east).tokenOf(east)).toBe((await world.vault.current("gw1-token"))!.token);
+  });
+
+  it("rotates a gateway with two deployments in two clusters together", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.status).toBe("rotated");
+    expect(outcome.deployments).toEqual([
+      { target: "east/gateways/gw", status: "rotated" },
+      { target: "west/apim/gateway", status: "rotated" },
+    ]);
+    const token = (await world.vault.current("gw1-token"))!.token;
+    expect(world.clusters.size).toBe(2);
+    expect(world.clusterOf(east).podTokens.get(targetLabel(east))).toBe(token);
+    expect(world.clusterOf(west).podTokens.get(targetLabel(west))).toBe(token);
+    expect(world.clusterOf(west).restarts).toEqual(["west/apim/gateway"]);
+  });
+
+  it("rolls back a deployment whose rollout stalls and does not revoke", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west], revokeOldKey: true }));
+    await rotateGateway(world.gateway, world.deps);
+    const oldToken = (await world.vault.current("gw1-token"))!.token;
+    world.clock.advanceDays(23);
+    world.clusterOf(west).stalls.set(targetLabel(west), 1);
+    const progress: string[] = [];
+
+    const outcome = await rotateGateway(world.gateway, world.deps, {
+      onProgress: (p) => progress.push(p.target),
+    });
+    expect(outcome.status).toBe("rolled-back");
+    expect(outcome.deployments[0]).toEqual({ target: "east/gateways/gw", status: "rotated" });
+    expect(outcome.deployments[1].status).toBe("rolled-back");
+    expect(outcome.deployments[1].reason).toContain("progress deadline");
+    expect(outcome.reason).toContain("not revoked");
+    expect(outcome.revokedKeyType).toBeUndefined();
+    expect(world.issuer.revocations).toEqual([]);
+
+    const westCluster = world.clusterOf(west);
+    expect(westCluster.tokenOf(west)).toBe(oldToken);
+    expect(westCluster.podTokens.get(targetLabel(west))).toBe(oldToken);
+    expect(westCluster.secrets.get(targetLabel(west))!.annotations[secretAnnotations.keyType]).toBe(
+      "primary",
+    );
+    expect(westCluster.restarts).toEqual(["west/apim/gateway", "west/apim/gateway", "west/apim/gateway"]);
+    expect(world.issuer.isValid(oldToken)).toBe(true);
+    expect(progress).toContain("west/apim/gateway");
+    expect(world.log.events.at(-1)).toMatchObject({ level: "error", event: "rotation.failed" });
+    expectNoTokenIn(world, outcome);
+  });
+
+  it("reports failed when the rollback stalls too, and stops before the next deployment", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
+    await rotateGateway(world.gateway, world.deps);
+    world.clusterOf(east).stalls.set(targetLabel(east), 2);
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true, revokeOldKey: true });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.deployments[0].status).toBe("failed");
+    expect(outcome.deployments[0].reason).toContain("rolling back failed too");
+    expect(outcome.deployments[1]).toEqual({
+      target: "west/apim/gateway",
+      status: "unchanged",
+      reason: "not attempted after east/gateways/gw failed",
+    });
+    expect(world.clusterOf(west).writes).toHaveLength(1);
+    expect(world.issuer.revocations).toEqual([]);
+  });
+
+  it("revokes the previous key after every deployment succeeded", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
+    await rotateGateway(world.gateway, world.deps);
+    const oldToken = (await world.vault.current("gw1-token"))!.token;
+    world.clock.advanceDays(23);
+
+    const outcome = await rotateGateway(world.gateway, world.deps, { revokeOldKey: true });
+    const newToken = (await world.vault.current("gw1-token"))!.token;
+    expect(outcome.status).toBe("rotated");
+    expect(outcome.keyType).toBe("secondary");
+    expect(outcome.revokedKeyType).toBe("primary");
+    expect(world.issuer.revocations).toEqual([{ gatewayId: "gw1", keyType: "primary" }]);
+    expect(world.issuer.isValid(oldToken)).toBe(false);
+    expect(world.issuer.isValid(newToken)).toBe(true);
+    expectNoTokenIn(world, outcome);
+  });
+
+  it("lets the option override the configuration's revokeOldKey", async () => {
+    const world = fakeWorld(gatewayConfig({ revokeOldKey: true }));
+    await rotateGateway(world.gateway, world.deps);
+    const oldToken = (await world.vault.current("gw1-token"))!.token;
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true, revokeOldKey: false });
+    expect(outcome.revokedKeyType).toBeUndefined();
+    expect(world.issuer.isValid(oldToken)).toBe(true);
+
+    const revoking = await rotateGateway(world.gateway, world.deps, { force: true });
+    expect(revoking.revokedKeyType).toBe("secondary");
+  });
+
+  it("reports failed when revoking fails after a successful rollout", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    world.issuer.revoke = async () => {
+      throw new Error("403 regenerateKey/action");
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true, revokeOldKey: true });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.deployments[0].status).toBe("rotated");
+    expect(outcome.reason).toContain("regenerating the primary key failed: 403");
+  });
+
+  it("caps the expiry at 30 days even when the configuration asks for more", async () => {
+    const world = fakeWorld(gatewayConfig({ tokenLifetimeInDays: 45 }));
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.status).toBe("rotated");
+    expect(outcome.expiresOn).toEqual(new Date(world.clock.current.getTime() + 30 * dayInMs));
+    expect(world.issuer.mints[0].expiresOn).toEqual(outcome.expiresOn);
+  });
+
+  it("re-reads the Secret once and retries when the write meets a conflict", async () => {
+    const world = fakeWorld();
+    const cluster = world.clusterOf(east);
+    cluster.conflicts.add(targetLabel(east));
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.status).toBe("rotated");
+    expect(cluster.writes).toEqual([
+      { target: "east/gateways/gw", resourceVersion: "1" },
+      { target: "east/gateways/gw", resourceVersion: "2" },
+    ]);
+    expect(cluster.tokenOf(east)).toBe((await world.vault.current("gw1-token"))!.token);
+    expect(world.log.names()).toContain("rotation.conflict");
+  });
+
+  it("fails the deployment when the write conflicts twice", async () => {
+    const world = fakeWorld();
+    const cluster = world.clusterOf(east);
+    const write = cluster.writeToken.bind(cluster);
+    cluster.writeToken = async (t, token, options) => {
+      cluster.conflicts.add(targetLabel(t));
+      return write(t, token, options);
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.status).toBe("failed");
+    expect(outcome.deployments[0].reason).toContain("ConflictError");
+    expect(cluster.restarts).toEqual([]);
+  });
+
+  it("throws LockHeldError and mints nothing while another rotation holds the lock", async () => {
+    const world = fakeWorld();
+    world.lock.held.add("gw1");
+    await expect(rotateGateway(world.gateway, world.deps, { force: true })).rejects.toMatchObject({
+      name: "LockHeldError",
+      message: expect.stringContaining('"gw1"'),
+    });
+    expect(world.issuer.mints).toEqual([]);
+    expect(world.vault.versions.size).toBe(0);
+    expect(world.clusterOf(east).writes).toEqual([]);
+  });
+
+  it("holds the lock long enough for every rollout and its rollback", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west], rolloutTimeoutInMs: 600_000 }));
+    await rotateGateway(world.gateway, world.deps);
+    expect(world.lock.acquisitions[0].ttlInMs).toBeGreaterThanOrEqual(4 * 600_000);
+  });
+
+  it("dry run plans without minting or writing", async () => {
+    const world = fakeWorld();
+    const outcome = await rotateGateway(world.gateway, world.deps, { dryRun: true });
+    expect(outcome.status).toBe("planned");
+    expect(outcome.reason).toMatch(/^dry run: /);
+    expect(outcome.plan).toMatchObject({ action: "mint", nextKeyType: "primary" });
+    expect(outcome.deployments).toEqual([{ target: "east/gateways/gw", status: "unchanged" }]);
+    expect(world.issuer.mints).toEqual([]);
+    expect(world.vault.versions.size).toBe(0);
+    expect(world.clusterOf(east).writes).toEqual([]);
+    expect(world.log.events[0].fields).toMatchObject({ dryRun: true, action: "mint" });
+
+    await rotateGateway(world.gateway, world.deps);
+    const fresh = await rotateGateway(world.gateway, world.deps, { dryRun: true });
+    expect(fresh.status).toBe("fresh");
+  });
+
+  it("throws when Key Vault cannot store, changes no cluster and releases the lock", async () => {
+    const world = fakeWorld();
+    world.vault.failStore = Object.assign(new Error("Forbidden"), { name: "PermissionDeniedError" });
+    await expect(rotateGateway(world.gateway, world.deps)).rejects.toMatchObject({
+      name: "PermissionDeniedError",
+    });
+    expect(world.clusterOf(east).writes).toEqual([]);
+    expect(world.lock.held.size).toBe(0);
+    expect(world.log.events.at(-1)).toMatchObject({ event: "rotation.failed", fields: { stage: "store" } });
+  });
+
+  it("never lets a token into logs or reasons, even from an adapter's error message", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    const cluster = world.clusterOf(east);
+    const leaky: RotationDeps = {
+      ...world.deps,
+      clusterFor: () => ({
+        readToken: (t) => cluster.readToken(t),
+        writeToken: async (_t, token) => {
+          throw new Error(`rejected value GatewayKey ${token}`);
+        },
+        restart: (t) => cluster.restart(t),
+        waitForRollout: (t, o) => cluster.waitForRollout(t, o),
+      }),
+    };
+    const outcome = await rotateGateway(world.gateway, leaky, { force: true });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.deployments[0].reason).toContain("rejected value GatewayKey [token]");
+    expectNoTokenIn(world, outcome);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { rotateGateway } from "../../shared/rotation/rotate.js";
+import { gatewayStatus } from "../../shared/rotation/status.js";
+import { sha256 } from "../../shared/token/parse.js";
+import { fakeWorld, gatewayConfig, target } from "./fakes.js";
+
+const east = target("east");
+const west = target("west");
+
+describe("gatewayStatus", () => {
+  it("shows key type, expiry and sync per deployment, with hashes instead of tokens", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
+    await rotateGateway(world.gateway, world.deps);
+    const token = (await world.vault.current("gw1-token"))!.token;
+    world.clusterOf(west).addDeployment(west, { token: "gw1&202503020000&b2xk" });
+    world.clock.advanceDays(2);
+
+    const status = await gatewayStatus(world.gateway, world.deps);
+    expect(status.vault).toMatchObject({
+      exists: true,
+      version: "v1",
+      keyType: "primary",
+      expiresInDays: 27,
+    });
+    expect(status.vault.sha256).toBe(sha256(token));
+    expect(status.deployments[0]).toMatchObject({
+      target: "east/gateways/gw",
+      secretName: "gw-token",
+      secretKey: "value",
+      hasToken: true,
+      keyType: "primary",
+      expiresInDays: 27,
+      inSync: true,
+      sha256: sha256(token),
+      vaultVersion: "v1",
+      rotatedAt: new Date("2025-03-01T00:00:00Z"),
+    });
+    expect(status.deployments[1]).toMatchObject({ inSync: false, expiresInDays: -1, hasToken: true });
+    expect(status).toMatchObject({ decision: "out-of-sync", action: "deliver" });
+    expect(JSON.stringify(status)).not.toContain(token);
+  });
+
+  it("reports a deployment it cannot read instead of failing", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    const status = await gatewayStatus(world.gateway, {
+      ...world.deps,
+      clusterFor: () => {
+        throw Object.assign(new Error("secrets is forbidden"), { name: "PermissionDeniedError" });
+      },
+    });
+    expect(status.vault.exists).toBe(true);
+    expect(status.deployments).toEqual([
+      {
+        target: "east/gateways/gw",
+        hasToken: false,
+        inSync: false,
+        error: "PermissionDeniedError: secrets is forbidden",
+      },
+    ]);
+    expect(status.decision).toBeUndefined();
+  });
+
+  it("shows a gateway never rotated", async () => {
+    const world = fakeWorld();
+    const status = await gatewayStatus(world.gateway, world.deps);
+    expect(status.vault).toMatchObject({ exists: false, secretName: "gw1-token" });
+    expect(status.deployments[0]).toMatchObject({ hasToken: false, inSync: false });
+    expect(status).toMatchObject({ decision: "out-of-sync", action: "mint" });
+  });
+});
