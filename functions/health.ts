@@ -1,8 +1,12 @@
 /**
  * `GET /api/health` (anonymous): the version and whether the configuration loads; nothing secret.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { withAppServices } from "../shared/app/http.js";
+import { createRequire } from "node:module";
+import type * as Functions from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+
+/** Loaded with `require`: Node imports this CommonJS bundle through ESM about three times slower. */
+const { app } = createRequire(import.meta.url)("@azure/functions") as typeof Functions;
 
 /**
  * Answers the health probe.
@@ -11,6 +15,7 @@ import { withAppServices } from "../shared/app/http.js";
  * @returns 200 when the configuration loads, else 503.
  */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { withAppServices } = await import("../shared/app/http.js");
   return withAppServices(context, async (services) => {
     const { healthResult } = await import("../shared/app/health.js");
     return healthResult(services, context);

@@ -1,10 +1,7 @@
 /**
- * The drift checks the HTTP endpoint runs: a manifest from the request body, or the live state of
- * configured gateways. Loaded on first use (it pulls in the rules and, for the live check, the
- * Kubernetes client).
+ * The manifest check the HTTP endpoint runs on a request body. Loaded on first use (it pulls in
+ * the rules and the YAML parser). The live check is shared/drift/live.ts, called by the services.
  */
-import type { AppSettings } from "../config/appSettings.js";
-import type { GatewayConfig, GuardConfig } from "../config/types.js";
 import { checkObjects } from "../drift/check.js";
 import { parseManifest } from "../drift/load.js";
 import { rules } from "../drift/rules/index.js";
@@ -19,22 +16,4 @@ import type { CheckResult } from "../drift/types.js";
  */
 export async function checkManifestText(text: string, file: string): Promise<CheckResult> {
   return checkObjects(parseManifest(text, file), rules);
-}
-
-/**
- * Runs the live check (objects read from the clusters, token state from the Secrets and Key Vault).
- * @param gateways - the gateways to check.
- * @param config - the whole configuration.
- * @param settings - the app settings.
- * @returns one report per deployment.
- */
-export async function checkGatewaysLive(
-  gateways: GatewayConfig[],
-  config: GuardConfig,
-  settings: AppSettings,
-): Promise<CheckResult> {
-  void gateways;
-  void config;
-  void settings;
-  throw new Error("the live drift check is not available in this build");
 }

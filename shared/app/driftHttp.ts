@@ -44,11 +44,16 @@ const acceptTypes: Array<[string, DriftFormat]> = [
  * @returns the format.
  * @throws InputError for an unknown `?format=`.
  */
-export function negotiateFormat(format: string | null | undefined, accept: string | null | undefined): DriftFormat {
+export function negotiateFormat(
+  format: string | null | undefined,
+  accept: string | null | undefined,
+): DriftFormat {
   if (format) {
     const name = format.trim().toLowerCase();
     if (Object.hasOwn(driftFormats, name)) return name as DriftFormat;
-    throw new InputError(`unknown format "${format.slice(0, 40)}"; expected one of ${Object.keys(driftFormats).join(", ")}`);
+    throw new InputError(
+      `unknown format "${format.slice(0, 40)}"; expected one of ${Object.keys(driftFormats).join(", ")}`,
+    );
   }
   const wanted = (accept ?? "")
     .split(",")
@@ -84,21 +89,29 @@ export interface DriftInput {
  * @param sink - the invocation's log.
  * @returns 200 with the report, 400 for unreadable input or an unknown format, 404 for an unknown gateway, 413 for an oversized manifest.
  */
-export async function handleDrift(services: AppServices, input: DriftInput, sink: LogSink): Promise<HttpResult> {
+export async function handleDrift(
+  services: AppServices,
+  input: DriftInput,
+  sink: LogSink,
+): Promise<HttpResult> {
   const log = eventLogger(sink);
   try {
     const format = negotiateFormat(input.format, input.accept);
     let result;
     if (input.method.toUpperCase() === "POST") {
       if (input.gateway) {
-        throw new InputError("POST /api/drift takes a manifest in the body and no gateway; use GET /api/drift/{gateway} for a live check");
+        throw new InputError(
+          "POST /api/drift takes a manifest in the body and no gateway; use GET /api/drift/{gateway} for a live check",
+        );
       }
       const declared = Number(input.contentLength ?? "");
       if (Number.isFinite(declared) && declared > maxManifestBytes) return tooLarge();
       const text = await input.body();
       if (Buffer.byteLength(text, "utf8") > maxManifestBytes) return tooLarge();
       if (text.trim() === "") {
-        throw new InputError("the body is empty: expected a Kubernetes manifest (YAML or JSON) with a gateway Deployment");
+        throw new InputError(
+          "the body is empty: expected a Kubernetes manifest (YAML or JSON) with a gateway Deployment",
+        );
       }
       result = await services.checkManifest(text, "manifest");
     } else {
@@ -111,13 +124,20 @@ export async function handleDrift(services: AppServices, input: DriftInput, sink
         log.error("drift.config-unavailable", { error: errorText(error) });
         return {
           status: 500,
-          jsonBody: { error: "ConfigurationError", message: "the app's gateway configuration could not be loaded (details in the app's log)" },
+          jsonBody: {
+            error: "ConfigurationError",
+            message: "the app's gateway configuration could not be loaded (details in the app's log)",
+          },
         };
       }
       result = await services.checkLive(gateways);
     }
     const body = formatResult(format, result, { rules, toolVersion: packageInfo().version });
-    log.info("drift.checked", { format, reports: result.reports.length, live: input.method.toUpperCase() !== "POST" });
+    log.info("drift.checked", {
+      format,
+      reports: result.reports.length,
+      live: input.method.toUpperCase() !== "POST",
+    });
     return { status: 200, headers: { "Content-Type": driftFormats[format] }, body };
   } catch (error) {
     return errorResult(error, sink, "drift.failed");
@@ -125,5 +145,8 @@ export async function handleDrift(services: AppServices, input: DriftInput, sink
 }
 
 function tooLarge(): HttpResult {
-  return { status: 413, jsonBody: { error: "PayloadTooLarge", message: `the manifest exceeds ${maxManifestBytes} bytes` } };
+  return {
+    status: 413,
+    jsonBody: { error: "PayloadTooLarge", message: `the manifest exceeds ${maxManifestBytes} bytes` },
+  };
 }

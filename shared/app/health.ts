@@ -19,7 +19,12 @@ export async function healthResult(services: AppServices, sink: LogSink): Promis
     const config = await services.config();
     return {
       status: 200,
-      jsonBody: { status: "ok", name: "gateway-guard", version, configuration: { loaded: true, gateways: config.gateways.length } },
+      jsonBody: {
+        status: "ok",
+        name: "gateway-guard",
+        version,
+        configuration: { loaded: true, gateways: config.gateways.length },
+      },
     };
   } catch (error) {
     eventLogger(sink).error("health.config-unavailable", { error: errorText(error) });
@@ -29,7 +34,10 @@ export async function healthResult(services: AppServices, sink: LogSink): Promis
         status: "unavailable",
         name: "gateway-guard",
         version,
-        configuration: { loaded: false, message: "the configuration could not be loaded (details in the app's log)" },
+        configuration: {
+          loaded: false,
+          message: "the configuration could not be loaded (details in the app's log)",
+        },
       },
     };
   }

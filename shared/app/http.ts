@@ -41,7 +41,10 @@ export function errorResult(error: unknown, log: LogSink, event: string): HttpRe
   return {
     status: 503,
     headers: { "Retry-After": "60" },
-    jsonBody: { error: "ServiceUnavailable", message: "the request could not be completed now; try again later (details in the app's log)" },
+    jsonBody: {
+      error: "ServiceUnavailable",
+      message: "the request could not be completed now; try again later (details in the app's log)",
+    },
   };
 }
 
@@ -64,7 +67,10 @@ export async function withAppServices(
     sink.error(`app.settings-invalid ${JSON.stringify({ error: errorText(error) })}`);
     return {
       status: 500,
-      jsonBody: { error: "ConfigurationError", message: "the app's settings are invalid (details in the app's log)" },
+      jsonBody: {
+        error: "ConfigurationError",
+        message: "the app's settings are invalid (details in the app's log)",
+      },
     };
   }
   try {

@@ -27,7 +27,13 @@ export async function enqueueScheduledRotations(services: AppServices, sink: Log
   const result: FanOutResult = { enqueued: [], failed: [] };
   for (const gateway of config.gateways) {
     try {
-      const sent = await queue.send({ v: 1, gateway: gateway.name, reason: "schedule", force: false, requestId: randomUUID() });
+      const sent = await queue.send({
+        v: 1,
+        gateway: gateway.name,
+        reason: "schedule",
+        force: false,
+        requestId: randomUUID(),
+      });
       result.enqueued.push({ gateway: gateway.name, requestId: sent.requestId });
     } catch (error) {
       result.failed.push({ gateway: gateway.name, error: errorText(error) });

@@ -9,10 +9,11 @@ import type { GatewayConfig, GuardConfig } from "../config/types.js";
 import type { CheckResult } from "../drift/types.js";
 import type { QueueClientLike, RotationQueue } from "../queue/enqueue.js";
 import type { RecentKeys } from "../queue/dedupe.js";
+import type { Adapters } from "../compose/adapters.js";
 import type { RotateOptions, RotationDeps, RotationOutcome } from "../rotation/types.js";
 
-/** Builds the rotation engine's adapters for one gateway. */
-export type RotationDepsFactory = (gateway: GatewayConfig, config: GuardConfig) => Promise<RotationDeps>;
+/** Builds the real adapters (ARM, Key Vault, clusters, lock) for a configuration. */
+export type AdaptersFactory = (config: GuardConfig, settings: AppSettings) => Promise<Adapters>;
 
 /** What the handlers use. */
 export interface AppServices {
@@ -22,7 +23,10 @@ export interface AppServices {
   /** The rotation queue (created if missing on first use). */
   queue(): Promise<RotationQueue>;
   /** Runs the rotation protocol for one gateway. */
-  rotate(gateway: GatewayConfig, options: RotateOptions & Pick<RotationDeps, "log">): Promise<RotationOutcome>;
+  rotate(
+    gateway: GatewayConfig,
+    options: RotateOptions & Pick<RotationDeps, "log">,
+  ): Promise<RotationOutcome>;
   /** Checks a manifest (YAML or JSON text) against the baseline. */
   checkManifest(text: string, file: string): Promise<CheckResult>;
   /** Runs the live drift check of the given gateways. */
@@ -57,8 +61,8 @@ export interface AppServicesOptions {
   config?: () => Promise<GuardConfig>;
   /** Replaces the storage queue client (tests). */
   queueClient?: QueueClientLike;
-  /** Replaces the real adapters (tests against fakes or stand-ins). */
-  rotationDeps?: RotationDepsFactory;
+  /** Replaces the real adapters (tests against the stand-ins). */
+  adapters?: AdaptersFactory;
   /** Replaces the rotation as a whole (worker tests). */
   rotate?: AppServices["rotate"];
   /** Replaces the live drift check (tests). */
@@ -75,6 +79,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const { settings } = options;
   let configPromise: Promise<GuardConfig> | undefined;
   let queuePromise: Promise<RotationQueue> | undefined;
+  let adaptersPromise: Promise<Adapters> | undefined;
 
   const config = (): Promise<GuardConfig> => {
     configPromise ??= (options.config ?? (() => loadConfig(settings)))();
@@ -108,6 +113,14 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     return queuePromise;
   };
 
+  const adapters = (): Promise<Adapters> => {
+    adaptersPromise ??= config().then((loaded) => (options.adapters ?? realAdapters)(loaded, settings));
+    adaptersPromise.catch(() => {
+      adaptersPromise = undefined;
+    });
+    return adaptersPromise;
+  };
+
   return {
     settings,
     config,
@@ -115,8 +128,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     async rotate(gateway, rotateOptions) {
       if (options.rotate) return options.rotate(gateway, rotateOptions);
       const { rotateGateway } = await import("../rotation/rotate.js");
-      const factory = options.rotationDeps ?? (await import("./rotationDeps.js")).realRotationDeps(settings);
-      const deps = await factory(gateway, await config());
+      const deps = (await adapters()).rotationDeps(gateway);
       const { log, ...rest } = rotateOptions;
       return rotateGateway(gateway, { ...deps, log: log ?? deps.log }, rest);
     },
@@ -126,12 +138,29 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
     async checkLive(gateways) {
       if (options.checkLive) return options.checkLive(gateways);
-      const { checkGatewaysLive } = await import("./driftCheck.js");
-      return checkGatewaysLive(gateways, await config(), settings);
+      const { checkLive } = await import("../drift/live.js");
+      return checkLive(await config(), (await adapters()).live, { gateways: gateways.map((g) => g.name) });
     },
     finishedRequests: new RecentKeys(),
     lastErrors: new RecentErrors(),
   };
+}
+
+/**
+ * The real adapters: `DefaultAzureCredential` (the user-assigned identity AZURE_CLIENT_ID when set),
+ * the configuration's ARM endpoint, else GATEWAY_GUARD_ARM_ENDPOINT, else the public cloud.
+ */
+async function realAdapters(config: GuardConfig, settings: AppSettings): Promise<Adapters> {
+  const [{ composeAdapters }, { createCredential }] = await Promise.all([
+    import("../compose/adapters.js"),
+    import("../azure/credential.js"),
+  ]);
+  return composeAdapters(config, {
+    credential: createCredential(
+      settings.azureClientId ? { managedIdentityClientId: settings.azureClientId } : {},
+    ),
+    armEndpoint: config.armEndpoint ?? settings.armEndpoint,
+  });
 }
 
 async function loadConfig(settings: AppSettings): Promise<GuardConfig> {
@@ -140,7 +169,9 @@ async function loadConfig(settings: AppSettings): Promise<GuardConfig> {
     GATEWAY_GUARD_CONFIG: settings.configJson,
     GATEWAY_GUARD_CONFIG_FILE: settings.configFile,
   });
-  return settings.armEndpoint && !config.armEndpoint ? { ...config, armEndpoint: settings.armEndpoint } : config;
+  return settings.armEndpoint && !config.armEndpoint
+    ? { ...config, armEndpoint: settings.armEndpoint }
+    : config;
 }
 
 let current: Promise<AppServices> | undefined;

@@ -52,7 +52,10 @@ export function handleWebhookOptions(headers: HeadersLike, settings: AppSettings
   if (allowed.length > 0 && !allowed.includes(origin.toLowerCase())) {
     return {
       status: 403,
-      jsonBody: { error: "Forbidden", message: `origin ${JSON.stringify(origin.slice(0, 100))} is not allowed` },
+      jsonBody: {
+        error: "Forbidden",
+        message: `origin ${JSON.stringify(origin.slice(0, 100))} is not allowed`,
+      },
     };
   }
   return {
@@ -70,7 +73,11 @@ export function handleWebhookOptions(headers: HeadersLike, settings: AppSettings
  * @param sink - the invocation's log.
  * @returns the answer.
  */
-export async function handleWebhookPost(services: AppServices, input: WebhookInput, sink: LogSink): Promise<HttpResult> {
+export async function handleWebhookPost(
+  services: AppServices,
+  input: WebhookInput,
+  sink: LogSink,
+): Promise<HttpResult> {
   const log = eventLogger(sink);
   const tooLarge: HttpResult = {
     status: 413,
@@ -111,7 +118,10 @@ export async function handleWebhookPost(services: AppServices, input: WebhookInp
     log.error("webhook.config-unavailable", { error: errorText(error) });
     return {
       status: 500,
-      jsonBody: { error: "ConfigurationError", message: "the app's gateway configuration could not be loaded (details in the app's log)" },
+      jsonBody: {
+        error: "ConfigurationError",
+        message: "the app's gateway configuration could not be loaded (details in the app's log)",
+      },
     };
   }
 
@@ -146,11 +156,18 @@ export async function handleWebhookPost(services: AppServices, input: WebhookInp
       });
     }
   } catch (error) {
-    log.error("webhook.enqueue-failed", { error: errorText(error), enqueued: accepted.map((a) => a.gateway) });
+    log.error("webhook.enqueue-failed", {
+      error: errorText(error),
+      enqueued: accepted.map((a) => a.gateway),
+    });
     return {
       status: 503,
       headers: { "Retry-After": "60" },
-      jsonBody: { error: "ServiceUnavailable", message: "the rotation queue could not be reached; try again later", accepted },
+      jsonBody: {
+        error: "ServiceUnavailable",
+        message: "the rotation queue could not be reached; try again later",
+        accepted,
+      },
     };
   }
   return {
@@ -165,7 +182,9 @@ export async function handleWebhookPost(services: AppServices, input: WebhookInp
 
 function parseJson(text: string): unknown {
   if (text.trim() === "") {
-    throw new InputError("webhook body is empty: expected a JSON event, event array, alert or {\"gateway\": ...}");
+    throw new InputError(
+      'webhook body is empty: expected a JSON event, event array, alert or {"gateway": ...}',
+    );
   }
   try {
     return JSON.parse(text);

@@ -58,12 +58,20 @@ export async function processRotationMessage(
     message = decodeRotationMessage(raw);
   } catch (error) {
     const reason = errorText(error);
-    eventLogger(sink).error("rotation.rejected", { ...peekRotationMessage(raw), ...attempt, permanent: true, error: reason });
+    eventLogger(sink).error("rotation.rejected", {
+      ...peekRotationMessage(raw),
+      ...attempt,
+      permanent: true,
+      error: reason,
+    });
     return { status: "rejected", reason };
   }
   const log = eventLogger(sink, { gateway: message.gateway, requestId: message.requestId });
   if (services.finishedRequests.has(message.requestId)) {
-    log.info("rotation.skipped", { ...attempt, reason: "this request was already processed by this instance" });
+    log.info("rotation.skipped", {
+      ...attempt,
+      reason: "this request was already processed by this instance",
+    });
     return { status: "skipped", reason: "duplicate request" };
   }
   log.info("rotation.started", { ...attempt, reason: message.reason, force: message.force });
@@ -103,7 +111,12 @@ export async function processRotationMessage(
  * @param sink - the invocation's log.
  * @param delivery - dequeue count and message id on the poison queue.
  */
-export function reportPoisonedMessage(services: AppServices, raw: unknown, sink: LogSink, delivery: DeliveryInfo = {}): void {
+export function reportPoisonedMessage(
+  services: AppServices,
+  raw: unknown,
+  sink: LogSink,
+  delivery: DeliveryInfo = {},
+): void {
   const { gateway, requestId } = peekRotationMessage(raw);
   const lastError =
     (requestId && services.lastErrors.get(requestId)) ??

@@ -38,7 +38,11 @@ export interface ApimTokenIssuerOptions {
   clientOptions?: ApiManagementClientOptionalParams;
 }
 
-const defaultRetry: Required<ApimRetryOptions> = { maxRetries: 5, retryDelayInMs: 1000, maxRetryDelayInMs: 30_000 };
+const defaultRetry: Required<ApimRetryOptions> = {
+  maxRetries: 5,
+  retryDelayInMs: 1000,
+  maxRetryDelayInMs: 30_000,
+};
 
 /** Mints and revokes gateway tokens with the ARM SDK; one client per subscription. */
 export class ApimTokenIssuer implements TokenIssuer {
@@ -53,7 +57,12 @@ export class ApimTokenIssuer implements TokenIssuer {
    * Generates a token signed with `keyType` that expires at `expiresOn`.
    * @returns the raw token (without `GatewayKey `).
    */
-  async mint(gateway: ApimGatewayRef, keyType: KeyType, expiresOn: Date, options: AbortOptions = {}): Promise<string> {
+  async mint(
+    gateway: ApimGatewayRef,
+    keyType: KeyType,
+    expiresOn: Date,
+    options: AbortOptions = {},
+  ): Promise<string> {
     let value: string | undefined;
     try {
       const response = await this.#client(gateway.subscriptionId).gateway.generateToken(
@@ -106,7 +115,11 @@ function describe(gateway: ApimGatewayRef): string {
   return `gateway "${gateway.gatewayId}" of API Management service "${gateway.service}" (resource group "${gateway.resourceGroup}", subscription ${gateway.subscriptionId})`;
 }
 
-function toApimError(error: unknown, gateway: ApimGatewayRef, operation: "generateToken" | "regenerateKey"): Error {
+function toApimError(
+  error: unknown,
+  gateway: ApimGatewayRef,
+  operation: "generateToken" | "regenerateKey",
+): Error {
   const info = restErrorInfo(error);
   const cause = sanitizedCause(error);
   if (info.statusCode === 403) {
@@ -118,9 +131,13 @@ function toApimError(error: unknown, gateway: ApimGatewayRef, operation: "genera
     );
   }
   if (info.statusCode === 404) {
-    return new NotFoundError(`Not found: ${describe(gateway)} (${info.code ?? "404"}: ${info.message})`, { cause });
+    return new NotFoundError(`Not found: ${describe(gateway)} (${info.code ?? "404"}: ${info.message})`, {
+      cause,
+    });
   }
   if (error instanceof Error && error.name === "AbortError") return error;
   const status = info.statusCode ? `HTTP ${info.statusCode}` : "no response";
-  return new Error(`ARM ${operation} for ${describe(gateway)} failed (${status}): ${info.message}`, { cause });
+  return new Error(`ARM ${operation} for ${describe(gateway)} failed (${status}): ${info.message}`, {
+    cause,
+  });
 }

@@ -21,7 +21,10 @@ export interface CreateCredentialOptions {
 export function createCredential(options: CreateCredentialOptions = {}): TokenCredential {
   return new DefaultAzureCredential({
     ...(options.managedIdentityClientId
-      ? { managedIdentityClientId: options.managedIdentityClientId, workloadIdentityClientId: options.managedIdentityClientId }
+      ? {
+          managedIdentityClientId: options.managedIdentityClientId,
+          workloadIdentityClientId: options.managedIdentityClientId,
+        }
       : {}),
     ...(options.tenantId ? { tenantId: options.tenantId } : {}),
   });

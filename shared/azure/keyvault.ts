@@ -59,7 +59,11 @@ export class SecretClients {
    * Reads a kubeconfig (YAML or JSON text) held in a Key Vault secret.
    * @throws NotFoundError when the secret does not exist, PermissionDeniedError on 403.
    */
-  async readKubeconfigSecret(vaultUrl: string, secretName: string, options: AbortOptions = {}): Promise<string> {
+  async readKubeconfigSecret(
+    vaultUrl: string,
+    secretName: string,
+    options: AbortOptions = {},
+  ): Promise<string> {
     const client = this.client(vaultUrl);
     let secret: KeyVaultSecret;
     try {
@@ -67,19 +71,26 @@ export class SecretClients {
     } catch (error) {
       throw toKeyVaultError(error, client.vaultUrl, secretName, "get");
     }
-    if (!secret.value) throw new NotFoundError(`Key Vault secret "${secretName}" in ${client.vaultUrl} holds no kubeconfig (empty value)`);
+    if (!secret.value)
+      throw new NotFoundError(
+        `Key Vault secret "${secretName}" in ${client.vaultUrl} holds no kubeconfig (empty value)`,
+      );
     return secret.value;
   }
 }
 
-export type KeyVaultTokenVaultOptions = { client: SecretClient } | ({ vaultUrl: string } & SecretClientsOptions);
+export type KeyVaultTokenVaultOptions =
+  { client: SecretClient } | ({ vaultUrl: string } & SecretClientsOptions);
 
 /** Gateway tokens in one Key Vault. */
 export class KeyVaultTokenVault implements TokenVault {
   readonly #client: SecretClient;
 
   constructor(options: KeyVaultTokenVaultOptions) {
-    this.#client = "client" in options ? options.client : new SecretClient(options.vaultUrl, options.credential, options.clientOptions);
+    this.#client =
+      "client" in options
+        ? options.client
+        : new SecretClient(options.vaultUrl, options.credential, options.clientOptions);
   }
 
   /** The latest version, or undefined when the secret does not exist. */
@@ -92,7 +103,9 @@ export class KeyVaultTokenVault implements TokenVault {
       throw toKeyVaultError(error, this.#client.vaultUrl, secretName, "get");
     }
     if (secret.value === undefined) {
-      throw new Error(`Key Vault secret "${secretName}" in ${this.#client.vaultUrl} has no value (version ${secret.properties.version ?? "unknown"})`);
+      throw new Error(
+        `Key Vault secret "${secretName}" in ${this.#client.vaultUrl} has no value (version ${secret.properties.version ?? "unknown"})`,
+      );
     }
     return toStoredToken(secret, secret.value);
   }
@@ -104,13 +117,21 @@ export class KeyVaultTokenVault implements TokenVault {
       secret = await this.#client.setSecret(secretName, token, {
         expiresOn: options.expiresOn,
         contentType: tokenContentType,
-        tags: { [tokenTags.gateway]: options.gateway, [tokenTags.keyType]: options.keyType, [tokenTags.managedBy]: "gateway-guard" },
+        tags: {
+          [tokenTags.gateway]: options.gateway,
+          [tokenTags.keyType]: options.keyType,
+          [tokenTags.managedBy]: "gateway-guard",
+        },
         abortSignal: options.abortSignal,
       });
     } catch (error) {
       throw toKeyVaultError(error, this.#client.vaultUrl, secretName, "set", [token]);
     }
-    return { ...toStoredToken(secret, token), expiresOn: secret.properties.expiresOn ?? options.expiresOn, keyType: options.keyType };
+    return {
+      ...toStoredToken(secret, token),
+      expiresOn: secret.properties.expiresOn ?? options.expiresOn,
+      keyType: options.keyType,
+    };
   }
 }
 
@@ -125,10 +146,21 @@ function toStoredToken(secret: KeyVaultSecret, token: string): StoredToken {
   };
 }
 
-function toKeyVaultError(error: unknown, vaultUrl: string, secretName: string, operation: "get" | "set", redact: string[] = []): Error {
+function toKeyVaultError(
+  error: unknown,
+  vaultUrl: string,
+  secretName: string,
+  operation: "get" | "set",
+  redact: string[] = [],
+): Error {
   const info = restErrorInfo(error);
   const cause = sanitizedCause(error, redact);
   const where = `secret "${secretName}" in Key Vault ${vaultUrl}`;
+  if (info.statusCode === 403 && /disabled secret/i.test(info.message)) {
+    return new Error(`The current version of ${where} is disabled; enable it or write a new version`, {
+      cause,
+    });
+  }
   if (info.statusCode === 403) {
     const permission = keyVaultPermissions[operation];
     return new PermissionDeniedError(

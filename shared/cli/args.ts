@@ -22,7 +22,9 @@ export function parseCommandArgs<T extends Options>(
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (error) {
-    throw new InputError(`${describe(error)}. Run \`gateway-guard ${command} --help\` for the options.`, { cause: error });
+    throw new InputError(`${describe(error)}. Run \`gateway-guard ${command} --help\` for the options.`, {
+      cause: error,
+    });
   }
 }
 
@@ -37,7 +39,9 @@ function describe(error: unknown): string {
       return `unexpected argument ${quoted ?? message}`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       const option = /Option '(?:-\w, )?(-{1,2}[\w-]+)/.exec(message)?.[1] ?? "an option";
-      return message.includes("does not take") ? `option ${option} takes no value` : `option ${option} needs a value`;
+      return message.includes("does not take")
+        ? `option ${option} takes no value`
+        : `option ${option} needs a value`;
     }
     default:
       return message.split("\n")[0].replace(/\.$/, "");

@@ -20,12 +20,13 @@ export interface CliIO {
   cwd?: string;
 }
 
-/** The real process as a {@link CliIO}. A closed pipe on stdout (`| head`) ends output quietly. */
+/** The real process as a {@link CliIO}. A closed pipe on stdout (`| head`) ends output quietly; other write errors exit 2. */
 export function processIO(): CliIO {
-  const ignoreBrokenPipe = (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-  };
-  process.stdout.on("error", ignoreBrokenPipe);
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") return;
+    process.stderr.write(`gateway-guard: cannot write to standard output (${error.code ?? error.message})\n`);
+    process.exitCode = 2;
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,

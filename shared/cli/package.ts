@@ -26,14 +26,24 @@ export function packageInfo(): PackageInfo {
   for (;;) {
     const file = join(directory, "package.json");
     if (existsSync(file)) {
-      const json = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string; homepage?: string };
+      const json = JSON.parse(readFileSync(file, "utf8")) as {
+        name?: string;
+        version?: string;
+        homepage?: string;
+      };
       if (json.name === "gateway-guard") {
-        cached = { root: directory, name: json.name, version: json.version ?? "0.0.0", homepage: json.homepage };
+        cached = {
+          root: directory,
+          name: json.name,
+          version: json.version ?? "0.0.0",
+          homepage: json.homepage,
+        };
         return cached;
       }
     }
     const parent = dirname(directory);
-    if (parent === directory) throw new Error("cannot find gateway-guard's package.json; the installation looks broken");
+    if (parent === directory)
+      throw new Error("cannot find gateway-guard's package.json; the installation looks broken");
     directory = parent;
   }
 }

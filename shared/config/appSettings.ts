@@ -109,13 +109,15 @@ export const appSettingNames: readonly AppSettingInfo[] = [
   },
   {
     name: "GATEWAY_GUARD_ARM_ENDPOINT",
-    meaning: "ARM endpoint override (sovereign clouds, local stand-ins); the configuration's armEndpoint wins.",
+    meaning:
+      "ARM endpoint override (sovereign clouds, local stand-ins); the configuration's armEndpoint wins.",
     default: "https://management.azure.com",
     requiredInAzure: false,
   },
   {
     name: "GATEWAY_GUARD_WEBHOOK_ALLOWED_ORIGINS",
-    meaning: "Comma-separated origins allowed in the CloudEvents OPTIONS handshake (e.g. eventgrid.azure.net).",
+    meaning:
+      "Comma-separated origins allowed in the CloudEvents OPTIONS handshake (e.g. eventgrid.azure.net).",
     default: "any origin (the endpoint is protected by its function key)",
     requiredInAzure: false,
   },
@@ -144,7 +146,9 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
   }
   const armEndpoint = value("GATEWAY_GUARD_ARM_ENDPOINT");
   if (armEndpoint && !URL.canParse(armEndpoint)) {
-    throw new InputError(`app setting GATEWAY_GUARD_ARM_ENDPOINT: expected an absolute URL, got "${armEndpoint}"`);
+    throw new InputError(
+      `app setting GATEWAY_GUARD_ARM_ENDPOINT: expected an absolute URL, got "${armEndpoint}"`,
+    );
   }
   return {
     configJson: value("GATEWAY_GUARD_CONFIG"),

@@ -28,7 +28,9 @@ const vaultName = /^[a-zA-Z][a-zA-Z0-9-]{1,22}$/;
 
 const text = (what: string) =>
   z
-    .string({ error: (i) => (i.input === undefined ? "required" : `must be ${what}`) })
+    .string({
+      error: (i) => (i.input === undefined ? "required" : `must be ${what}, not ${describe(i.input)}`),
+    })
     .min(1, "must not be empty");
 const label = (what: string) =>
   text(what)

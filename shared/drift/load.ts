@@ -100,7 +100,7 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
       value = doc.toJS({ maxAliasCount: options.maxAliasCount ?? defaultMaxAliasCount });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (/alias/i.test(message)) {
+      if (/excessive alias count/i.test(message)) {
         throw new InputError(
           `${file}:${line}: refused: the document expands too many YAML aliases (limit ${options.maxAliasCount ?? defaultMaxAliasCount}); this looks like an alias bomb.`,
         );
@@ -185,26 +185,33 @@ function fieldLine(
   lineCounter: LineCounter,
 ): number | undefined {
   let node: unknown = root;
-  let line = lineOfNode(root, lineCounter);
+  let at: Node = root;
   for (const segment of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (!pair) return undefined;
-      line = lineOfNode(pair.key as Node, lineCounter);
-      node = pair.value;
+      const key = String(segment);
+      const items = node.items;
+      let found: (typeof items)[number] | undefined;
+      for (let i = 0; i < items.length; i++) {
+        const itemKey = items[i].key;
+        if (isScalar(itemKey) && String(itemKey.value) === key) {
+          found = items[i];
+          break;
+        }
+      }
+      if (!found) return undefined;
+      at = found.key as Node;
+      node = found.value;
     } else if (isSeq(node) && typeof segment === "number") {
       const item = node.items[segment] as Node | undefined;
       if (!item) return undefined;
-      line = lineOfNode(item, lineCounter);
+      at = item;
       node = item;
     } else {
       return undefined;
     }
   }
-  return line;
+  return lineOfNode(at, lineCounter);
 }
 
 async function expandPath(path: string): Promise<string[]> {

@@ -2,7 +2,13 @@
  * The real `GatewayCluster`: reads and patches the gateway's token Secret, restarts the Deployment
  * as `kubectl rollout restart` does and waits for it as `kubectl rollout status` does.
  */
-import { AppsV1Api, CoreV1Api, type ApiType, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type ApiType,
+  type KubeConfig,
+  type V1Deployment,
+} from "@kubernetes/client-node";
 import { RolloutError } from "../errors.js";
 import type { ClusterConnection, DeploymentTarget } from "../config/types.js";
 import type {
@@ -70,9 +76,17 @@ export class KubeGatewayCluster implements GatewayCluster {
     let secret = objects.secrets.find((s) => s.metadata?.name === secretName);
     if (!secret) {
       try {
-        secret = await apis.core.readNamespacedSecret({ name: secretName, namespace: target.namespace }, requestOptions(options.abortSignal));
+        secret = await apis.core.readNamespacedSecret(
+          { name: secretName, namespace: target.namespace },
+          requestOptions(options.abortSignal),
+        );
       } catch (error) {
-        throw toKubeError(error, { verb: "get", resource: "secrets", namespace: target.namespace, name: secretName });
+        throw toKubeError(error, {
+          verb: "get",
+          resource: "secrets",
+          namespace: target.namespace,
+          name: secretName,
+        });
       }
     }
     return {
@@ -93,9 +107,17 @@ export class KubeGatewayCluster implements GatewayCluster {
     };
     const core = await this.api(CoreV1Api);
     try {
-      await core.patchNamespacedSecret({ name: secretName, namespace: target.namespace, body }, mergePatchOptions(options.abortSignal));
+      await core.patchNamespacedSecret(
+        { name: secretName, namespace: target.namespace, body },
+        mergePatchOptions(options.abortSignal),
+      );
     } catch (error) {
-      throw toKubeError(error, { verb: "patch", resource: "secrets", namespace: target.namespace, name: secretName });
+      throw toKubeError(error, {
+        verb: "patch",
+        resource: "secrets",
+        namespace: target.namespace,
+        name: secretName,
+      });
     }
   }
 
@@ -110,9 +132,14 @@ export class KubeGatewayCluster implements GatewayCluster {
       );
     }
     const restartedAt = (this.#options.now?.() ?? new Date()).toISOString();
-    const body = { spec: { template: { metadata: { annotations: { [restartedAtAnnotation]: restartedAt } } } } };
+    const body = {
+      spec: { template: { metadata: { annotations: { [restartedAtAnnotation]: restartedAt } } } },
+    };
     try {
-      await apps.patchNamespacedDeployment({ name, namespace, body }, strategicMergePatchOptions(options.abortSignal));
+      await apps.patchNamespacedDeployment(
+        { name, namespace, body },
+        strategicMergePatchOptions(options.abortSignal),
+      );
     } catch (error) {
       throw toKubeError(error, { verb: "patch", resource: "deployments.apps", namespace, name });
     }
@@ -129,7 +156,11 @@ export class KubeGatewayCluster implements GatewayCluster {
     const interval = this.#options.pollIntervalInMs ?? 1000;
     let last: RolloutProgress | undefined;
     for (;;) {
-      const deployment = await this.#readDeployment(apps, target, options.abortSignal);
+      const deployment = await this.#readDeployment(apps, target, options.abortSignal).catch(
+        (error: unknown) => {
+          throw options.abortSignal?.aborted ? options.abortSignal.reason : error;
+        },
+      );
       const state = rolloutState(deployment, label);
       if (state.progress.message !== last?.message) options.onProgress?.(state.progress);
       last = state.progress;
@@ -137,13 +168,19 @@ export class KubeGatewayCluster implements GatewayCluster {
       if (state.failed) throw new RolloutError(state.progress.message);
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new RolloutError(`Rollout of ${label} did not finish within ${Math.round(options.timeoutInMs / 1000)}s: ${state.progress.message}`);
+        throw new RolloutError(
+          `Rollout of ${label} did not finish within ${options.timeoutInMs / 1000}s: ${state.progress.message}`,
+        );
       }
       await sleep(Math.min(interval, left), options.abortSignal);
     }
   }
 
-  async #readDeployment(apps: AppsV1Api, target: DeploymentTarget, abortSignal?: AbortSignal): Promise<V1Deployment> {
+  async #readDeployment(
+    apps: AppsV1Api,
+    target: DeploymentTarget,
+    abortSignal?: AbortSignal,
+  ): Promise<V1Deployment> {
     const { namespace, deployment: name } = target;
     try {
       return await apps.readNamespacedDeployment({ name, namespace }, requestOptions(abortSignal));
@@ -152,8 +189,12 @@ export class KubeGatewayCluster implements GatewayCluster {
     }
   }
 
-  async #location(target: DeploymentTarget, options: AbortOptions): Promise<{ secretName: string; secretKey: string }> {
-    if (target.secretName && target.secretKey) return { secretName: target.secretName, secretKey: target.secretKey };
+  async #location(
+    target: DeploymentTarget,
+    options: AbortOptions,
+  ): Promise<{ secretName: string; secretKey: string }> {
+    if (target.secretName && target.secretKey)
+      return { secretName: target.secretName, secretKey: target.secretKey };
     const known = this.#locations.get(locationKey(target));
     if (known) return known;
     const { secretName, secretKey } = await this.readToken(target, options);
@@ -172,7 +213,10 @@ export class KubeGatewayCluster implements GatewayCluster {
 }
 
 /** Where a Deployment's rollout stands, by `kubectl rollout status` rules. */
-export function rolloutState(deployment: V1Deployment, label: string): { done: boolean; failed: boolean; progress: RolloutProgress } {
+export function rolloutState(
+  deployment: V1Deployment,
+  label: string,
+): { done: boolean; failed: boolean; progress: RolloutProgress } {
   const name = deployment.metadata?.name ?? label;
   const desired = deployment.spec?.replicas ?? 1;
   const status = deployment.status ?? {};
@@ -192,16 +236,26 @@ export function rolloutState(deployment: V1Deployment, label: string): { done: b
   }
   const progressing = status.conditions?.find((c) => c.type === "Progressing");
   if (progressing?.reason === "ProgressDeadlineExceeded") {
-    return { done: false, failed: true, progress: progress(`deployment "${name}" exceeded its progress deadline (${label})`) };
+    return {
+      done: false,
+      failed: true,
+      progress: progress(`deployment "${name}" exceeded its progress deadline (${label})`),
+    };
   }
   if (updated < desired) {
-    return waiting(`Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`);
+    return waiting(
+      `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`,
+    );
   }
   if (replicas > updated) {
-    return waiting(`Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...`);
+    return waiting(
+      `Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...`,
+    );
   }
   if (available < updated) {
-    return waiting(`Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`);
+    return waiting(
+      `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`,
+    );
   }
   return { done: true, failed: false, progress: progress(`deployment "${name}" successfully rolled out`) };
 }
@@ -215,7 +269,9 @@ export interface ClusterProviderOptions extends KubeConnectOptions {
  * A factory that gives one `KubeGatewayCluster` per connection (cached), connecting on first use.
  * Use as `clusterFor: (target) => provider(target.cluster)`.
  */
-export function clusterProvider(options: ClusterProviderOptions = {}): (connection: ClusterConnection) => KubeGatewayCluster {
+export function clusterProvider(
+  options: ClusterProviderOptions = {},
+): (connection: ClusterConnection) => KubeGatewayCluster {
   const clusters = new Map<string, KubeGatewayCluster>();
   return (connection) => {
     const key = JSON.stringify(connection, Object.keys(connection).sort());

@@ -35,44 +35,84 @@ export const entraAuthProviderName = "gateway-guard-entra";
  * @returns a config whose current context points at the cluster.
  * @throws InputError when a context does not exist or a needed credential is missing.
  */
-export async function kubeConfigFor(connection: ClusterConnection, options: KubeConnectOptions = {}): Promise<KubeConfig> {
+export async function kubeConfigFor(
+  connection: ClusterConnection,
+  options: KubeConnectOptions = {},
+): Promise<KubeConfig> {
   const config = new KubeConfig();
   switch (connection.type) {
-    case "kubeconfig":
-      if (connection.path) config.loadFromFile(connection.path);
-      else config.loadFromDefault();
-      selectContext(config, connection.context, connection.path ?? "the default kubeconfig");
+    case "kubeconfig": {
+      const where = connection.path ? `kubeconfig file ${connection.path}` : "the default kubeconfig";
+      try {
+        if (connection.path) config.loadFromFile(connection.path);
+        else config.loadFromDefault();
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new InputError(`Cannot load ${where}: ${reason}`, { cause: error });
+      }
+      selectContext(config, connection.context, where);
       break;
+    }
     case "keyVaultKubeconfig": {
       const secrets = options.secrets ?? (await secretReaderFrom(options.credential));
       const text = await secrets.readKubeconfigSecret(connection.vaultUrl, connection.secretName, options);
       try {
         config.loadFromString(text);
       } catch (error) {
-        throw new InputError(`Key Vault secret "${connection.secretName}" in ${connection.vaultUrl} does not hold a valid kubeconfig`, {
-          cause: error,
-        });
+        throw new InputError(
+          `Key Vault secret "${connection.secretName}" in ${connection.vaultUrl} does not hold a valid kubeconfig`,
+          {
+            cause: error,
+          },
+        );
       }
-      selectContext(config, connection.context, `the kubeconfig in Key Vault secret "${connection.secretName}"`);
+      selectContext(
+        config,
+        connection.context,
+        `the kubeconfig in Key Vault secret "${connection.secretName}"`,
+      );
       break;
     }
     case "inCluster":
       config.loadFromCluster();
+      if (/\/\/(undefined|\[undefined\]):/.test(config.getCurrentCluster()?.server ?? "")) {
+        throw new InputError(
+          "The inCluster connection works only inside a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set)",
+        );
+      }
       break;
     case "aks": {
-      if (!options.credential) throw new InputError(`AKS connection to ${connection.server} needs an Azure credential`);
-      const user: User = { name: "entra", authProvider: { name: entraAuthProviderName, config: { scope: connection.scope } } };
+      if (!options.credential)
+        throw new InputError(`AKS connection to ${connection.server} needs an Azure credential`);
+      const user: User = {
+        name: "entra",
+        authProvider: { name: entraAuthProviderName, config: { scope: connection.scope } },
+      };
       config.loadFromOptions({
-        clusters: [{ name: "aks", server: connection.server, caData: connection.certificateAuthorityData, skipTLSVerify: false }],
+        clusters: [
+          {
+            name: "aks",
+            server: connection.server,
+            caData: connection.certificateAuthorityData,
+            skipTLSVerify: false,
+          },
+        ],
         users: [user],
         contexts: [{ name: "aks", cluster: "aks", user: "entra" }],
         currentContext: "aks",
       });
-      config.addAuthenticator(new EntraAuthenticator(options.credential, connection.scope, options.refreshBeforeExpiryInMs ?? 300_000));
+      config.addAuthenticator(
+        new EntraAuthenticator(
+          options.credential,
+          connection.scope,
+          options.refreshBeforeExpiryInMs ?? 300_000,
+        ),
+      );
       break;
     }
   }
-  if (!config.getCurrentCluster()) throw new InputError(`No cluster in the kubeconfig for the ${connection.type} connection`);
+  if (!config.getCurrentCluster())
+    throw new InputError(`No cluster in the kubeconfig for the ${connection.type} connection`);
   return config;
 }
 
@@ -113,7 +153,14 @@ export class EntraAuthenticator {
 
   async #current(): Promise<AccessToken> {
     const token = this.#token;
-    if (token && Date.now() < Math.min(token.refreshAfterTimestamp ?? Infinity, token.expiresOnTimestamp - this.refreshBeforeExpiryInMs)) {
+    if (
+      token &&
+      Date.now() <
+        Math.min(
+          token.refreshAfterTimestamp ?? Infinity,
+          token.expiresOnTimestamp - this.refreshBeforeExpiryInMs,
+        )
+    ) {
       return token;
     }
     this.#pending ??= this.#fetch().finally(() => (this.#pending = undefined));

@@ -44,7 +44,9 @@ function statusOf(error: unknown): KubeStatus {
 
 /** `kind ns/name` or `resource in namespace ns` for messages. */
 export function describeOperation(operation: KubeOperation): string {
-  return operation.name ? `${operation.resource} ${operation.namespace}/${operation.name}` : `${operation.resource} in namespace ${operation.namespace}`;
+  return operation.name
+    ? `${operation.resource} ${operation.namespace}/${operation.name}`
+    : `${operation.resource} in namespace ${operation.namespace}`;
 }
 
 /**
@@ -56,20 +58,30 @@ export function describeOperation(operation: KubeOperation): string {
 export function toKubeError(error: unknown, operation: KubeOperation): Error {
   const code = kubeStatusCode(error);
   if (code === undefined) {
-    if (error instanceof Error && (error.name === "AbortError" || error.name === "RolloutError")) return error;
+    if (error instanceof Error && (error.name === "AbortError" || error.name === "RolloutError"))
+      return error;
     const message = error instanceof Error ? error.message : String(error);
-    return new Error(`Kubernetes ${operation.verb} ${describeOperation(operation)} failed: ${message}`, { cause: error });
+    return new Error(`Kubernetes ${operation.verb} ${describeOperation(operation)} failed: ${message}`, {
+      cause: error,
+    });
   }
   const status = statusOf(error);
-  const cause = Object.assign(new Error(`HTTP ${code}${status.reason ? ` ${status.reason}` : ""}: ${status.message ?? ""}`), {
-    code,
-  });
+  const cause = Object.assign(
+    new Error(`HTTP ${code}${status.reason ? ` ${status.reason}` : ""}: ${status.message ?? ""}`),
+    {
+      code,
+    },
+  );
   const what = describeOperation(operation);
-  if (code === 404) return new NotFoundError(`Not found: ${what}${status.message ? ` (${status.message})` : ""}`, { cause });
+  if (code === 404)
+    return new NotFoundError(`Not found: ${what}${status.message ? ` (${status.message})` : ""}`, { cause });
   if (code === 409) {
-    return new ConflictError(`Conflict: ${what} was changed by someone else since it was read; read it again (${status.message ?? "409"})`, {
-      cause,
-    });
+    return new ConflictError(
+      `Conflict: ${what} was changed by someone else since it was read; read it again (${status.message ?? "409"})`,
+      {
+        cause,
+      },
+    );
   }
   if (code === 403) {
     const permission = deniedPermission(status.message, operation);
@@ -80,9 +92,15 @@ export function toKubeError(error: unknown, operation: KubeOperation): Error {
     );
   }
   if (code === 401) {
-    return new Error(`Kubernetes API refused the credentials (401) for ${operation.verb} ${what}: check the cluster connection`, { cause });
+    return new Error(
+      `Kubernetes API refused the credentials (401) for ${operation.verb} ${what}: check the cluster connection`,
+      { cause },
+    );
   }
-  return new Error(`Kubernetes ${operation.verb} ${what} failed (HTTP ${code}): ${status.message ?? "no message"}`, { cause });
+  return new Error(
+    `Kubernetes ${operation.verb} ${what} failed (HTTP ${code}): ${status.message ?? "no message"}`,
+    { cause },
+  );
 }
 
 /**

@@ -57,7 +57,9 @@ export async function readLiveObjects(
   const policy = await cluster.api(PolicyV1Api);
   const autoscaling = await cluster.api(AutoscalingV2Api);
   const [services, budgets, autoscalers, pods] = await Promise.all([
-    listed({ verb: "list", resource: "services", namespace }, () => core.listNamespacedService({ namespace }, reqOptions)),
+    listed({ verb: "list", resource: "services", namespace }, () =>
+      core.listNamespacedService({ namespace }, reqOptions),
+    ),
     listed({ verb: "list", resource: "poddisruptionbudgets.policy", namespace }, () =>
       policy.listNamespacedPodDisruptionBudget({ namespace }, reqOptions),
     ),
@@ -65,7 +67,10 @@ export async function readLiveObjects(
       autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, reqOptions),
     ),
     listed({ verb: "list", resource: "pods", namespace }, () =>
-      core.listNamespacedPod({ namespace, labelSelector: matchLabelsSelector(gateway.deployment.spec?.selector?.matchLabels) }, reqOptions),
+      core.listNamespacedPod(
+        { namespace, labelSelector: matchLabelsSelector(gateway.deployment.spec?.selector?.matchLabels) },
+        reqOptions,
+      ),
     ),
   ]);
 
@@ -83,13 +88,32 @@ export async function readLiveObjects(
   const ownPods = pods.filter((p) => selectorMatches(selector, p.metadata?.labels ?? {}));
   const objects = [
     sourced(deployment),
-    ...(bundle ? [...bundle.configMaps, ...bundle.secrets, ...bundle.services, ...bundle.podDisruptionBudgets, ...bundle.horizontalPodAutoscalers] : []),
+    ...(bundle
+      ? [
+          ...bundle.configMaps,
+          ...bundle.secrets,
+          ...bundle.services,
+          ...bundle.podDisruptionBudgets,
+          ...bundle.horizontalPodAutoscalers,
+        ]
+      : []),
     ...ownPods.map((p) => sourced(toPlain(p, "v1", "Pod"))),
   ];
-  return { objects, live: { ...tokenData(gateway, target, errors), pods: ownPods.map(podState), ...(errors.length ? { errors } : {}) } };
+  return {
+    objects,
+    live: {
+      ...tokenData(gateway, target, errors),
+      pods: ownPods.map(podState),
+      ...(errors.length ? { errors } : {}),
+    },
+  };
 }
 
-function tokenData(gateway: Awaited<ReturnType<typeof readGatewayObjects>>, target: DeploymentTarget, errors: string[]): LiveData {
+function tokenData(
+  gateway: Awaited<ReturnType<typeof readGatewayObjects>>,
+  target: DeploymentTarget,
+  errors: string[],
+): LiveData {
   let secret: V1Secret | undefined;
   let key: string;
   try {

@@ -46,9 +46,13 @@ export class LeaseRotationLock implements RotationLock {
    * Takes the gateway's lease if it is free, released or expired.
    * @returns a handle, or undefined when someone else holds an unexpired lease.
    */
-  async tryAcquire(gateway: GatewayConfig, options: { ttlInMs: number } & AbortOptions): Promise<LockHandle | undefined> {
+  async tryAcquire(
+    gateway: GatewayConfig,
+    options: { ttlInMs: number } & AbortOptions,
+  ): Promise<LockHandle | undefined> {
     const first = gateway.deployments[0];
-    if (!first) throw new InputError(`Gateway "${gateway.name}" has no deployments to hold its rotation lock`);
+    if (!first)
+      throw new InputError(`Gateway "${gateway.name}" has no deployments to hold its rotation lock`);
     const api = await this.#options.clusterFor(first.cluster).api(CoordinationV1Api);
     const namespace = first.namespace;
     const name = leaseName(gateway.name);
@@ -67,7 +71,8 @@ export class LeaseRotationLock implements RotationLock {
     try {
       existing = await api.readNamespacedLease({ name, namespace }, reqOptions);
     } catch (error) {
-      if (kubeStatusCode(error) !== 404) throw toKubeError(error, { verb: "get", resource: "leases.coordination.k8s.io", namespace, name });
+      if (kubeStatusCode(error) !== 404)
+        throw toKubeError(error, { verb: "get", resource: "leases.coordination.k8s.io", namespace, name });
     }
 
     let lease: V1Lease;
@@ -97,7 +102,13 @@ export class LeaseRotationLock implements RotationLock {
         throw toKubeError(error, { verb: "update", resource: "leases.coordination.k8s.io", namespace, name });
       }
     }
-    return new LeaseHandle(api, lease, holder, this.#options.renewIntervalInMs ?? Math.floor(options.ttlInMs / 3), () => this.#now());
+    return new LeaseHandle(
+      api,
+      lease,
+      holder,
+      this.#options.renewIntervalInMs ?? Math.floor(options.ttlInMs / 3),
+      () => this.#now(),
+    );
   }
 
   #now(): Date {
@@ -153,7 +164,10 @@ class LeaseHandle implements LockHandle {
       throw toKubeError(error, { verb: "get", resource: "leases.coordination.k8s.io", namespace, name });
     }
     if (current.spec?.holderIdentity !== this.holder) return;
-    const body: V1Lease = { ...current, spec: { ...current.spec, holderIdentity: undefined, renewTime: undefined, acquireTime: undefined } };
+    const body: V1Lease = {
+      ...current,
+      spec: { ...current.spec, holderIdentity: undefined, renewTime: undefined, acquireTime: undefined },
+    };
     try {
       await this.api.replaceNamespacedLease({ name, namespace, body });
     } catch (error) {
@@ -165,7 +179,10 @@ class LeaseHandle implements LockHandle {
   async #renew(): Promise<void> {
     if (this.#released) return;
     const { name = "", namespace = "" } = this.#lease.metadata ?? {};
-    const body: V1Lease = { ...this.#lease, spec: { ...this.#lease.spec, renewTime: new V1MicroTime(this.now().getTime()) } };
+    const body: V1Lease = {
+      ...this.#lease,
+      spec: { ...this.#lease.spec, renewTime: new V1MicroTime(this.now().getTime()) },
+    };
     try {
       this.#lease = await this.api.replaceNamespacedLease({ name, namespace, body });
     } catch {

@@ -53,14 +53,20 @@ export async function readGatewayObjects(
 
   const configMapNames = new Set<string>();
   for (const container of containers) {
-    for (const from of container.envFrom ?? []) if (from.configMapRef?.name) configMapNames.add(from.configMapRef.name);
-    for (const env of container.env ?? []) if (env.valueFrom?.configMapKeyRef?.name) configMapNames.add(env.valueFrom.configMapKeyRef.name);
+    for (const from of container.envFrom ?? [])
+      if (from.configMapRef?.name) configMapNames.add(from.configMapRef.name);
+    for (const env of container.env ?? [])
+      if (env.valueFrom?.configMapKeyRef?.name) configMapNames.add(env.valueFrom.configMapKeyRef.name);
   }
-  const configMaps = await readAll([...configMapNames], (n) => apis.core.readNamespacedConfigMap({ name: n, namespace }, options), {
-    verb: "get",
-    resource: "configmaps",
-    namespace,
-  });
+  const configMaps = await readAll(
+    [...configMapNames],
+    (n) => apis.core.readNamespacedConfigMap({ name: n, namespace }, options),
+    {
+      verb: "get",
+      resource: "configmaps",
+      namespace,
+    },
+  );
   const configMapData = new Map(configMaps.map((c) => [c.metadata?.name ?? "", c.data ?? {}]));
   const index = findGatewayContainer(deploymentObject, (n) => configMapData.get(n));
   if (index < 0) {
@@ -71,30 +77,42 @@ export async function readGatewayObjects(
   const gateway = containers[index];
   const secretNames = new Set<string>();
   for (const from of gateway.envFrom ?? []) if (from.secretRef?.name) secretNames.add(from.secretRef.name);
-  for (const env of gateway.env ?? []) if (env.valueFrom?.secretKeyRef?.name) secretNames.add(env.valueFrom.secretKeyRef.name);
+  for (const env of gateway.env ?? [])
+    if (env.valueFrom?.secretKeyRef?.name) secretNames.add(env.valueFrom.secretKeyRef.name);
   if (target.secretName) secretNames.add(target.secretName);
-  const secrets = await readAll([...secretNames], (n) => apis.core.readNamespacedSecret({ name: n, namespace }, options), {
-    verb: "get",
-    resource: "secrets",
-    namespace,
-  });
+  const secrets = await readAll(
+    [...secretNames],
+    (n) => apis.core.readNamespacedSecret({ name: n, namespace }, options),
+    {
+      verb: "get",
+      resource: "secrets",
+      namespace,
+    },
+  );
 
   const objects = [
     sourced(deploymentObject),
     ...configMaps.map((c) => sourced(toPlain(c, "v1", "ConfigMap"))),
     ...secrets.map((s) => sourced(toPlain(s, "v1", "Secret"))),
   ];
-  const bundle = buildBundles(objects, { partial: false }).find((b) => b.deployment.object === deploymentObject);
+  const bundle = buildBundles(objects, { partial: false }).find(
+    (b) => b.deployment.object === deploymentObject,
+  );
   if (!bundle) throw new InputError(`Deployment ${namespace}/${name} has no gateway container`);
   return { deployment, configMaps, secrets, bundle };
 }
 
 /** Where the token is: the target's explicit Secret and key, else the one the deployment reads. */
-export function tokenLocation(objects: GatewayObjects, target: DeploymentTarget): { secretName: string; secretKey: string } {
+export function tokenLocation(
+  objects: GatewayObjects,
+  target: DeploymentTarget,
+): { secretName: string; secretKey: string } {
   const where = `Deployment ${target.namespace}/${target.deployment}`;
   const source = objects.bundle.token;
   if (!target.secretName && source.kind === "literal") {
-    throw new InputError(`${where} sets config.service.auth as a literal env value; move the token to a Secret so that it can be rotated`);
+    throw new InputError(
+      `${where} sets config.service.auth as a literal env value; move the token to a Secret so that it can be rotated`,
+    );
   }
   const secretName = target.secretName ?? source.secretName;
   if (!secretName) {
@@ -102,10 +120,14 @@ export function tokenLocation(objects: GatewayObjects, target: DeploymentTarget)
       `${where}: no Secret holds the gateway token (expected env config.service.auth from a secretKeyRef, or envFrom a secretRef with config.service.auth or config.service.auth.key); set secretName and secretKey in the configuration`,
     );
   }
-  const secretKey = target.secretKey ?? (source.secretName === secretName ? source.key : undefined) ?? keyInSecret(objects, secretName);
+  const secretKey =
+    target.secretKey ??
+    (source.secretName === secretName ? source.key : undefined) ??
+    keyInSecret(objects, secretName);
   if (!secretKey) {
     const exists = objects.secrets.some((s) => s.metadata?.name === secretName);
-    if (!exists) throw new NotFoundError(`Secret ${target.namespace}/${secretName}, read by ${where}, does not exist`);
+    if (!exists)
+      throw new NotFoundError(`Secret ${target.namespace}/${secretName}, read by ${where}, does not exist`);
     throw new InputError(
       `${where}: cannot tell which key of Secret ${target.namespace}/${secretName} holds the token (no config.service.auth or config.service.auth.key); set secretKey in the configuration`,
     );

@@ -1,7 +1,12 @@
 /**
  * Per-request options for @kubernetes/client-node calls: an abort signal and the patch content type.
  */
-import { Observable, PatchStrategy, setHeaderOptions, type ConfigurationOptions } from "@kubernetes/client-node";
+import {
+  Observable,
+  PatchStrategy,
+  setHeaderOptions,
+  type ConfigurationOptions,
+} from "@kubernetes/client-node";
 import type { RequestContext, ResponseContext } from "@kubernetes/client-node";
 
 /** Options that pass `abortSignal` to the request, if given. */

@@ -71,7 +71,9 @@ export class RotationQueue {
       options.eventId === undefined ? message.requestId : requestIdForEvent(options.eventId, message.gateway);
     if (key !== undefined && this.#recent.has(key)) return { requestId, duplicate: true };
     const text = encodeRotationMessage({ ...message, requestId });
-    await this.#client.sendMessage(this.#encoding === "base64" ? Buffer.from(text, "utf8").toString("base64") : text);
+    await this.#client.sendMessage(
+      this.#encoding === "base64" ? Buffer.from(text, "utf8").toString("base64") : text,
+    );
     if (key !== undefined) this.#recent.add(key);
     return { requestId, duplicate: false };
   }

@@ -36,6 +36,8 @@ export interface DeploymentState {
   secret: DeploymentTokenState;
   /** The Secret holds Key Vault's current token. */
   inSync: boolean;
+  /** The token was written but its rollout was never confirmed (a run stopped in between): pods may run an older one. */
+  rolloutPending: boolean;
   keyType?: KeyType;
   expiresOn?: Date;
 }
@@ -104,6 +106,7 @@ export function decideRotation(
     cluster,
     secret,
     inSync: vault !== undefined && secret.token === vault.token,
+    rolloutPending: isRolloutPending(secret.annotations),
     keyType: annotatedKeyType(secret.annotations),
     expiresOn: secretExpiry(secret),
   }));
@@ -116,13 +119,17 @@ export function decideRotation(
   const renewBeforeInMs = gateway.renewBeforeInDays * dayInMs;
   const leftInMs = currentExpiresOn ? currentExpiresOn.getTime() - now.getTime() : undefined;
   const vaultFresh = leftInMs !== undefined && leftInMs > renewBeforeInMs;
-  const stale = deployments.filter((d) => !d.inSync);
+  const stale = deployments.filter((d) => !d.inSync || d.rolloutPending);
 
   const base = {
     gateway: gateway.name,
     currentKeyType,
     currentExpiresOn,
-    deployments: deployments.map((d) => ({ target: d.label, inSync: d.inSync, expiresOn: d.expiresOn })),
+    deployments: deployments.map((d) => ({
+      target: d.label,
+      inSync: d.inSync && !d.rolloutPending,
+      expiresOn: d.expiresOn,
+    })),
   };
   const mint = (decision: RotationPlan["decision"], reason: string): RotationPlan => ({
     ...base,
@@ -145,7 +152,8 @@ export function decideRotation(
     };
   }
   if (stale.length > 0) {
-    const which = `${stale.length} of ${deployments.length} deployments differ from Key Vault (${stale.map((d) => d.label).join(", ")})`;
+    const names = stale.map((d) => (d.inSync ? `${d.label}: rollout not confirmed` : d.label));
+    const which = `${stale.length} of ${deployments.length} deployments differ from Key Vault (${names.join(", ")})`;
     if (vaultFresh) {
       return {
         plan: {
@@ -183,6 +191,12 @@ export function secretExpiry(secret: DeploymentTokenState): Date | undefined {
   const date = annotated ? new Date(annotated) : undefined;
   if (date && !Number.isNaN(date.getTime())) return date;
   return secret.token ? tokenExpiry(secret.token) : undefined;
+}
+
+/** True when the Secret records a vault version whose rollout was not confirmed. */
+export function isRolloutPending(annotations: Record<string, string>): boolean {
+  const written = annotations[secretAnnotations.vaultVersion];
+  return Boolean(written) && annotations[secretAnnotations.rolledOutVersion] !== written;
 }
 
 /** The key type annotated on the Secret, if it is one. */

@@ -11,7 +11,7 @@
  */
 import type { GatewayConfig } from "../config/types.js";
 import { LockHeldError } from "../errors.js";
-import { planRotation, type DeploymentState } from "./plan.js";
+import { nextExpiry, planRotation, type DeploymentState } from "./plan.js";
 import {
   secretAnnotations,
   type DeploymentOutcome,
@@ -114,7 +114,10 @@ class Rotation {
 
     const delivery =
       plan.action === "mint" ? await this.mintAndStore(plan) : this.fromVault(plan, state.vault);
-    const targets = plan.action === "mint" ? state.deployments : state.deployments.filter((d) => !d.inSync);
+    const targets =
+      plan.action === "mint"
+        ? state.deployments
+        : state.deployments.filter((d) => !d.inSync || d.rolloutPending);
     const done = plan.action === "mint" ? "rotated" : "delivered";
     const results = new Map<DeploymentState, DeploymentOutcome>();
     let failedAt: string | undefined;
@@ -165,8 +168,7 @@ class Rotation {
 
   private async mintAndStore(plan: RotationPlan): Promise<Delivery> {
     const keyType = plan.nextKeyType ?? "primary";
-    const expiresOn =
-      plan.nextExpiresOn ?? new Date(this.now().getTime() + this.gateway.tokenLifetimeInDays * 86_400_000);
+    const expiresOn = plan.nextExpiresOn ?? nextExpiry(this.now(), this.gateway.tokenLifetimeInDays);
     const { abortSignal } = this.options;
     const token = await this.step("mint", () =>
       this.deps.issuer.mint(this.gateway.apim, keyType, expiresOn, { abortSignal }),
@@ -239,9 +241,33 @@ class Rotation {
         onProgress,
         abortSignal,
       });
-      return { target: d.label, status: done };
     } catch (error) {
       return this.rollBack(d, previous, delivery, this.describe(error));
+    }
+    await this.confirmRollout(d, delivery);
+    return { target: d.label, status: done };
+  }
+
+  /**
+   * Records on the Secret that the rollout of this vault version finished, so that a run stopped
+   * between writing the Secret and rolling is finished by the next one. A failure here only costs
+   * the next run an extra restart.
+   */
+  private async confirmRollout(d: DeploymentState, delivery: Delivery): Promise<void> {
+    try {
+      const current = await d.cluster.readToken(d.target, { abortSignal: this.options.abortSignal });
+      if (current.token !== delivery.token) return;
+      await d.cluster.writeToken(d.target, delivery.token, {
+        resourceVersion: current.resourceVersion,
+        annotations: { [secretAnnotations.rolledOutVersion]: delivery.vaultVersion },
+        abortSignal: this.options.abortSignal,
+      });
+    } catch (error) {
+      this.log.warn("rotation.confirm-failed", {
+        gateway: this.gateway.name,
+        target: d.label,
+        error: this.describe(error),
+      });
     }
   }
 

@@ -8,6 +8,7 @@ import {
   annotatedKeyType,
   daysUntil,
   decideRotation,
+  isRolloutPending,
   secretExpiry,
   vaultExpiry,
   type RotationReadings,
@@ -49,6 +50,8 @@ export interface DeploymentTokenStatus {
   expiresInDays?: number;
   /** The Secret holds Key Vault's current token. */
   inSync: boolean;
+  /** The token was written but its rollout never confirmed: pods may still run an older token. */
+  rolloutPending: boolean;
   sha256?: string;
   vaultVersion?: string;
   /** When gateway-guard last wrote the Secret: pods started before it run an older token. */
@@ -127,7 +130,13 @@ export async function gatewayStatus(
     status.deployments = secrets.map((s) =>
       s.secret.ok
         ? deploymentStatus(targetLabel(s.target), s.secret.value, stored, now)
-        : { target: targetLabel(s.target), hasToken: false, inSync: false, error: s.secret.error },
+        : {
+            target: targetLabel(s.target),
+            hasToken: false,
+            inSync: false,
+            rolloutPending: false,
+            error: s.secret.error,
+          },
     );
   }
   return status;
@@ -152,6 +161,7 @@ function deploymentStatus(
     expiresOn,
     expiresInDays: expiresOn ? daysUntil(expiresOn, now) : undefined,
     inSync: decided?.inSync ?? (vault !== undefined && secret.token === vault.token),
+    rolloutPending: isRolloutPending(secret.annotations),
     sha256: secret.token ? sha256(secret.token) : undefined,
     vaultVersion: secret.annotations[secretAnnotations.vaultVersion] || undefined,
     rotatedAt: rotated && !Number.isNaN(rotated.getTime()) ? rotated : undefined,

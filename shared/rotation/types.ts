@@ -48,6 +48,8 @@ export const secretAnnotations = {
   expiresOn: "gateway-guard.io/expires-on",
   vaultVersion: "gateway-guard.io/vault-version",
   rotatedAt: "gateway-guard.io/rotated-at",
+  /** The vault version whose rollout finished; differs from vaultVersion while a restart is still owed. */
+  rolledOutVersion: "gateway-guard.io/rolled-out-version",
 } as const;
 
 /** A deployment's token as read from the cluster. */

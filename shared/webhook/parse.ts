@@ -86,11 +86,15 @@ export function parseWebhook(headers: HeadersLike, body: unknown): WebhookReques
     if (body.every((item) => isObject(item) && typeof item.eventType === "string")) {
       return parseEventGrid(body as Json[], aegType);
     }
-    throw new InputError(`webhook body is an array whose items are not all Event Grid or CloudEvents events; ${expected}`);
+    throw new InputError(
+      `webhook body is an array whose items are not all Event Grid or CloudEvents events; ${expected}`,
+    );
   }
   if (!isObject(body)) throw new InputError(`webhook body is not a JSON object or array; ${expected}`);
   if (aegType === "SubscriptionValidation") {
-    throw new InputError(`aeg-event-type is SubscriptionValidation but the body is not an Event Grid event array; ${expected}`);
+    throw new InputError(
+      `aeg-event-type is SubscriptionValidation but the body is not an Event Grid event array; ${expected}`,
+    );
   }
   if (typeof body.specversion === "string") return parseCloudEvents([body]);
   if (body.schemaId !== undefined) return parseMonitorAlert(body);
@@ -113,7 +117,9 @@ function parseEventGrid(events: Json[], aegType: string | undefined): WebhookReq
     return { kind: "validation", validationCode: code };
   }
   if (aegType === "SubscriptionValidation") {
-    throw new InputError(`aeg-event-type is SubscriptionValidation but no event has eventType ${validationType}`);
+    throw new InputError(
+      `aeg-event-type is SubscriptionValidation but no event has eventType ${validationType}`,
+    );
   }
   return collect(
     events.map((event, index) => {
@@ -134,7 +140,9 @@ function parseCloudEvents(events: Json[]): WebhookRequest {
     events.map((event, index) => {
       const where = events.length === 1 ? "CloudEvent" : `CloudEvent [${index}]`;
       if (event.specversion !== "1.0") {
-        throw new InputError(`${where}: expected specversion "1.0", got ${JSON.stringify(event.specversion)}`);
+        throw new InputError(
+          `${where}: expected specversion "1.0", got ${JSON.stringify(event.specversion)}`,
+        );
       }
       const id = text(event.id);
       const type = text(event.type);
@@ -142,7 +150,13 @@ function parseCloudEvents(events: Json[]): WebhookRequest {
       if (!id || !type || !source) {
         throw new InputError(`${where}: expected the CloudEvents attributes id, type and source (strings)`);
       }
-      return eventToRequest(where, { id: `${source}#${id}`, type, source, subject: text(event.subject), data: event.data });
+      return eventToRequest(where, {
+        id: `${source}#${id}`,
+        type,
+        source,
+        subject: text(event.subject),
+        data: event.data,
+      });
     }),
   );
 }
@@ -181,9 +195,13 @@ function eventToRequest(where: string, event: EventFields): EventResult {
     const subjectGateway = /^\/?gateways\/([^/]+)/i.exec(event.subject ?? "")?.[1];
     const gatewayResourceId =
       text(gatewayInfo?.gatewayId) ??
-      (event.source && subjectGateway ? `${event.source.replace(/\/+$/, "")}/gateways/${subjectGateway}` : undefined);
+      (event.source && subjectGateway
+        ? `${event.source.replace(/\/+$/, "")}/gateways/${subjectGateway}`
+        : undefined);
     if (!gatewayResourceId) {
-      throw new InputError(`${where} (${event.type}): expected data.gatewayInfo.gatewayId (the gateway's resource id)`);
+      throw new InputError(
+        `${where} (${event.type}): expected data.gatewayInfo.gatewayId (the gateway's resource id)`,
+      );
     }
     const tokenInfo = isObject(data?.tokenInfo) ? data.tokenInfo : undefined;
     return {
@@ -198,12 +216,16 @@ function eventToRequest(where: string, event: EventFields): EventResult {
   if (event.type === validationType) {
     throw new InputError(`${where}: a ${validationType} must arrive alone in an Event Grid array`);
   }
-  return { ignored: `${where}: event type ${JSON.stringify(event.type.slice(0, 100))} is not one this endpoint acts on` };
+  return {
+    ignored: `${where}: event type ${JSON.stringify(event.type.slice(0, 100))} is not one this endpoint acts on`,
+  };
 }
 
 function collect(results: EventResult[]): WebhookRequest {
   const requests = results.filter((result): result is RotateRequest => "match" in result);
-  const ignored = results.filter((result): result is { ignored: string } => "ignored" in result).map((r) => r.ignored);
+  const ignored = results
+    .filter((result): result is { ignored: string } => "ignored" in result)
+    .map((r) => r.ignored);
   if (requests.length === 0) {
     throw new InputError(`${ignored.join("; ")}; ${expected}`);
   }
@@ -258,7 +280,9 @@ function parsePlainCall(body: Json): WebhookRequest {
   const usage = 'a plain call: expected {"gateway": "<configured name>", "force": true|false}';
   const extra = Object.keys(body).filter((key) => key !== "gateway" && key !== "force");
   if (extra.length > 0) {
-    throw new InputError(`${usage}; unexpected key(s) ${extra.map((key) => JSON.stringify(key.slice(0, 40))).join(", ")}`);
+    throw new InputError(
+      `${usage}; unexpected key(s) ${extra.map((key) => JSON.stringify(key.slice(0, 40))).join(", ")}`,
+    );
   }
   const gatewayName = text(body.gateway);
   if (!gatewayName) throw new InputError(`${usage}; "gateway" must be a non-empty string`);

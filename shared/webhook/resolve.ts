@@ -51,7 +51,8 @@ export function matchGateways(match: GatewayMatch, gateways: readonly GatewayCon
     const secret = match.secretName.toLowerCase();
     return gateways.filter(
       (gateway) =>
-        gateway.keyVault.secretName.toLowerCase() === secret && vaultMatches(gateway, match.vault, match.vaultHost),
+        gateway.keyVault.secretName.toLowerCase() === secret &&
+        vaultMatches(gateway, match.vault, match.vaultHost),
     );
   }
   if ("gatewayResourceId" in match) {

@@ -14,6 +14,16 @@ const gateway: ApimGatewayRef = {
 };
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000);
 
+/** The error a promise rejects with (fails the test if it resolves). */
+async function failure(promise: Promise<unknown>): Promise<Error & { permission?: string }> {
+  return promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: unknown) => error as Error & { permission?: string },
+  );
+}
+
 let arm: ArmStandin;
 let issuer: ApimTokenIssuer;
 
@@ -45,7 +55,9 @@ describe("ApimTokenIssuer against the ARM stand-in", () => {
     const check = arm.isValid(token);
     expect(check).toMatchObject({ valid: true, gatewayId: "edge", keyType: "secondary" });
     expect(check.expiresOn?.toISOString().slice(0, 16)).toBe(expiresOn.toISOString().slice(0, 16));
-    expect(arm.calls).toEqual([expect.objectContaining({ operation: "generateToken", apiVersion: "2024-05-01", status: 200 })]);
+    expect(arm.calls).toEqual([
+      expect.objectContaining({ operation: "generateToken", apiVersion: "2024-05-01", status: 200 }),
+    ]);
   });
 
   it("revoke regenerates the key: tokens signed with it stop working, the other key's stay valid", async () => {
@@ -77,7 +89,7 @@ describe("ApimTokenIssuer against the ARM stand-in", () => {
 
   it("gives up after maxRetries and reports the status without the token", async () => {
     arm.failNext({ status: 500, count: Infinity, path: "generateToken" });
-    const error = await issuer.mint(gateway, "primary", inDays(1)).catch((e: unknown) => e as Error);
+    const error = await failure(issuer.mint(gateway, "primary", inDays(1)));
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toMatch(/generateToken .*"edge".*HTTP 500/);
     expect(arm.calls).toHaveLength(5);
@@ -85,14 +97,14 @@ describe("ApimTokenIssuer against the ARM stand-in", () => {
 
   it("turns 403 into PermissionDeniedError naming the RBAC action, for mint and revoke", async () => {
     arm.failNext({ status: 403, path: "generateToken" });
-    const minted = await issuer.mint(gateway, "primary", inDays(1)).catch((e: unknown) => e as Error & { permission?: string });
+    const minted = await failure(issuer.mint(gateway, "primary", inDays(1)));
     expect(minted.name).toBe("PermissionDeniedError");
     expect(minted.permission).toBe(apimPermissions.generateToken);
     expect(minted.message).toContain("Microsoft.ApiManagement/service/gateways/generateToken/action");
     expect(minted.message).toContain('"edge"');
 
     arm.failNext({ status: 403, path: "regenerateKey" });
-    const revoked = await issuer.revoke(gateway, "secondary").catch((e: unknown) => e as Error & { permission?: string });
+    const revoked = await failure(issuer.revoke(gateway, "secondary"));
     expect(revoked.name).toBe("PermissionDeniedError");
     expect(revoked.permission).toBe("Microsoft.ApiManagement/service/gateways/regenerateKey/action");
     expect(arm.calls.filter((c) => c.status === 403)).toHaveLength(2);
@@ -100,7 +112,7 @@ describe("ApimTokenIssuer against the ARM stand-in", () => {
 
   it("turns 404 into NotFoundError naming the gateway and service", async () => {
     const missing = { ...gateway, gatewayId: "nope" };
-    const error = await issuer.mint(missing, "primary", inDays(1)).catch((e: unknown) => e as Error);
+    const error = await failure(issuer.mint(missing, "primary", inDays(1)));
     expect(error.name).toBe("NotFoundError");
     expect(error.message).toContain('gateway "nope" of API Management service "apim-gw"');
   });
@@ -116,8 +128,12 @@ describe("ApimTokenIssuer against the ARM stand-in", () => {
 
   it("keeps no request, response, bearer token or gateway token in errors", async () => {
     const token = await issuer.mint(gateway, "primary", inDays(1));
-    arm.failNext({ status: 400, path: "generateToken", body: { error: { code: "BadRequest", message: "refused" } } });
-    const error = await issuer.mint(gateway, "primary", inDays(1)).catch((e: unknown) => e as Error);
+    arm.failNext({
+      status: 400,
+      path: "generateToken",
+      body: { error: { code: "BadRequest", message: "refused" } },
+    });
+    const error = await failure(issuer.mint(gateway, "primary", inDays(1)));
     expect(error.message).toContain("HTTP 400");
     const everything = inspect(error, { depth: 10, showHidden: true });
     expect(everything).not.toContain(token.split("&")[2]);

@@ -1,12 +1,27 @@
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { KeyVaultTokenVault, SecretClients, keyVaultPermissions, tokenContentType } from "../../shared/azure/keyvault.js";
+import {
+  KeyVaultTokenVault,
+  SecretClients,
+  keyVaultPermissions,
+  tokenContentType,
+} from "../../shared/azure/keyvault.js";
 import { startKeyVaultStandin, type KeyVaultStandin } from "../standins/keyvault.js";
 import { testClientTlsOptions } from "../standins/certs.js";
 import { staticTokenCredential } from "../standins/http.js";
 
 const token = "edge&202601010000&c2VjcmV0LXNpZ25hdHVyZS1mb3ItdGVzdHM=";
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000);
+
+/** The error a promise rejects with (fails the test if it resolves). */
+async function failure(promise: Promise<unknown>): Promise<Error & { permission?: string }> {
+  return promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: unknown) => error as Error & { permission?: string },
+  );
+}
 
 let kv: KeyVaultStandin;
 let clients: SecretClients;
@@ -41,7 +56,11 @@ describe("KeyVaultTokenVault against the Key Vault stand-in", () => {
 
   it("stores a new version with expiresOn, content type and tags, and reads it back as current", async () => {
     const expiresOn = inDays(29);
-    const stored = await vault.store("edge-token", token, { expiresOn, keyType: "secondary", gateway: "edge" });
+    const stored = await vault.store("edge-token", token, {
+      expiresOn,
+      keyType: "secondary",
+      gateway: "edge",
+    });
     expect(stored.version).toMatch(/\w+/);
     expect(stored.keyType).toBe("secondary");
     const [version] = kv.versions("edge-token");
@@ -58,17 +77,29 @@ describe("KeyVaultTokenVault against the Key Vault stand-in", () => {
   });
 
   it("keeps every version; current is the latest", async () => {
-    await vault.store("alt-token", "edge&1&first", { expiresOn: inDays(1), keyType: "primary", gateway: "edge" });
-    const second = await vault.store("alt-token", "edge&2&second", { expiresOn: inDays(2), keyType: "secondary", gateway: "edge" });
+    await vault.store("alt-token", "edge&1&first", {
+      expiresOn: inDays(1),
+      keyType: "primary",
+      gateway: "edge",
+    });
+    const second = await vault.store("alt-token", "edge&2&second", {
+      expiresOn: inDays(2),
+      keyType: "secondary",
+      gateway: "edge",
+    });
     expect(kv.versions("alt-token")).toHaveLength(2);
-    expect(await vault.current("alt-token")).toMatchObject({ token: "edge&2&second", version: second.version, keyType: "secondary" });
+    expect(await vault.current("alt-token")).toMatchObject({
+      token: "edge&2&second",
+      version: second.version,
+      keyType: "secondary",
+    });
   });
 
   it("turns 403 on set into PermissionDeniedError naming the permission, without the token", async () => {
     kv.failNext({ status: 403, method: "PUT" });
-    const error = await vault
-      .store("edge-token", token, { expiresOn: inDays(1), keyType: "primary", gateway: "edge" })
-      .catch((e: unknown) => e as Error & { permission?: string });
+    const error = await failure(
+      vault.store("edge-token", token, { expiresOn: inDays(1), keyType: "primary", gateway: "edge" }),
+    );
     expect(error.name).toBe("PermissionDeniedError");
     expect(error.permission).toBe(keyVaultPermissions.set);
     expect(error.message).toContain("Key Vault Secrets Officer");
@@ -78,24 +109,39 @@ describe("KeyVaultTokenVault against the Key Vault stand-in", () => {
 
   it("turns 403 on get into PermissionDeniedError naming the permission", async () => {
     kv.failNext({ status: 403, method: "GET" });
-    const error = await vault.current("edge-token").catch((e: unknown) => e as Error & { permission?: string });
+    const error = await failure(vault.current("edge-token"));
     expect(error.name).toBe("PermissionDeniedError");
     expect(error.permission).toBe(keyVaultPermissions.get);
     expect(error.message).toMatch(/secrets get/);
   });
 
+  it("says so when the current version is disabled, rather than blaming permissions", async () => {
+    kv.seedSecret("disabled-token", token, { enabled: false });
+    const error = await failure(vault.current("disabled-token"));
+    expect(error.name).toBe("Error");
+    expect(error.message).toMatch(/is disabled; enable it or write a new version/);
+  });
+
   it("retries throttling and completes", async () => {
     kv.failNext({ status: 429, count: 2, retryAfterInMs: 20 });
-    const stored = await vault.store("edge-token", token, { expiresOn: inDays(1), keyType: "primary", gateway: "edge" });
+    const stored = await vault.store("edge-token", token, {
+      expiresOn: inDays(1),
+      keyType: "primary",
+      gateway: "edge",
+    });
     expect(stored.version).toBeTruthy();
     expect(kv.calls.filter((c) => c.status === 429)).toHaveLength(2);
   });
 
   it("reports other failures with the status and without the token", async () => {
-    kv.failNext({ status: 400, method: "PUT", body: { error: { code: "BadParameter", message: `bad value ${token}` } } });
-    const error = await vault
-      .store("edge-token", token, { expiresOn: inDays(1), keyType: "primary", gateway: "edge" })
-      .catch((e: unknown) => e as Error);
+    kv.failNext({
+      status: 400,
+      method: "PUT",
+      body: { error: { code: "BadParameter", message: `bad value ${token}` } },
+    });
+    const error = await failure(
+      vault.store("edge-token", token, { expiresOn: inDays(1), keyType: "primary", gateway: "edge" }),
+    );
     expect(error.message).toContain("HTTP 400");
     expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(token);
   });

@@ -83,7 +83,8 @@ function spawnMs(args: string[]): number {
 
 const startBench: Benchmark = {
   name: "check-process",
-  description: "`node bin/gateway-guard.js check FILE` as a whole process vs `node -e 0` (run `npm run build` first)",
+  description:
+    "`node bin/gateway-guard.js check FILE` as a whole process vs `node -e 0` (run `npm run build` first)",
   async run() {
     const runs = 15;
     const bin = join(root, "bin", "gateway-guard.js");

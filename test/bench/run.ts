@@ -14,8 +14,14 @@ const directory = fileURLToPath(new URL(".", import.meta.url));
 
 function show(figure: Figure): string {
   const value =
-    figure.unit === "ms" ? `${figure.value.toFixed(1)} ms` : figure.unit === "×" ? `${figure.value.toFixed(2)}×` : `${figure.value}`;
-  const target = figure.target ? `  (target ${figure.target}${figure.within === undefined ? "" : figure.within ? ": met" : ": NOT met"})` : "";
+    figure.unit === "ms"
+      ? `${figure.value.toFixed(1)} ms`
+      : figure.unit === "×"
+        ? `${figure.value.toFixed(2)}×`
+        : `${figure.value}`;
+  const target = figure.target
+    ? `  (target ${figure.target}${figure.within === undefined ? "" : figure.within ? ": met" : ": NOT met"})`
+    : "";
   return `  ${figure.label.padEnd(52)} ${value.padStart(12)}${target}`;
 }
 

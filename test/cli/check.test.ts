@@ -22,7 +22,9 @@ describe("gateway-guard check: formats", () => {
 
   it("colours the table only on a terminal without NO_COLOR", async () => {
     expect((await runMain(["check", portalFile], { isTTY: true })).stdout).toContain("\u001b[");
-    expect((await runMain(["check", portalFile], { isTTY: true, env: { NO_COLOR: "1" } })).stdout).not.toContain("\u001b[");
+    expect(
+      (await runMain(["check", portalFile], { isTTY: true, env: { NO_COLOR: "1" } })).stdout,
+    ).not.toContain("\u001b[");
   });
 
   it("json: one report per deployment in the Finding shape", async () => {
@@ -31,27 +33,51 @@ describe("gateway-guard check: formats", () => {
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ baseline: "default", summary: { bySeverity: { error: 2 } } });
     const replicas = reports[0].findings.find((f: { rule: string }) => f.rule === "replicas");
-    expect(replicas).toMatchObject({ status: "fail", severity: "error", object: "Deployment/default/selfhost", path: "spec.replicas" });
+    expect(replicas).toMatchObject({
+      status: "fail",
+      severity: "error",
+      object: "Deployment/default/selfhost",
+      path: "spec.replicas",
+    });
     expect(replicas.line).toBeGreaterThan(1);
     expect(Object.keys(replicas)).toEqual(
-      expect.arrayContaining(["rule", "severity", "status", "object", "file", "line", "path", "expected", "actual", "message", "remediation", "source"]),
+      expect.arrayContaining([
+        "rule",
+        "severity",
+        "status",
+        "object",
+        "file",
+        "line",
+        "path",
+        "expected",
+        "actual",
+        "message",
+        "remediation",
+        "source",
+      ]),
     );
   });
 
   it("sarif: valid 2.1.0 with every rule's metadata and a result per failing finding", async () => {
     const json = await runMain(["check", portalFile, "--format", "json"]);
-    const failing = JSON.parse(json.stdout).reports[0].findings.filter((f: { status: string }) => f.status === "fail");
+    const failing = JSON.parse(json.stdout).reports[0].findings.filter(
+      (f: { status: string }) => f.status === "fail",
+    );
     const run = await runMain(["check", portalFile, "--format", "sarif"], { cwd: portalDir });
     const log = JSON.parse(run.stdout);
     expect(sarifProblems(log)).toEqual([]);
     const driver = log.runs[0].tool.driver;
-    expect(driver.rules.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(rules.map((r) => r.id)));
+    expect(driver.rules.map((r: { id: string }) => r.id)).toEqual(
+      expect.arrayContaining(rules.map((r) => r.id)),
+    );
     expect(driver.version).toMatch(/^\d+\.\d+\.\d+/);
     const results = log.runs[0].results;
     expect(results).toHaveLength(failing.length);
     expect(results.find((r: { ruleId: string }) => r.ruleId === "replicas")).toMatchObject({
       level: "error",
-      locations: [{ physicalLocation: { artifactLocation: { uri: "gateway.yaml" }, region: { startLine: 29 } } }],
+      locations: [
+        { physicalLocation: { artifactLocation: { uri: "gateway.yaml" }, region: { startLine: 29 } } },
+      ],
     });
     expect(results.find((r: { ruleId: string }) => r.ruleId === "log-level").level).toBe("note");
   });
@@ -111,7 +137,14 @@ describe("gateway-guard check: exit codes", () => {
 
   it("names the baseline file in reports", async () => {
     const baseline = tempFiles({ "b.yaml": "rules: {}\n" });
-    const run = await runMain(["check", portalFile, "--baseline", join(baseline, "b.yaml"), "--format", "json"]);
+    const run = await runMain([
+      "check",
+      portalFile,
+      "--baseline",
+      join(baseline, "b.yaml"),
+      "--format",
+      "json",
+    ]);
     expect(JSON.parse(run.stdout).reports[0].baseline).toBe(join(baseline, "b.yaml"));
   });
 });
@@ -128,8 +161,12 @@ describe("gateway-guard check: input", () => {
   it("checks the bundled example with no path, and says so on stderr", async () => {
     const run = await runMain(["check", "--format", "json"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^gateway-guard: no path given, so checking the bundled example .*portal-generated-v2\.yaml\n$/);
-    expect(JSON.parse(run.stdout).reports[0].target).toMatch(/^Deployment\/default\/selfhost \(.*portal-generated-v2\.yaml:\d+\)$/);
+    expect(run.stderr).toMatch(
+      /^gateway-guard: no path given, so checking the bundled example .*portal-generated-v2\.yaml\n$/,
+    );
+    expect(JSON.parse(run.stdout).reports[0].target).toMatch(
+      /^Deployment\/default\/selfhost \(.*portal-generated-v2\.yaml:\d+\)$/,
+    );
   });
 
   it("writes the report to --output and nothing to stdout", async () => {
@@ -180,7 +217,10 @@ describe("gateway-guard check: bad input exits 2 with one line", () => {
 
   it("input without a gateway Deployment", async () => {
     const dir = tempFiles({ "web.yaml": noGatewayYaml });
-    expectUsageError(await runMain(["check", join(dir, "web.yaml")]), /No gateway Deployment found in .*web\.yaml/);
+    expectUsageError(
+      await runMain(["check", join(dir, "web.yaml")]),
+      /No gateway Deployment found in .*web\.yaml/,
+    );
   });
 
   it("a path that does not exist or cannot be read", async () => {
@@ -193,9 +233,18 @@ describe("gateway-guard check: bad input exits 2 with one line", () => {
   });
 
   it("an unknown format, --fail-on level or flag, with a hint to --help", async () => {
-    expectUsageError(await runMain(["check", portalFile, "--format", "xml"]), /unknown format "xml"; expected one of table, json, sarif/);
-    expectUsageError(await runMain(["check", portalFile, "--fail-on", "fatal"]), /unknown --fail-on level "fatal"/);
-    expectUsageError(await runMain(["check", "--frobnicate"]), /unknown option --frobnicate\. Run `gateway-guard check --help`/);
+    expectUsageError(
+      await runMain(["check", portalFile, "--format", "xml"]),
+      /unknown format "xml"; expected one of table, json, sarif/,
+    );
+    expectUsageError(
+      await runMain(["check", portalFile, "--fail-on", "fatal"]),
+      /unknown --fail-on level "fatal"/,
+    );
+    expectUsageError(
+      await runMain(["check", "--frobnicate"]),
+      /unknown option --frobnicate\. Run `gateway-guard check --help`/,
+    );
     expectUsageError(await runMain(["check", "--format"]), /option --format needs a value/);
     expectUsageError(await runMain(["check", "--strict=yes"]), /option --strict takes no value/);
   });
@@ -205,6 +254,9 @@ describe("gateway-guard check: bad input exits 2 with one line", () => {
       await runMain(["check", portalFile, "--output", "/no/such/dir/report.txt"]),
       /\/no\/such\/dir\/report\.txt: cannot write the report/,
     );
-    expectUsageError(await runMain(["check", portalFile, "--baseline", "/no/such/baseline.yaml"]), /baseline\.yaml/);
+    expectUsageError(
+      await runMain(["check", portalFile, "--baseline", "/no/such/baseline.yaml"]),
+      /baseline\.yaml/,
+    );
   });
 });

@@ -76,10 +76,14 @@ export function ensureBuilt(): void {
   }
   if (builtAt >= newestSource(join(root, "shared"))) return;
   try {
-    execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {
-      cwd: root,
-      stdio: "pipe",
-    });
+    execFileSync(
+      process.execPath,
+      [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+      {
+        cwd: root,
+        stdio: "pipe",
+      },
+    );
   } catch {
     // Type errors elsewhere still emit JavaScript; the check below decides.
   }

@@ -48,7 +48,8 @@ describe("gateway-guard rules", () => {
   it("lists every rule with its severity", async () => {
     const run = await runMain(["rules"]);
     expect(run.code).toBe(0);
-    for (const rule of rules) expect(run.stdout).toMatch(new RegExp(`^${rule.id} +${rule.severity} +\\S`, "m"));
+    for (const rule of rules)
+      expect(run.stdout).toMatch(new RegExp(`^${rule.id} +${rule.severity} +\\S`, "m"));
     expect(run.stdout).toMatch(/^token-expiry .*\(live checks only\)$/m);
   });
 
@@ -67,6 +68,8 @@ describe("gateway-guard rules", () => {
   it("refuses an unknown rule id", async () => {
     const run = await runMain(["rules", "replica"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('gateway-guard: unknown rule "replica". Run `gateway-guard rules` for the list.\n');
+    expect(run.stderr).toBe(
+      'gateway-guard: unknown rule "replica". Run `gateway-guard rules` for the list.\n',
+    );
   });
 });

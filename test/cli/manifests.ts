@@ -6,7 +6,10 @@ import { join } from "node:path";
 import { root } from "./harness.js";
 
 /** The YAML the Azure portal generates (the bundled example). */
-export const portalYaml = readFileSync(join(root, "shared", "drift", "examples", "portal-generated-v2.yaml"), "utf8");
+export const portalYaml = readFileSync(
+  join(root, "shared", "drift", "examples", "portal-generated-v2.yaml"),
+  "utf8",
+);
 
 /** A token as the portal prints it; it must never appear in any output. */
 export const literalToken = "GatewayKey selfhost&203001010000&Zm9vYmFyLXNlY3JldC10b2tlbi12YWx1ZQ==";

@@ -18,7 +18,9 @@ describe("node bin/gateway-guard.js (the real command)", () => {
     const run = await runBin(["check"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("checking the bundled example");
-    expect(run.stdout).toContain("Deployment/default/selfhost (shared/drift/examples/portal-generated-v2.yaml:");
+    expect(run.stdout).toContain(
+      "Deployment/default/selfhost (shared/drift/examples/portal-generated-v2.yaml:",
+    );
   });
 
   it("check - reads a pipe, and --output writes SARIF", async () => {
@@ -56,7 +58,12 @@ describe("node bin/gateway-guard.js (the real command)", () => {
 }`;
     const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
     const blocker = ["--import", `data:text/javascript,${encodeURIComponent(register)}`];
-    const control = await runNode([...blocker, "--input-type=module", "-e", 'await import("@azure/identity")']);
+    const control = await runNode([
+      ...blocker,
+      "--input-type=module",
+      "-e",
+      'await import("@azure/identity")',
+    ]);
     expect(control.stderr).toContain("SDK import blocked: @azure/identity");
     const run = await runNode([...blocker, "bin/gateway-guard.js", "check", "--format", "sarif"]);
     expect(run.stderr).not.toContain("blocked");

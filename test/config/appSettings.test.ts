@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { appSettingNames, defaultRotationSchedule, readAppSettings } from "../../shared/config/appSettings.js";
+import {
+  appSettingNames,
+  defaultRotationSchedule,
+  readAppSettings,
+} from "../../shared/config/appSettings.js";
 
 describe("readAppSettings", () => {
   it("applies defaults to an empty environment", () => {
@@ -66,7 +70,10 @@ describe("readAppSettings", () => {
     [{ ROTATION_SCHEDULE: "0 0 3 * * * ;" }, /ROTATION_SCHEDULE/],
     [{ GATEWAY_GUARD_ARM_ENDPOINT: "management" }, /GATEWAY_GUARD_ARM_ENDPOINT: expected an absolute URL/],
     [{ AzureWebJobsStorage__accountName: "Bad_Name" }, /AzureWebJobsStorage__accountName: expected 3-24/],
-    [{ AzureWebJobsStorage__queueServiceUri: "queue" }, /AzureWebJobsStorage__queueServiceUri: expected an absolute URL/],
+    [
+      { AzureWebJobsStorage__queueServiceUri: "queue" },
+      /AzureWebJobsStorage__queueServiceUri: expected an absolute URL/,
+    ],
   ])("refuses %o naming the setting", (env, message) => {
     expect(() => readAppSettings(env)).toThrowError(message);
     expect(() => readAppSettings(env)).toThrowError(expect.objectContaining({ name: "InputError" }));

@@ -154,7 +154,7 @@ describe("parseConfig", () => {
       "gateways[2].deployments[0].cluster.server: required",
       "gateways[2].deployments[0].namespace: required",
       "gateways[2].deployments[1].namespace: must be a namespace name (lowercase letters, digits and '-', a DNS label)",
-      "gateways[2].deployments[1].deployment: must be a Deployment name",
+      "gateways[2].deployments[1].deployment: must be a Deployment name, not number 7",
       "gateways[2].deployments[1].extra: unknown field",
       "gateways[2].tokenLifetimeInDays: must be at most 30 (ARM's limit)",
       "gateways[3].apim.subscriptionId: must be a subscription id (UUID)",

@@ -170,6 +170,29 @@ describe("buildBundles", () => {
     });
   });
 
+  it("chooses the gateway container of a custom image by the ConfigMap it reads (same namespace only)", () => {
+    const yaml = (configMapNamespace: string) => `
+kind: ConfigMap
+metadata: {name: gw-env, namespace: ${configMapNamespace}}
+data: {config.service.endpoint: x.configuration.azure-api.net}
+---
+kind: Deployment
+metadata: {name: gw, namespace: edge}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: proxy, image: envoyproxy/envoy:v1.30}
+      - name: gateway
+        image: contoso.azurecr.io/custom-gateway:1.0.0
+        envFrom: [{configMapRef: {name: gw-env}}]
+`;
+    const bundle = bundleFromYaml(yaml("edge"));
+    expect(bundle.containerIndex).toBe(1);
+    expect(bundle.settings.get("config.service.endpoint")?.object).toBe("ConfigMap/edge/gw-env");
+    expect(bundlesFromYaml(yaml("other"))).toEqual([]);
+  });
+
   it("skips deployments without a gateway container and returns [] when none", () => {
     expect(
       bundlesFromYaml(`kind: Deployment

@@ -12,7 +12,10 @@ import { captureContext, testServices } from "./helpers.js";
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
 
-const portal = readFileSync(join(import.meta.dirname, "..", "fixtures", "upstream", "portal-generated-v2.yaml"), "utf8");
+const portal = readFileSync(
+  join(import.meta.dirname, "..", "fixtures", "upstream", "portal-generated-v2.yaml"),
+  "utf8",
+);
 
 function liveResult(gateways: GatewayConfig[]): CheckResult {
   return {
@@ -51,7 +54,11 @@ async function setUp() {
   return { checked };
 }
 
-function request(method: string, path: string, init: { headers?: Record<string, string>; body?: string; gateway?: string } = {}) {
+function request(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string; gateway?: string } = {},
+) {
   return new HttpRequest({
     method,
     url: `http://localhost:7071/api/${path}`,
@@ -79,21 +86,51 @@ describe("driftCheck", () => {
 
   it("GET /api/drift/{gateway} checks one gateway; an unknown one is 404", async () => {
     const { checked } = await setUp();
-    expect((await call(request("GET", "drift/contoso-us", { gateway: "contoso-us" }))).response.status).toBe(200);
+    expect((await call(request("GET", "drift/contoso-us", { gateway: "contoso-us" }))).response.status).toBe(
+      200,
+    );
     expect(checked).toEqual([["contoso-us"]]);
     const missing = await call(request("GET", "drift/nope", { gateway: "nope" }));
     expect(missing.response.status).toBe(404);
-    expect((missing.response.jsonBody as { message: string }).message).toContain('gateway "nope" is not configured');
+    expect((missing.response.jsonBody as { message: string }).message).toContain(
+      'gateway "nope" is not configured',
+    );
   });
 
   it.each([
-    ["?format=sarif", {}, "sarif", /^application\/sarif\+json/, (body: string) => expect(JSON.parse(body).version).toBe("2.1.0")],
-    ["?format=markdown", {}, "markdown", /^text\/markdown/, (body: string) => expect(body).toContain("token-expiry")],
-    ["Accept: text/html", { accept: "text/html,application/xhtml+xml;q=0.9" }, undefined, /^text\/html/, (body: string) => expect(body).toMatch(/<html[\s>]/i)],
-    ["Accept: application/sarif+json", { accept: "application/sarif+json" }, undefined, /^application\/sarif\+json/, (body: string) => expect(JSON.parse(body).runs).toHaveLength(1)],
+    [
+      "?format=sarif",
+      {},
+      "sarif",
+      /^application\/sarif\+json/,
+      (body: string) => expect(JSON.parse(body).version).toBe("2.1.0"),
+    ],
+    [
+      "?format=markdown",
+      {},
+      "markdown",
+      /^text\/markdown/,
+      (body: string) => expect(body).toContain("token-expiry"),
+    ],
+    [
+      "Accept: text/html",
+      { accept: "text/html,application/xhtml+xml;q=0.9" },
+      undefined,
+      /^text\/html/,
+      (body: string) => expect(body).toMatch(/<html[\s>]/i),
+    ],
+    [
+      "Accept: application/sarif+json",
+      { accept: "application/sarif+json" },
+      undefined,
+      /^application\/sarif\+json/,
+      (body: string) => expect(JSON.parse(body).runs).toHaveLength(1),
+    ],
   ])("serves %s", async (_what, headers, format, contentType, check) => {
     await setUp();
-    const { response, headers: out } = await call(request("GET", `drift${format ? `?format=${format}` : ""}`, { headers }));
+    const { response, headers: out } = await call(
+      request("GET", `drift${format ? `?format=${format}` : ""}`, { headers }),
+    );
     expect(response.status).toBe(200);
     expect(out["Content-Type"]).toMatch(contentType);
     check(response.body as string);
@@ -103,22 +140,32 @@ describe("driftCheck", () => {
     await setUp();
     const { response } = await call(request("GET", "drift?format=pdf"));
     expect(response.status).toBe(400);
-    expect((response.jsonBody as { message: string }).message).toMatch(/unknown format "pdf"; expected one of json, sarif, markdown, html/);
+    expect((response.jsonBody as { message: string }).message).toMatch(
+      /unknown format "pdf"; expected one of json, sarif, markdown, html/,
+    );
   });
 
   it("POST /api/drift checks a manifest from the body (the portal's YAML fails replicas)", async () => {
     const { checked } = await setUp();
-    const { response } = await call(request("POST", "drift", { body: portal, headers: { "content-type": "application/yaml" } }));
+    const { response } = await call(
+      request("POST", "drift", { body: portal, headers: { "content-type": "application/yaml" } }),
+    );
     expect(response.status).toBe(200);
     expect(checked).toEqual([]);
     const result = JSON.parse(response.body as string) as CheckResult;
     expect(result.reports.length).toBeGreaterThan(0);
-    expect(result.reports[0]!.findings).toContainEqual(expect.objectContaining({ rule: "replicas", status: "fail" }));
+    expect(result.reports[0]!.findings).toContainEqual(
+      expect.objectContaining({ rule: "replicas", status: "fail" }),
+    );
   });
 
   it.each([
     ["unreadable YAML", "kind: [unclosed", /manifest/],
-    ["no gateway Deployment", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n", /No gateway Deployment/],
+    [
+      "no gateway Deployment",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+      /No gateway Deployment/,
+    ],
     ["an empty body", "", /body is empty/],
   ])("answers 400 for %s", async (_what, body, message) => {
     await setUp();
@@ -129,8 +176,17 @@ describe("driftCheck", () => {
 
   it("answers 413 for a manifest over 5 MB and 400 for a POST naming a gateway", async () => {
     await setUp();
-    expect((await call(request("POST", "drift", { body: "x", headers: { "content-length": String(6 * 1024 * 1024) } }))).response.status).toBe(413);
-    expect((await call(request("POST", "drift/contoso-eu", { body: portal, gateway: "contoso-eu" }))).response.status).toBe(400);
+    expect(
+      (
+        await call(
+          request("POST", "drift", { body: "x", headers: { "content-length": String(6 * 1024 * 1024) } }),
+        )
+      ).response.status,
+    ).toBe(413);
+    expect(
+      (await call(request("POST", "drift/contoso-eu", { body: portal, gateway: "contoso-eu" }))).response
+        .status,
+    ).toBe(400);
   });
 });
 

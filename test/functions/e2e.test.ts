@@ -29,9 +29,14 @@ beforeAll(async () => {
   for (const file of readdirSync(join(root, "functions")).filter((name) => name.endsWith(".ts"))) {
     await import(join(root, "functions", file));
   }
-  handlers = Object.fromEntries(registrations.map((r) => [r.name, r.callback as (...args: never[]) => Promise<unknown>]));
+  handlers = Object.fromEntries(
+    registrations.map((r) => [r.name, r.callback as (...args: never[]) => Promise<unknown>]),
+  );
   azurite = await startAzurite();
-  host = new QueueHost(azurite.connectionString, registrations, { ...hostJsonQueueSettings(), visibilityTimeoutInSeconds: 0 });
+  host = new QueueHost(azurite.connectionString, registrations, {
+    ...hostJsonQueueSettings(),
+    visibilityTimeoutInSeconds: 0,
+  });
 });
 
 afterAll(async () => {
@@ -72,13 +77,22 @@ function rotated(name: string): RotationOutcome {
 
 async function queued(name = "gateway-rotations"): Promise<Array<Record<string, unknown>>> {
   const { peekedMessageItems } = await host.queue(name).peekMessages({ numberOfMessages: 32 });
-  return peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")) as Record<string, unknown>);
+  return peekedMessageItems.map(
+    (m) => JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8")) as Record<string, unknown>,
+  );
 }
 
 async function postWebhook(body: string) {
   const { context } = captureContext("rotationWebhook");
-  const request = new HttpRequest({ method: "POST", url: "http://localhost/api/rotations", body: { string: body } });
-  return (await handlers.rotationWebhook!(request as never, context as never)) as { status: number; jsonBody: Record<string, unknown> };
+  const request = new HttpRequest({
+    method: "POST",
+    url: "http://localhost/api/rotations",
+    body: { string: body },
+  });
+  return (await handlers.rotationWebhook!(request as never, context as never)) as {
+    status: number;
+    jsonBody: Record<string, unknown>;
+  };
 }
 
 describe("Functions app on Azurite", () => {
@@ -91,7 +105,15 @@ describe("Functions app on Azurite", () => {
     const response = await postWebhook(fixtures["eventgrid-apim-gateway-token-near-expiry.json"]!);
     expect(response.status).toBe(202);
     const messages = await queued();
-    expect(messages).toEqual([{ v: 1, gateway: "contoso-eu", reason: "webhook", force: false, requestId: expect.stringMatching(/^evt-/) }]);
+    expect(messages).toEqual([
+      {
+        v: 1,
+        gateway: "contoso-eu",
+        reason: "webhook",
+        force: false,
+        requestId: expect.stringMatching(/^evt-/),
+      },
+    ]);
     await host.drain();
     expect(calls).toEqual(["contoso-eu force=false"]);
     expect(host.invocations.map((i) => [i.functionName, i.succeeded])).toEqual([["rotationWorker", true]]);
@@ -154,7 +176,9 @@ describe("Functions app on Azurite", () => {
 
   it("a malformed message is rejected once, not retried and not poisoned", async () => {
     await useServices(async (g) => rotated(g.name));
-    await host.queue("gateway-rotations").sendMessage(Buffer.from('{"v":1,"gateway":"contoso-eu"}').toString("base64"));
+    await host
+      .queue("gateway-rotations")
+      .sendMessage(Buffer.from('{"v":1,"gateway":"contoso-eu"}').toString("base64"));
     await host.drain();
     expect(host.invocations.map((i) => [i.functionName, i.succeeded])).toEqual([["rotationWorker", true]]);
     expect(host.invocations[0]!.logs.some((l) => l.text.startsWith("rotation.rejected "))).toBe(true);

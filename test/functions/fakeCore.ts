@@ -21,7 +21,10 @@ const fakeCore = {
   getProgrammingModel: () => undefined,
   registerHook: () => ({ dispose: () => undefined }),
   log: () => undefined,
-  registerFunction(metadata: { name: string; bindings: Registration["bindings"] }, callback: Registration["callback"]) {
+  registerFunction(
+    metadata: { name: string; bindings: Registration["bindings"] },
+    callback: Registration["callback"],
+  ) {
     registrations.push({ name: metadata.name, bindings: metadata.bindings, callback });
     return { dispose: () => undefined };
   },
@@ -33,7 +36,9 @@ let installed = false;
 export function installFakeCore(): void {
   if (installed) return;
   installed = true;
-  const Module = createRequire(import.meta.url)("node:module") as { prototype: { require: (id: string) => unknown } };
+  const Module = createRequire(import.meta.url)("node:module") as {
+    prototype: { require: (id: string) => unknown };
+  };
   const original = Module.prototype.require;
   Module.prototype.require = function (this: unknown, id: string) {
     if (id === "@azure/functions-core") return fakeCore;

@@ -60,7 +60,9 @@ export class MemoryQueueClient implements QueueClientLike {
   }
   /** The messages as the worker would get them (base64 removed, JSON parsed). */
   messages(): Array<Record<string, unknown>> {
-    return this.sent.map((text) => JSON.parse(Buffer.from(text, "base64").toString("utf8")) as Record<string, unknown>);
+    return this.sent.map(
+      (text) => JSON.parse(Buffer.from(text, "base64").toString("utf8")) as Record<string, unknown>,
+    );
   }
 }
 
@@ -71,7 +73,10 @@ export interface CapturedLog {
   events(name: string): Array<Record<string, unknown>>;
 }
 
-export function captureContext(functionName = "test", triggerMetadata: Record<string, unknown> = {}): {
+export function captureContext(
+  functionName = "test",
+  triggerMetadata: Record<string, unknown> = {},
+): {
   context: InvocationContext;
   log: CapturedLog;
 } {

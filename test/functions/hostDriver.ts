@@ -27,7 +27,14 @@ export interface QueueHostSettings {
 /** The queue settings of the repository's host.json. */
 export function hostJsonQueueSettings(): QueueHostSettings {
   const host = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "host.json"), "utf8")) as {
-    extensions: { queues: { maxDequeueCount: number; visibilityTimeout: string; batchSize: number; messageEncoding: "base64" | "none" } };
+    extensions: {
+      queues: {
+        maxDequeueCount: number;
+        visibilityTimeout: string;
+        batchSize: number;
+        messageEncoding: "base64" | "none";
+      };
+    };
   };
   const queues = host.extensions.queues;
   const [h, m, s] = queues.visibilityTimeout.split(":").map(Number);
@@ -90,7 +97,12 @@ export class QueueHost {
           await queue.deleteMessage(message.messageId, message.popReceipt);
           continue;
         }
-        const ok = await this.#invoke(registration, message.messageText, message.dequeueCount, message.messageId);
+        const ok = await this.#invoke(
+          registration,
+          message.messageText,
+          message.dequeueCount,
+          message.messageId,
+        );
         if (ok) {
           await queue.deleteMessage(message.messageId, message.popReceipt);
         } else if (message.dequeueCount >= this.settings.maxDequeueCount) {
@@ -98,7 +110,12 @@ export class QueueHost {
           await poison.sendMessage(message.messageText);
           await queue.deleteMessage(message.messageId, message.popReceipt);
         } else {
-          await queue.updateMessage(message.messageId, message.popReceipt, undefined, this.settings.visibilityTimeoutInSeconds);
+          await queue.updateMessage(
+            message.messageId,
+            message.popReceipt,
+            undefined,
+            this.settings.visibilityTimeoutInSeconds,
+          );
         }
       }
     }
@@ -128,8 +145,14 @@ export class QueueHost {
     return true;
   }
 
-  async #invoke(registration: Registration, text: string, dequeueCount: number, id: string): Promise<boolean> {
-    const decoded = this.settings.messageEncoding === "base64" ? Buffer.from(text, "base64").toString("utf8") : text;
+  async #invoke(
+    registration: Registration,
+    text: string,
+    dequeueCount: number,
+    id: string,
+  ): Promise<boolean> {
+    const decoded =
+      this.settings.messageEncoding === "base64" ? Buffer.from(text, "base64").toString("utf8") : text;
     let payload: unknown = decoded;
     try {
       payload = JSON.parse(decoded);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { Timer } from "@azure/functions";
 import { rotationSchedule } from "../../functions/rotationSchedule.js";
 import { useAppServices } from "../../shared/app/services.js";
 import { captureContext, gateway, MemoryQueueClient, testServices } from "./helpers.js";
@@ -6,7 +7,11 @@ import { captureContext, gateway, MemoryQueueClient, testServices } from "./help
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
 
-const timer = { isPastDue: false, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: false },
+  scheduleStatus: { last: "", next: "", lastUpdated: "" },
+};
 
 describe("rotationSchedule", () => {
   it("enqueues one schedule message per configured gateway, and rotates nothing itself", async () => {
@@ -33,7 +38,9 @@ describe("rotationSchedule", () => {
     const { services } = await testServices({ queueClient: queue });
     restore = useAppServices(services);
     const { context, log } = captureContext("rotationSchedule");
-    await expect(rotationSchedule(timer, context)).rejects.toThrow(/2 of 2 gateway\(s\): contoso-eu \(Error: ECONNREFUSED\)/);
+    await expect(rotationSchedule(timer, context)).rejects.toThrow(
+      /2 of 2 gateway\(s\): contoso-eu \(Error: ECONNREFUSED\)/,
+    );
     expect(log.events("schedule.failed")).toHaveLength(1);
   });
 

@@ -33,7 +33,9 @@ describe("rotationWebhook", () => {
   it("answers the Event Grid validation with 200 and the code, enqueueing nothing", async () => {
     const { queue } = await setUp();
     const { response, body } = await call(
-      post(fixtures["eventgrid-subscription-validation.json"]!, { "aeg-event-type": "SubscriptionValidation" }),
+      post(fixtures["eventgrid-subscription-validation.json"]!, {
+        "aeg-event-type": "SubscriptionValidation",
+      }),
     );
     expect(response.status).toBe(200);
     expect(body).toEqual({ validationResponse: "512d38b6-c7b8-40c8-89fe-f46f9e9622b6" });
@@ -53,7 +55,12 @@ describe("rotationWebhook", () => {
     const messages = queue.messages();
     expect(messages).toEqual([{ v: 1, gateway: "contoso-eu", reason, force, requestId: expect.any(String) }]);
     expect(body.accepted).toEqual([
-      { gateway: "contoso-eu", requestId: messages[0]!.requestId, duplicate: false, reason: expect.any(String) },
+      {
+        gateway: "contoso-eu",
+        requestId: messages[0]!.requestId,
+        duplicate: false,
+        reason: expect.any(String),
+      },
     ]);
     expect(log.events("rotation.enqueued")).toHaveLength(1);
   });
@@ -115,7 +122,19 @@ describe("rotationWebhook", () => {
 
   it("never answers 500 to bad input", async () => {
     await setUp();
-    const bodies = ["null", "[]", "42", '"x"', "[1,2]", '[{"eventType":5}]', '{"specversion":"1.0"}', '{"schemaId":1}', "[{}]", '{"gateway":[]}', "\u0000"];
+    const bodies = [
+      "null",
+      "[]",
+      "42",
+      '"x"',
+      "[1,2]",
+      '[{"eventType":5}]',
+      '{"specversion":"1.0"}',
+      '{"schemaId":1}',
+      "[{}]",
+      '{"gateway":[]}',
+      "\u0000",
+    ];
     for (const body of bodies) {
       const { response } = await call(post(body));
       expect([400, 404, 413], `body ${body}`).toContain(response.status);
@@ -125,7 +144,9 @@ describe("rotationWebhook", () => {
   it("answers 500 (the app's fault, not the caller's) when the configuration cannot be loaded", async () => {
     await setUp({
       config: async () => {
-        throw Object.assign(new Error("GATEWAY_GUARD_CONFIG: gateways[0].name: required"), { name: "InputError" });
+        throw Object.assign(new Error("GATEWAY_GUARD_CONFIG: gateways[0].name: required"), {
+          name: "InputError",
+        });
       },
     });
     const result = await call(post(fixtures["manual-rotate.json"]!));
@@ -151,14 +172,19 @@ describe("rotationWebhook", () => {
       await setUp();
       const { response } = await call(options({ "WebHook-Request-Origin": "eventgrid.azure.net" }));
       expect(response.status).toBe(200);
-      expect(response.headers).toMatchObject({ "WebHook-Allowed-Origin": "eventgrid.azure.net", Allow: "POST" });
+      expect(response.headers).toMatchObject({
+        "WebHook-Allowed-Origin": "eventgrid.azure.net",
+        Allow: "POST",
+      });
     });
 
     it("answers 400 without an origin and 403 for an origin not allowed", async () => {
       await setUp({ env: { GATEWAY_GUARD_WEBHOOK_ALLOWED_ORIGINS: "eventgrid.azure.net" } });
       expect((await call(options({}))).response.status).toBe(400);
       expect((await call(options({ "WebHook-Request-Origin": "evil.example" }))).response.status).toBe(403);
-      expect((await call(options({ "WebHook-Request-Origin": "EventGrid.azure.net" }))).response.status).toBe(200);
+      expect((await call(options({ "WebHook-Request-Origin": "EventGrid.azure.net" }))).response.status).toBe(
+        200,
+      );
     });
   });
 });

@@ -20,7 +20,9 @@ function outcome(gateway: GatewayConfig, status: RotationOutcome["status"] = "ro
     keyType: "secondary",
     expiresOn: new Date("2026-12-25T00:00:00Z"),
     plan: { gateway: gateway.name, decision: "forced", reason: "forced", action: "mint", deployments: [] },
-    deployments: [{ target: "ctx/gateways/contoso-eu", status: status === "rotated" ? "rotated" : "rolled-back" }],
+    deployments: [
+      { target: "ctx/gateways/contoso-eu", status: status === "rotated" ? "rotated" : "rolled-back" },
+    ],
   };
 }
 
@@ -52,7 +54,13 @@ describe("rotationWorker", () => {
     expect(error).toBeUndefined();
     expect(calls).toEqual([{ gateway: "contoso-eu", force: true }]);
     expect(log.events("rotation.completed")).toEqual([
-      expect.objectContaining({ gateway: "contoso-eu", requestId: "req-1", status: "rotated", dequeueCount: 1, keyType: "secondary" }),
+      expect.objectContaining({
+        gateway: "contoso-eu",
+        requestId: "req-1",
+        status: "rotated",
+        dequeueCount: 1,
+        keyType: "secondary",
+      }),
     ]);
   });
 
@@ -72,7 +80,11 @@ describe("rotationWorker", () => {
 
   it.each([
     ["a malformed message", { v: 1, gateway: "contoso-eu" }, /rotation message: expected/],
-    ["an unknown gateway", { ...message, gateway: "contoso-asia" }, /gateway "contoso-asia" is not configured/],
+    [
+      "an unknown gateway",
+      { ...message, gateway: "contoso-asia" },
+      /gateway "contoso-asia" is not configured/,
+    ],
   ])("completes %s without retrying, logged as rotation.rejected", async (_what, raw, pattern) => {
     const { calls } = await setUp(async (gateway) => outcome(gateway));
     const { error, log } = await deliver(raw);
@@ -85,7 +97,10 @@ describe("rotationWorker", () => {
 
   it("does not retry a permission failure", async () => {
     await setUp(async () => {
-      throw new PermissionDeniedError("ARM 403", "Microsoft.ApiManagement/service/gateways/generateToken/action");
+      throw new PermissionDeniedError(
+        "ARM 403",
+        "Microsoft.ApiManagement/service/gateways/generateToken/action",
+      );
     });
     const { error, log } = await deliver(message);
     expect(error).toBeUndefined();
@@ -95,15 +110,18 @@ describe("rotationWorker", () => {
   it.each([
     ["the lock is held", () => new LockHeldError("another rotation holds the lock")],
     ["ARM throttles", () => Object.assign(new Error("429 Too Many Requests"), { statusCode: 429 })],
-  ])("throws when %s so that the host retries, and remembers the error for the poison event", async (_what, make) => {
-    const { services } = await setUp(async () => {
-      throw make();
-    });
-    const { error, log } = await deliver(message, 3);
-    expect(error).toBeInstanceOf(Error);
-    expect(log.events("rotation.retry")[0]).toMatchObject({ transient: true, dequeueCount: 3 });
-    expect(services.lastErrors.get("req-1")).toBe(`${error!.name}: ${error!.message}`);
-  });
+  ])(
+    "throws when %s so that the host retries, and remembers the error for the poison event",
+    async (_what, make) => {
+      const { services } = await setUp(async () => {
+        throw make();
+      });
+      const { error, log } = await deliver(message, 3);
+      expect(error).toBeInstanceOf(Error);
+      expect(log.events("rotation.retry")[0]).toMatchObject({ transient: true, dequeueCount: 3 });
+      expect(services.lastErrors.get("req-1")).toBe(`${error!.name}: ${error!.message}`);
+    },
+  );
 
   it("throws when the rotation rolled back, so that delivery is retried and finally poisoned", async () => {
     await setUp(async (gateway) => outcome(gateway, "rolled-back"));

@@ -28,7 +28,12 @@ function deployment(namespace: string, name: string, container: object, replicas
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name: "log-shipper", image: "busybox:1.36" }, { name, image, ...container }] },
+        spec: {
+          containers: [
+            { name: "log-shipper", image: "busybox:1.36" },
+            { name, image, ...container },
+          ],
+        },
       },
     },
   };
@@ -37,7 +42,13 @@ function deployment(namespace: string, name: string, container: object, replicas
 /** Portal YAML: Secret `<name>-token` key `value`, env `config.service.auth` from `secretKeyRef`. */
 export function portalGateway(namespace: string, name: string, token: string, replicas = 2): object[] {
   return [
-    { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-token`, namespace }, type: "Opaque", data: { value: secretData(token) } },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `${name}-token`, namespace },
+      type: "Opaque",
+      data: { value: secretData(token) },
+    },
     {
       apiVersion: "v1",
       kind: "ConfigMap",
@@ -48,7 +59,12 @@ export function portalGateway(namespace: string, name: string, token: string, re
       namespace,
       name,
       {
-        env: [{ name: "config.service.auth", valueFrom: { secretKeyRef: { name: `${name}-token`, key: "value" } } }],
+        env: [
+          {
+            name: "config.service.auth",
+            valueFrom: { secretKeyRef: { name: `${name}-token`, key: "value" } },
+          },
+        ],
         envFrom: [{ configMapRef: { name: `${name}-env` } }],
       },
       replicas,
@@ -59,11 +75,20 @@ export function portalGateway(namespace: string, name: string, token: string, re
 /** Helm chart: Secret key `gateway-key`. */
 export function helmGateway(namespace: string, name: string, token: string): object[] {
   return [
-    { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-secret`, namespace }, type: "Opaque", data: { "gateway-key": secretData(token) } },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `${name}-secret`, namespace },
+      type: "Opaque",
+      data: { "gateway-key": secretData(token) },
+    },
     deployment(namespace, name, {
       env: [
         { name: "config.service.endpoint", value: "apim.configuration.azure-api.net" },
-        { name: "config.service.auth", valueFrom: { secretKeyRef: { name: `${name}-secret`, key: "gateway-key" } } },
+        {
+          name: "config.service.auth",
+          valueFrom: { secretKeyRef: { name: `${name}-secret`, key: "gateway-key" } },
+        },
       ],
     }),
   ];
@@ -77,15 +102,23 @@ export function docsGateway(namespace: string, name: string, token: string): obj
       kind: "Secret",
       metadata: { name: "apim-access-token", namespace },
       type: "Opaque",
-      data: { "config.service.auth.key": secretData(token), unrelated: Buffer.from("other").toString("base64") },
+      data: {
+        "config.service.auth.key": secretData(token),
+        unrelated: Buffer.from("other").toString("base64"),
+      },
     },
     {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: { name: "apim-gateway-env", namespace },
-      data: { "config.service.auth": "key", "config.service.endpoint": "https://apim.configuration.azure-api.net" },
+      data: {
+        "config.service.auth": "key",
+        "config.service.endpoint": "https://apim.configuration.azure-api.net",
+      },
     },
-    deployment(namespace, name, { envFrom: [{ configMapRef: { name: "apim-gateway-env" } }, { secretRef: { name: "apim-access-token" } }] }),
+    deployment(namespace, name, {
+      envFrom: [{ configMapRef: { name: "apim-gateway-env" } }, { secretRef: { name: "apim-access-token" } }],
+    }),
   ];
 }
 

@@ -51,7 +51,10 @@ describe("RotationQueue on Azurite", () => {
   });
 
   it("puts a base64 message on the real queue that decodes to the message", async () => {
-    const client = await createQueueClient({ kind: "connectionString", connectionString: azurite.connectionString }, "enqueue-test");
+    const client = await createQueueClient(
+      { kind: "connectionString", connectionString: azurite.connectionString },
+      "enqueue-test",
+    );
     const queue = new RotationQueue(client);
     await queue.ensureExists();
     await queue.send(message);

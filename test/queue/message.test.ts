@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { decodeRotationMessage, encodeRotationMessage, peekRotationMessage } from "../../shared/queue/message.js";
+import {
+  decodeRotationMessage,
+  encodeRotationMessage,
+  peekRotationMessage,
+} from "../../shared/queue/message.js";
 
 const message = { v: 1, gateway: "contoso-eu", reason: "webhook", force: false, requestId: "r-1" } as const;
 
@@ -29,7 +33,10 @@ describe("rotation message", () => {
   });
 
   it("peeks at what it can of a malformed message", () => {
-    expect(peekRotationMessage('{"gateway":"g","requestId":"r","v":9}')).toEqual({ gateway: "g", requestId: "r" });
+    expect(peekRotationMessage('{"gateway":"g","requestId":"r","v":9}')).toEqual({
+      gateway: "g",
+      requestId: "r",
+    });
     expect(peekRotationMessage("junk")).toEqual({});
     expect(peekRotationMessage(42)).toEqual({});
   });

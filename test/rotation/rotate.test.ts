@@ -50,6 +50,7 @@ describe("rotateGateway", () => {
       [secretAnnotations.expiresOn]: outcome.expiresOn!.toISOString(),
       [secretAnnotations.vaultVersion]: "v1",
       [secretAnnotations.rotatedAt]: world.clock.current.toISOString(),
+      [secretAnnotations.rolledOutVersion]: "v1",
     });
     expect(world.log.names()).toEqual(["rotation.planned", "rotation.completed"]);
     expect(world.lock.held.size).toBe(0);
@@ -128,6 +129,32 @@ describe("rotateGateway", () => {
     expect(real.secrets.get("east/gateways/gw")!.annotations[secretAnnotations.vaultVersion]).toBe("v2");
   });
 
+  it("finishes a run stopped between the Secret write and the restart by rolling again", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    const cluster = world.clusterOf(east);
+    const expiresOn = new Date(world.clock.current.getTime() + 29 * dayInMs);
+    const token = await world.issuer.mint(world.gateway.apim, "secondary", expiresOn);
+    const stored = world.vault.put("gw1-token", { token, keyType: "secondary", expiresOn });
+    const { resourceVersion } = await cluster.readToken(east);
+    await cluster.writeToken(east, token, {
+      resourceVersion,
+      annotations: {
+        [secretAnnotations.keyType]: "secondary",
+        [secretAnnotations.vaultVersion]: stored.version,
+      },
+    });
+    expect(cluster.podTokens.get(targetLabel(east))).not.toBe(token);
+
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.plan).toMatchObject({ decision: "out-of-sync", action: "deliver" });
+    expect(outcome.plan.reason).toContain("east/gateways/gw: rollout not confirmed");
+    expect(outcome.status).toBe("delivered");
+    expect(world.issuer.mints).toHaveLength(2);
+    expect(cluster.podTokens.get(targetLabel(east))).toBe(token);
+    expect((await rotateGateway(world.gateway, world.deps)).status).toBe("fresh");
+  });
+
   it("mints when a Secret differs from Key Vault and Key Vault's token is expiring too", async () => {
     const world = fakeWorld();
     await rotateGateway(world.gateway, world.deps);
@@ -197,6 +224,7 @@ describe("rotateGateway", () => {
   it("reports failed when the rollback stalls too, and stops before the next deployment", async () => {
     const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
     await rotateGateway(world.gateway, world.deps);
+    const westWrites = world.clusterOf(west).writes.length;
     world.clusterOf(east).stalls.set(targetLabel(east), 2);
     const outcome = await rotateGateway(world.gateway, world.deps, { force: true, revokeOldKey: true });
     expect(outcome.status).toBe("failed");
@@ -207,7 +235,7 @@ describe("rotateGateway", () => {
       status: "unchanged",
       reason: "not attempted after east/gateways/gw failed",
     });
-    expect(world.clusterOf(west).writes).toHaveLength(1);
+    expect(world.clusterOf(west).writes).toHaveLength(westWrites);
     expect(world.issuer.revocations).toEqual([]);
   });
 
@@ -269,6 +297,7 @@ describe("rotateGateway", () => {
     expect(cluster.writes).toEqual([
       { target: "east/gateways/gw", resourceVersion: "1" },
       { target: "east/gateways/gw", resourceVersion: "2" },
+      { target: "east/gateways/gw", resourceVersion: "3" },
     ]);
     expect(cluster.tokenOf(east)).toBe((await world.vault.current("gw1-token"))!.token);
     expect(world.log.names()).toContain("rotation.conflict");

@@ -31,6 +31,7 @@ describe("gatewayStatus", () => {
       keyType: "primary",
       expiresInDays: 27,
       inSync: true,
+      rolloutPending: false,
       sha256: sha256(token),
       vaultVersion: "v1",
       rotatedAt: new Date("2025-03-01T00:00:00Z"),
@@ -55,6 +56,7 @@ describe("gatewayStatus", () => {
         target: "east/gateways/gw",
         hasToken: false,
         inSync: false,
+        rolloutPending: false,
         error: "PermissionDeniedError: secrets is forbidden",
       },
     ]);

@@ -24,7 +24,11 @@ describe("parseWebhook", () => {
   it("maps an Event Grid Key Vault SecretNearExpiry (EXP as a string) to vault and secret", () => {
     const [request] = rotate(fixture("eventgrid-keyvault-secret-near-expiry.json"));
     expect(request).toEqual({
-      match: { vault: "kv-gateways", vaultHost: "kv-gateways.vault.azure.net", secretName: "gw-contoso-eu-token" },
+      match: {
+        vault: "kv-gateways",
+        vaultHost: "kv-gateways.vault.azure.net",
+        secretName: "gw-contoso-eu-token",
+      },
       eventId: "00eccf70-95a7-4e7c-8299-2eb17ee9ad64",
       reason: "Microsoft.KeyVault.SecretNearExpiry kv-gateways/gw-contoso-eu-token",
       force: false,
@@ -46,8 +50,19 @@ describe("parseWebhook", () => {
 
   it("accepts a CloudEvents batch", () => {
     const event = fixture("cloudevents-keyvault-secret-near-expiry.json") as Record<string, unknown>;
-    const requests = rotate([event, { ...event, id: "other", subject: "x", data: { ...(event.data as object), ObjectName: "other-secret" } }]);
-    expect(requests.map((r) => "secretName" in r.match && r.match.secretName)).toEqual(["gw-contoso-eu-token", "other-secret"]);
+    const requests = rotate([
+      event,
+      {
+        ...event,
+        id: "other",
+        subject: "x",
+        data: { ...(event.data as object), ObjectName: "other-secret" },
+      },
+    ]);
+    expect(requests.map((r) => "secretName" in r.match && r.match.secretName)).toEqual([
+      "gw-contoso-eu-token",
+      "other-secret",
+    ]);
   });
 
   it("maps an APIM GatewayTokenNearExpiry to the gateway resource id and its expiry", () => {
@@ -71,7 +86,8 @@ describe("parseWebhook", () => {
       },
     ]);
     expect(request?.match).toEqual({
-      gatewayResourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/svc/gateways/gw1",
+      gatewayResourceId:
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/svc/gateways/gw1",
     });
     expect(request?.expiresOn).toEqual(new Date("2026-11-01T00:00:00Z"));
   });
@@ -84,7 +100,9 @@ describe("parseWebhook", () => {
   });
 
   it("falls back to alertTargetIDs when the alert names no gateway", () => {
-    const alert = fixture("azure-monitor-common-alert-fired.json") as { data: { customProperties?: unknown } };
+    const alert = fixture("azure-monitor-common-alert-fired.json") as {
+      data: { customProperties?: unknown };
+    };
     delete alert.data.customProperties;
     const [request] = rotate(alert);
     expect(request?.match).toEqual({
@@ -110,28 +128,80 @@ describe("parseWebhook", () => {
 
   it("ignores unrelated events in a batch that has a known one", () => {
     const known = (fixture("eventgrid-keyvault-secret-near-expiry.json") as unknown[])[0];
-    const result = parseWebhook(noHeaders, [known, { id: "x", eventType: "Microsoft.KeyVault.SecretNewVersionCreated", data: {} }]);
+    const result = parseWebhook(noHeaders, [
+      known,
+      { id: "x", eventType: "Microsoft.KeyVault.SecretNewVersionCreated", data: {} },
+    ]);
     expect(result.kind).toBe("rotate");
-    expect(result.kind === "rotate" && result.ignored[0]).toContain("Microsoft.KeyVault.SecretNewVersionCreated");
+    expect(result.kind === "rotate" && result.ignored[0]).toContain(
+      "Microsoft.KeyVault.SecretNewVersionCreated",
+    );
   });
 
   it.each([
-    ["an unknown object", { hello: "world" }, /unknown shape \(keys: "hello"\); expected one of: an Event Grid event array/],
+    [
+      "an unknown object",
+      { hello: "world" },
+      /unknown shape \(keys: "hello"\); expected one of: an Event Grid event array/,
+    ],
     ["a string", "rotate please", /not a JSON object or array/],
     ["null", null, /not a JSON object or array/],
     ["an empty array", [], /empty array/],
     ["a mixed array", [{ eventType: "x" }, 3], /not all Event Grid or CloudEvents events/],
-    ["only unsupported Event Grid events", [{ id: "1", eventType: "Microsoft.Storage.BlobCreated", data: {} }], /Microsoft.Storage.BlobCreated.*is not one this endpoint acts on/],
-    ["a validation event without a code", [{ id: "1", eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: {} }], /expected data.validationCode/],
-    ["a Key Vault event without a secret", [{ id: "1", eventType: "Microsoft.KeyVault.SecretExpired", data: {} }], /expected data.VaultName and data.ObjectName/],
-    ["an APIM event without a gateway", [{ id: "1", eventType: "Microsoft.ApiManagement.GatewayTokenExpired", data: {} }], /expected data.gatewayInfo.gatewayId/],
-    ["a CloudEvent of another version", { specversion: "0.3", id: "1", type: "t", source: "s" }, /expected specversion "1.0"/],
-    ["a CloudEvent without a type", { specversion: "1.0", id: "1", source: "s" }, /expected the CloudEvents attributes id, type and source/],
-    ["an alert in another schema", { schemaId: "Microsoft.Insights/activityLogs", data: {} }, /expected schemaId "azureMonitorCommonAlertSchema"/],
-    ["an alert in an unknown condition", { schemaId: "azureMonitorCommonAlertSchema", data: { essentials: { monitorCondition: "Maybe" } } }, /expected data.essentials.monitorCondition "Fired" or "Resolved"/],
-    ["a fired alert naming nothing", { schemaId: "azureMonitorCommonAlertSchema", data: { essentials: { monitorCondition: "Fired", alertTargetIDs: [] } } }, /customProperties.gateway or a gateway\/service in data.essentials.alertTargetIDs/],
+    [
+      "only unsupported Event Grid events",
+      [{ id: "1", eventType: "Microsoft.Storage.BlobCreated", data: {} }],
+      /Microsoft.Storage.BlobCreated.*is not one this endpoint acts on/,
+    ],
+    [
+      "a validation event without a code",
+      [{ id: "1", eventType: "Microsoft.EventGrid.SubscriptionValidationEvent", data: {} }],
+      /expected data.validationCode/,
+    ],
+    [
+      "a Key Vault event without a secret",
+      [{ id: "1", eventType: "Microsoft.KeyVault.SecretExpired", data: {} }],
+      /expected data.VaultName and data.ObjectName/,
+    ],
+    [
+      "an APIM event without a gateway",
+      [{ id: "1", eventType: "Microsoft.ApiManagement.GatewayTokenExpired", data: {} }],
+      /expected data.gatewayInfo.gatewayId/,
+    ],
+    [
+      "a CloudEvent of another version",
+      { specversion: "0.3", id: "1", type: "t", source: "s" },
+      /expected specversion "1.0"/,
+    ],
+    [
+      "a CloudEvent without a type",
+      { specversion: "1.0", id: "1", source: "s" },
+      /expected the CloudEvents attributes id, type and source/,
+    ],
+    [
+      "an alert in another schema",
+      { schemaId: "Microsoft.Insights/activityLogs", data: {} },
+      /expected schemaId "azureMonitorCommonAlertSchema"/,
+    ],
+    [
+      "an alert in an unknown condition",
+      { schemaId: "azureMonitorCommonAlertSchema", data: { essentials: { monitorCondition: "Maybe" } } },
+      /expected data.essentials.monitorCondition "Fired" or "Resolved"/,
+    ],
+    [
+      "a fired alert naming nothing",
+      {
+        schemaId: "azureMonitorCommonAlertSchema",
+        data: { essentials: { monitorCondition: "Fired", alertTargetIDs: [] } },
+      },
+      /customProperties.gateway or a gateway\/service in data.essentials.alertTargetIDs/,
+    ],
     ["a plain call with a typo", { gateway: "contoso-eu", forced: true }, /unexpected key\(s\) "forced"/],
-    ["a plain call with a non-boolean force", { gateway: "contoso-eu", force: "yes" }, /"force" must be true or false/],
+    [
+      "a plain call with a non-boolean force",
+      { gateway: "contoso-eu", force: "yes" },
+      /"force" must be true or false/,
+    ],
     ["a plain call with an empty gateway", { gateway: "" }, /"gateway" must be a non-empty string/],
   ])("refuses %s with what was expected", (_what, body, message) => {
     expect(() => parseWebhook(noHeaders, body)).toThrowError(message);
@@ -144,13 +214,20 @@ describe("parseWebhook", () => {
 
   it("refuses a SubscriptionValidation header with a body that is not a validation", () => {
     expect(() =>
-      parseWebhook(new Headers({ "aeg-event-type": "SubscriptionValidation" }), fixture("manual-rotate.json")),
+      parseWebhook(
+        new Headers({ "aeg-event-type": "SubscriptionValidation" }),
+        fixture("manual-rotate.json"),
+      ),
     ).toThrowError(/SubscriptionValidation/);
   });
 
   it("parses EXP leniently: absent, empty, ISO, junk", () => {
     const event = (exp: unknown) => [
-      { id: "1", eventType: "Microsoft.KeyVault.SecretNearExpiry", data: { VaultName: "v", ObjectName: "s", EXP: exp } },
+      {
+        id: "1",
+        eventType: "Microsoft.KeyVault.SecretNearExpiry",
+        data: { VaultName: "v", ObjectName: "s", EXP: exp },
+      },
     ];
     expect(rotate(event(undefined))[0]?.expiresOn).toBeUndefined();
     expect(rotate(event(""))[0]?.expiresOn).toBeUndefined();

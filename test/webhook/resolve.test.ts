@@ -26,26 +26,34 @@ describe("resolveGateways", () => {
 
   it("compares gateway resource ids without regard to case or a trailing slash", () => {
     const id = gatewayResourceId(sampleConfig.gateways[1]!).toUpperCase() + "/";
-    expect(matchGateways({ gatewayResourceId: id }, sampleConfig.gateways).map((g) => g.name)).toEqual(["contoso-us"]);
-  });
-
-  it("maps an alert target that is the APIM service to every gateway of that service", () => {
-    const service = "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-gateways/providers/microsoft.apimanagement/service/apim-contoso";
-    const other = gateway("elsewhere", {
-      apim: { subscriptionId: "1", resourceGroup: "rg", service: "other", gatewayId: "elsewhere" },
-    });
-    expect(matchGateways({ resourceIds: [service] }, [...sampleConfig.gateways, other]).map((g) => g.name)).toEqual([
-      "contoso-eu",
+    expect(matchGateways({ gatewayResourceId: id }, sampleConfig.gateways).map((g) => g.name)).toEqual([
       "contoso-us",
     ]);
   });
 
+  it("maps an alert target that is the APIM service to every gateway of that service", () => {
+    const service =
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-gateways/providers/microsoft.apimanagement/service/apim-contoso";
+    const other = gateway("elsewhere", {
+      apim: { subscriptionId: "1", resourceGroup: "rg", service: "other", gatewayId: "elsewhere" },
+    });
+    expect(
+      matchGateways({ resourceIds: [service] }, [...sampleConfig.gateways, other]).map((g) => g.name),
+    ).toEqual(["contoso-eu", "contoso-us"]);
+  });
+
   it("matches a vault by the event's host as well as by name (stand-ins, private endpoints)", () => {
     const local = gateway("local", { keyVault: { url: "https://127.0.0.1:8443", secretName: "tok" } });
-    expect(matchGateways({ vault: "kv", vaultHost: "127.0.0.1:8443", secretName: "TOK" }, [local])).toHaveLength(1);
+    expect(
+      matchGateways({ vault: "kv", vaultHost: "127.0.0.1:8443", secretName: "TOK" }, [local]),
+    ).toHaveLength(1);
     expect(matchGateways({ vault: "kv", secretName: "tok" }, [local])).toHaveLength(0);
-    expect(matchGateways({ vault: "kv-gateways", secretName: "gw-contoso-eu-token" }, sampleConfig.gateways)).toHaveLength(1);
-    expect(matchGateways({ vault: "kv-other", secretName: "gw-contoso-eu-token" }, sampleConfig.gateways)).toHaveLength(0);
+    expect(
+      matchGateways({ vault: "kv-gateways", secretName: "gw-contoso-eu-token" }, sampleConfig.gateways),
+    ).toHaveLength(1);
+    expect(
+      matchGateways({ vault: "kv-other", secretName: "gw-contoso-eu-token" }, sampleConfig.gateways),
+    ).toHaveLength(0);
   });
 
   it("keeps one rotation per gateway and reports the requests that matched nothing", () => {
@@ -60,7 +68,9 @@ describe("resolveGateways", () => {
   });
 
   it("throws NotFoundError naming what was asked for when nothing matches", () => {
-    const requests: RotateRequest[] = [{ match: { gatewayName: "nope" }, reason: "x", force: true, origin: "manual" }];
+    const requests: RotateRequest[] = [
+      { match: { gatewayName: "nope" }, reason: "x", force: true, origin: "manual" },
+    ];
     expect(() => resolveGateways(requests, sampleConfig)).toThrowError(
       expect.objectContaining({ name: "NotFoundError", message: expect.stringContaining('gateway "nope"') }),
     );

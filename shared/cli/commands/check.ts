@@ -9,7 +9,6 @@
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { InputError } from "../../errors.js";
-import { loadBaseline } from "../../drift/baseline.js";
 import { checkObjects } from "../../drift/check.js";
 import { severityRank } from "../../drift/format/common.js";
 import { formatNames, formatResult, isFormatName } from "../../drift/format/index.js";
@@ -87,11 +86,16 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     );
   }
 
+  if (paths.includes("-") && typeof io.stdin !== "string" && (io.stdin as { isTTY?: boolean }).isTTY) {
+    io.stderr.write("gateway-guard: reading manifests from standard input (end with Ctrl-D)\n");
+  }
   const objects = await loadInputs(
     paths.map((path) => (path === "-" || isAbsolute(path) ? path : relativeTo(cwd, path))),
     { stdin: io.stdin },
   );
-  const baseline = values.baseline ? await loadBaseline(relativeTo(cwd, values.baseline)) : undefined;
+  const baseline = values.baseline
+    ? await (await import("../../drift/baseline.js")).loadBaseline(relativeTo(cwd, values.baseline))
+    : undefined;
   const result = checkObjects(objects, rules, {
     baseline,
     baselineName: values.baseline ?? "default",
@@ -112,8 +116,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     try {
       await writeFile(target, text, "utf8");
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-      throw new InputError(`${values.output}: cannot write the report (${reason}); expected a writable file path.`);
+      const reason =
+        (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      throw new InputError(
+        `${values.output}: cannot write the report (${reason}); expected a writable file path.`,
+      );
     }
     io.stderr.write(`gateway-guard: wrote the ${format} report to ${values.output}\n`);
   } else {

@@ -27,7 +27,9 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) {
-    throw new InputError(`expected at most one rule id, got ${positionals.length}. Run \`gateway-guard rules --help\`.`);
+    throw new InputError(
+      `expected at most one rule id, got ${positionals.length}. Run \`gateway-guard rules --help\`.`,
+    );
   }
   if (positionals.length === 0) {
     io.stdout.write(listRules(rules));
@@ -46,7 +48,9 @@ export function listRules(list: readonly Rule[]): string {
   const idWidth = Math.max(2, ...list.map((rule) => rule.id.length));
   const lines = [`${"ID".padEnd(idWidth)}  SEVERITY  TITLE`];
   for (const rule of list) {
-    lines.push(`${rule.id.padEnd(idWidth)}  ${rule.severity.padEnd(8)}  ${rule.title}${rule.live ? " (live checks only)" : ""}`);
+    lines.push(
+      `${rule.id.padEnd(idWidth)}  ${rule.severity.padEnd(8)}  ${rule.title}${rule.live ? " (live checks only)" : ""}`,
+    );
   }
   lines.push("", "Run `gateway-guard rules <id>` for why a rule matters and the YAML that fixes it.");
   return `${lines.join("\n")}\n`;

@@ -73,7 +73,8 @@ export function totals(result: CheckResult): Totals {
     sum.fail += summary.fail;
     sum.unknown += summary.unknown;
     sum.exempt += summary.exempt;
-    for (const severity of ["error", "warning", "info"] as const) sum.bySeverity[severity] += summary.bySeverity[severity];
+    for (const severity of ["error", "warning", "info"] as const)
+      sum.bySeverity[severity] += summary.bySeverity[severity];
   }
   return sum;
 }

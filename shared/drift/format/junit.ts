@@ -76,7 +76,9 @@ function caseXml(report: Report, testCase: TestCase): string[] {
   } else {
     const reason = testCase.findings
       .filter((f) => f.status !== "pass")
-      .map((f) => (f.status === "exempt" ? `exempt: ${f.exemptReason ?? f.message}` : `unknown: ${f.message}`))
+      .map((f) =>
+        f.status === "exempt" ? `exempt: ${f.exemptReason ?? f.message}` : `unknown: ${f.message}`,
+      )
       .join("; ");
     lines.push(`      <skipped message="${x(reason)}"/>`);
   }

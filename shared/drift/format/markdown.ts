@@ -3,7 +3,15 @@
  * that fixes it; unknown and exempt findings in a collapsed list. Text from manifests is escaped.
  */
 import type { CheckResult, Finding, Report } from "../types.js";
-import { fence, findingLocation, type FormatOptions, plural, sortFindings, sortReports, totals } from "./common.js";
+import {
+  fence,
+  findingLocation,
+  type FormatOptions,
+  plural,
+  sortFindings,
+  sortReports,
+  totals,
+} from "./common.js";
 
 const severityMark = { error: "❌", warning: "⚠️", info: "ℹ️" } as const;
 
@@ -65,13 +73,16 @@ function failingFinding(finding: Finding): string[] {
   ];
 }
 
-/** Inline text (also safe in a table cell) with Markdown and HTML syntax neutralised; newlines become spaces. */
+/**
+ * Inline text (also safe in a table cell) with Markdown and HTML syntax neutralised; newlines become spaces.
+ * Characters that matter only at the start of a line are left alone: this text never starts one.
+ */
 function text(value: string): string {
   return flatten(value)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/([\\`*_{}[\]()#+!|~-])/g, "\\$1");
+    .replace(/([\\`*_[\]|~])/g, "\\$1");
 }
 
 /** An inline code span that its content cannot close. */
@@ -82,7 +93,6 @@ function code(value: string): string {
   const padded = flat.startsWith("`") || flat.endsWith("`") ? ` ${flat} ` : flat;
   return `${ticks}${padded}${ticks}`;
 }
-
 
 /** One line without control characters. */
 function flatten(value: string): string {

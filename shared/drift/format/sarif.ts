@@ -10,7 +10,8 @@ import type { CheckResult, Finding, Rule, Severity } from "../types.js";
 import { fence, type FormatOptions } from "./common.js";
 
 /** Where the SARIF schema lives (what `$schema` points at). */
-export const sarifSchemaUri = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+export const sarifSchemaUri =
+  "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /** Used for `informationUri` when the caller gives none: the guidance the baseline comes from. */
 export const defaultInformationUri =
@@ -46,7 +47,11 @@ export function sarifRules(rules: readonly Rule[]): SarifRule[] {
     fullDescription: { text: `${rule.rationale} (source: ${rule.source})` },
     help: { text: rule.remediation, markdown: `${rule.title}\n\n${fence(rule.remediation, "yaml")}` },
     defaultConfiguration: { level: sarifLevel(rule.severity) },
-    properties: { tags: ["kubernetes", "api-management", "self-hosted-gateway"], source: rule.source, ...(rule.live ? { live: true } : {}) },
+    properties: {
+      tags: ["kubernetes", "api-management", "self-hosted-gateway"],
+      source: rule.source,
+      ...(rule.live ? { live: true } : {}),
+    },
   }));
 }
 
@@ -90,7 +95,11 @@ export function formatSarif(result: CheckResult, options: FormatOptions = {}): s
   return `${JSON.stringify(log, null, 2)}\n`;
 }
 
-function sarifResult(finding: Finding, ruleIndex: number, baseDirectory: string | undefined): Record<string, unknown> {
+function sarifResult(
+  finding: Finding,
+  ruleIndex: number,
+  baseDirectory: string | undefined,
+): Record<string, unknown> {
   const location: Record<string, unknown> = {
     logicalLocations: [{ fullyQualifiedName: finding.object, kind: "object" }],
   };

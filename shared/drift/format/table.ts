@@ -3,11 +3,26 @@
  * failing findings first, then a summary line.
  */
 import type { CheckResult, Finding, Report } from "../types.js";
-import { findingLocation, type FormatOptions, severityBreakdown, sortFindings, sortReports, summarySentence } from "./common.js";
+import {
+  findingLocation,
+  type FormatOptions,
+  severityBreakdown,
+  sortFindings,
+  sortReports,
+  summarySentence,
+} from "./common.js";
 
 type Paint = (code: string, text: string) => string;
 
-const codes = { red: "31", yellow: "33", cyan: "36", green: "32", magenta: "35", dim: "2", bold: "1" } as const;
+const codes = {
+  red: "31",
+  yellow: "33",
+  cyan: "36",
+  green: "32",
+  magenta: "35",
+  dim: "2",
+  bold: "1",
+} as const;
 
 /**
  * Formats a check result as aligned text tables grouped by deployment.
@@ -16,7 +31,9 @@ const codes = { red: "31", yellow: "33", cyan: "36", green: "32", magenta: "35",
  * @returns the text, ending with a newline
  */
 export function formatTable(result: CheckResult, options: FormatOptions = {}): string {
-  const paint: Paint = options.color ? (code, text) => `\u001b[${code}m${text}\u001b[0m` : (_code, text) => text;
+  const paint: Paint = options.color
+    ? (code, text) => `\u001b[${code}m${text}\u001b[0m`
+    : (_code, text) => text;
   const blocks = sortReports(result.reports).map((report) => reportBlock(report, paint));
   const lines = [...blocks.flat(), paint(codes.bold, summarySentence(result))];
   if (result.reports.some((report) => report.summary.fail > 0)) {
@@ -27,7 +44,8 @@ export function formatTable(result: CheckResult, options: FormatOptions = {}): s
 
 function reportBlock(report: Report, paint: Paint): string[] {
   const { summary } = report;
-  const failing = summary.fail === 0 ? "0 failing" : `${summary.fail} failing (${severityBreakdown(summary.bySeverity)})`;
+  const failing =
+    summary.fail === 0 ? "0 failing" : `${summary.fail} failing (${severityBreakdown(summary.bySeverity)})`;
   const header = `${paint(codes.bold, clean(report.target))}  ${failing}, ${summary.pass} passed, ${summary.unknown} unknown, ${summary.exempt} exempt`;
   const findings = sortFindings(report.findings);
   const targetFile = /\((.+?)(?::\d+)?\)$/.exec(report.target)?.[1];
@@ -35,7 +53,11 @@ function reportBlock(report: Report, paint: Paint): string[] {
     statusLabel(finding),
     finding.severity,
     clean(finding.rule),
-    clean(finding.file === targetFile && finding.line !== undefined ? `line ${finding.line}` : findingLocation(finding)),
+    clean(
+      finding.file === targetFile && finding.line !== undefined
+        ? `line ${finding.line}`
+        : findingLocation(finding),
+    ),
     clean(finding.message),
   ]);
   const headings = ["STATUS", "SEVERITY", "RULE", "WHERE", "MESSAGE"];
@@ -45,7 +67,9 @@ function reportBlock(report: Report, paint: Paint): string[] {
   const lines = [header, `  ${paint(codes.dim, pad(headings, widths))}`];
   findings.forEach((finding, index) => {
     const cells = rows[index];
-    const padded = cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column])));
+    const padded = cells.map((cell, column) =>
+      column === cells.length - 1 ? cell : cell.padEnd(widths[column]),
+    );
     padded[0] = paint(statusColour(finding), padded[0]);
     lines.push(`  ${padded.join("  ")}`.trimEnd());
     if (finding.status === "fail") {
@@ -65,7 +89,9 @@ function reportBlock(report: Report, paint: Paint): string[] {
 }
 
 function pad(cells: string[], widths: number[]): string {
-  return cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join("  ");
+  return cells
+    .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column])))
+    .join("  ");
 }
 
 function statusLabel(finding: Finding): string {

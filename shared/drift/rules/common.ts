@@ -3,6 +3,7 @@
  * and reading gateway settings with the partial-input logic of baseline.md ("unknown, not pass").
  */
 
+import { namespaceOf } from "../bundle.js";
 import type { GatewayBundle, RuleResult, SettingValue, Severity, SourcedObject } from "../types.js";
 
 export type Path = ReadonlyArray<string | number>;
@@ -68,10 +69,9 @@ export function lineOf(source: SourcedObject, path: Path): number | undefined {
   return source.line;
 }
 
-/** `Kind/namespace/name` (or `Kind/name` without a namespace) of an object. */
+/** `Kind/namespace/name` of an object (namespace `default` when it has none, as in findings). */
 export function objectName(source: SourcedObject): string {
-  const { kind, metadata } = source.object;
-  return metadata.namespace ? `${kind}/${metadata.namespace}/${metadata.name}` : `${kind}/${metadata.name}`;
+  return `${source.object.kind}/${namespaceOf(source.object)}/${source.object.metadata.name}`;
 }
 
 /** Path of the pod spec in a Deployment. */

@@ -33,7 +33,7 @@ export const dnsPolicyRule: Rule = {
       ];
     }
     return [
-      at(bundle, [...POD, policy ? "dnsPolicy" : "dnsConfig"], {
+      at(bundle, [...POD, "dnsPolicy"], {
         status: "pass",
         expected,
         actual,

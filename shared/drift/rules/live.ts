@@ -1,7 +1,8 @@
 /** What the live rules share: where the token lives, and the results they give before they can check anything. */
 
+import { namespaceOf } from "../bundle.js";
 import type { GatewayBundle, RuleResult } from "../types.js";
-import { containerPath, lineOf, NEEDS_LIVE_CHECK, usesEntraAuth } from "./common.js";
+import { atSetting, containerPath, lineOf, NEEDS_LIVE_CHECK, usesEntraAuth } from "./common.js";
 
 /** Path and line of the token for a live result: the Secret and key, and the line where the Deployment reads it. */
 export function tokenPlace(
@@ -9,9 +10,9 @@ export function tokenPlace(
   expected: string,
 ): Pick<RuleResult, "path" | "line" | "expected"> {
   const { secretName, key } = bundle.token;
-  const namespace = bundle.deployment.object.metadata.namespace;
+  const namespace = namespaceOf(bundle.deployment.object);
   const path = secretName
-    ? `Secret/${namespace ? `${namespace}/` : ""}${secretName}:data${key ? `[${JSON.stringify(key)}]` : ""}`
+    ? `Secret/${namespace}/${secretName}:data${key ? `[${JSON.stringify(key)}]` : ""}`
     : "Secret:data";
   return {
     path,
@@ -26,12 +27,12 @@ export function tokenPlace(
  */
 export function liveGuard(bundle: GatewayBundle, expected: string): RuleResult | undefined {
   if (usesEntraAuth(bundle)) {
-    return {
-      ...tokenPlace(bundle, expected),
+    return atSetting(bundle, "config.service.auth", {
       status: "pass",
+      expected,
       actual: "Entra ID authentication",
       message: "Entra ID authentication: there is no gateway token.",
-    };
+    });
   }
   if (!bundle.live)
     return {

@@ -9,7 +9,20 @@ describe("formatJson", () => {
     expect(parsed).toEqual(JSON.parse(JSON.stringify({ reports: sampleResult.reports })));
     const finding = parsed.reports[1].findings.find((f: { rule: string }) => f.rule === "replicas");
     expect(Object.keys(finding).sort()).toEqual(
-      ["rule", "severity", "status", "object", "file", "line", "path", "expected", "actual", "message", "remediation", "source"].sort(),
+      [
+        "rule",
+        "severity",
+        "status",
+        "object",
+        "file",
+        "line",
+        "path",
+        "expected",
+        "actual",
+        "message",
+        "remediation",
+        "source",
+      ].sort(),
     );
   });
 });

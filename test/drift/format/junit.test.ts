@@ -24,7 +24,9 @@ describe("formatJunit", () => {
     expect(xml).toMatch(/name="replicas" file="k8s\/gateway.yaml" line="30">\s*<failure type="error"/);
     expect(xml).toMatch(/name="log-level"[^>]*>\s*<failure type="info"/);
     expect(xml).toMatch(/name="disruption-budget"[^>]*>\s*<skipped message="unknown: No PodDisruptionBudget/);
-    expect(xml).toMatch(/name="graceful-shutdown"[^>]*>\s*<skipped message="exempt: drains fast &lt;on purpose&gt;"/);
+    expect(xml).toMatch(
+      /name="graceful-shutdown"[^>]*>\s*<skipped message="exempt: drains fast &lt;on purpose&gt;"/,
+    );
     expect(xml).toMatch(/name="image-tag-pinned"[^>]*\/>/);
   });
 });

@@ -9,7 +9,9 @@ describe("formatMarkdown", () => {
     const lines = md.split("\n");
     expect(lines[0]).toBe("### ❌ gateway-guard: 3 failing checks in 2 deployments");
     expect(lines[2]).toBe("| Deployment | Errors | Warnings | Info | Passed | Unknown | Exempt |");
-    expect(lines[4]).toMatch(/^\| Deployment\/gateways\/selfhost \\\(k8s\/gateway\.yaml:23\\\) \| 1 \| 1 \| 1 \| 1 \| 1 \| 1 \|$/);
+    expect(lines[4]).toMatch(
+      /^\| Deployment\/gateways\/selfhost \(k8s\/gateway\.yaml:23\) \| 1 \| 1 \| 1 \| 1 \| 1 \| 1 \|$/,
+    );
     expect(lines[5]).toMatch(/^\| Deployment\/gateways\/healthy .* \| 0 \| 0 \| 0 \| 1 \| 0 \| 0 \|$/);
   });
 
@@ -33,6 +35,8 @@ describe("formatMarkdown", () => {
   });
 
   it("says so when nothing fails", () => {
-    expect(formatMarkdown(passingResult).split("\n")[0]).toBe("### ✅ gateway-guard: no failing checks in 1 deployment");
+    expect(formatMarkdown(passingResult).split("\n")[0]).toBe(
+      "### ✅ gateway-guard: no failing checks in 1 deployment",
+    );
   });
 });

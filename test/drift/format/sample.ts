@@ -126,12 +126,14 @@ export const sampleResult: CheckResult = {
 export const passingResult: CheckResult = { reports: [sampleResult.reports[0]] };
 
 /** Rules for SARIF metadata (a subset, so one finding's rule is described from the finding). */
-export const sampleRules: Rule[] = ["replicas", "namespace", "graceful-shutdown", "image-tag-pinned"].map((id) => ({
-  id,
-  severity: id === "namespace" || id === "graceful-shutdown" ? "warning" : "error",
-  title: `Title of ${id}`,
-  rationale: `Why ${id} matters.`,
-  source: "seed",
-  remediation: `# fix ${id}\n`,
-  check: () => [],
-}));
+export const sampleRules: Rule[] = ["replicas", "namespace", "graceful-shutdown", "image-tag-pinned"].map(
+  (id) => ({
+    id,
+    severity: id === "namespace" || id === "graceful-shutdown" ? "warning" : "error",
+    title: `Title of ${id}`,
+    rationale: `Why ${id} matters.`,
+    source: "seed",
+    remediation: `# fix ${id}\n`,
+    check: () => [],
+  }),
+);

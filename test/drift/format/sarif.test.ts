@@ -23,7 +23,9 @@ describe("formatSarif", () => {
       ["namespace", "warning"],
       ["log-level", "note"],
     ]);
-    expect(results[0].suppressions).toEqual([{ kind: "external", justification: "drains fast <on purpose>" }]);
+    expect(results[0].suppressions).toEqual([
+      { kind: "external", justification: "drains fast <on purpose>" },
+    ]);
     expect(results[1].suppressions).toBeUndefined();
   });
 
@@ -37,7 +39,10 @@ describe("formatSarif", () => {
   });
 
   it("makes absolute paths under the base directory relative, and leaves stdin without a file", () => {
-    const finding = { ...sampleResult.reports[1].findings.find((f) => f.rule === "replicas")!, file: "/repo/k8s/a b.yaml" };
+    const finding = {
+      ...sampleResult.reports[1].findings.find((f) => f.rule === "replicas")!,
+      file: "/repo/k8s/a b.yaml",
+    };
     const stdin = { ...finding, file: "<stdin>", line: undefined };
     const result: CheckResult = { reports: [{ ...sampleResult.reports[1], findings: [finding, stdin] }] };
     const [fromFile, fromStdin] = sarifOf(result, { baseDirectory: "/repo" }).runs[0].results;
@@ -58,7 +63,11 @@ describe("formatSarif", () => {
   });
 
   it("maps severities to levels and rules to metadata", () => {
-    expect([sarifLevel("error"), sarifLevel("warning"), sarifLevel("info")]).toEqual(["error", "warning", "note"]);
+    expect([sarifLevel("error"), sarifLevel("warning"), sarifLevel("info")]).toEqual([
+      "error",
+      "warning",
+      "note",
+    ]);
     expect(sarifRules(sampleRules)[1].defaultConfiguration.level).toBe("warning");
   });
 });

@@ -5,7 +5,9 @@ import { passingResult, sampleResult } from "./sample.js";
 describe("formatTable", () => {
   it("puts the failing deployment first and failing findings before the rest", () => {
     const text = formatTable(sampleResult);
-    expect(text.indexOf("Deployment/gateways/selfhost")).toBeLessThan(text.indexOf("Deployment/gateways/healthy"));
+    expect(text.indexOf("Deployment/gateways/selfhost")).toBeLessThan(
+      text.indexOf("Deployment/gateways/healthy"),
+    );
     const rows = text.split("\n").filter((line) => /^ {2}(FAIL|PASS|UNKNOWN|EXEMPT) /.test(line));
     expect(rows.slice(0, 3).map((row) => row.trim().split(/\s+/).slice(0, 3))).toEqual([
       ["FAIL", "error", "replicas"],
@@ -25,13 +27,18 @@ describe("formatTable", () => {
 
   it("names the file where a finding is in another file than its deployment", () => {
     const [healthy, selfhost] = sampleResult.reports;
-    const moved = { ...selfhost, findings: selfhost.findings.map((f) => ({ ...f, file: "k8s/configmap.yaml" })) };
+    const moved = {
+      ...selfhost,
+      findings: selfhost.findings.map((f) => ({ ...f, file: "k8s/configmap.yaml" })),
+    };
     expect(formatTable({ reports: [healthy, moved] })).toMatch(/replicas +k8s\/configmap\.yaml:30 +Only/);
   });
 
   it("ends with a summary line over every deployment", () => {
     const lines = formatTable(sampleResult).trimEnd().split("\n");
-    expect(lines).toContain("2 deployments checked: 3 failing (1 error, 1 warning, 1 info), 2 passed, 1 unknown, 1 exempt.");
+    expect(lines).toContain(
+      "2 deployments checked: 3 failing (1 error, 1 warning, 1 info), 2 passed, 1 unknown, 1 exempt.",
+    );
     expect(formatTable(passingResult).trimEnd().split("\n").at(-1)).toBe(
       "1 deployment checked: 0 failing, 1 passed, 0 unknown, 0 exempt.",
     );

@@ -29,9 +29,13 @@ export function xmlProblems(text: string, voidElements: ReadonlySet<string> = ne
 function textProblems(text: string): string[] {
   const problems: string[] = [];
   if (text.includes("<")) problems.push(`stray < in ${JSON.stringify(text.slice(0, 60))}`);
-  if (/&(?!(?:amp|lt|gt|quot|#39|apos|#\d+);)/.test(text)) problems.push(`stray & in ${JSON.stringify(text.slice(0, 60))}`);
+  if (/&(?!(?:amp|lt|gt|quot|#39|apos|#\d+);)/.test(text))
+    problems.push(`stray & in ${JSON.stringify(text.slice(0, 60))}`);
   return problems;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = Record<string, any>;
 
 /** Everything SARIF 2.1.0 requires of a log, plus what code scanning needs; returns problems found. */
 export function sarifProblems(log: unknown): string[] {
@@ -39,7 +43,7 @@ export function sarifProblems(log: unknown): string[] {
   const need = (ok: unknown, what: string) => {
     if (!ok) problems.push(what);
   };
-  const sarif = log as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const sarif = log as Loose;
   need(typeof sarif.$schema === "string" && sarif.$schema.includes("sarif"), "$schema");
   need(sarif.version === "2.1.0", "version 2.1.0");
   need(Array.isArray(sarif.runs) && sarif.runs.length === 1, "one run");
@@ -47,10 +51,13 @@ export function sarifProblems(log: unknown): string[] {
   const driver = run.tool?.driver ?? {};
   need(driver.name === "gateway-guard", "tool.driver.name");
   need(typeof driver.version === "string" && driver.version.length > 0, "tool.driver.version");
-  need(typeof driver.informationUri === "string" && /^https?:\/\//.test(driver.informationUri), "informationUri");
+  need(
+    typeof driver.informationUri === "string" && /^https?:\/\//.test(driver.informationUri),
+    "informationUri",
+  );
   need(Array.isArray(driver.rules), "tool.driver.rules");
   const levels = new Set(["error", "warning", "note", "none"]);
-  const ids: string[] = (driver.rules ?? []).map((rule: Record<string, any>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ids: string[] = (driver.rules ?? []).map((rule: Loose) => {
     need(typeof rule.id === "string", "rule.id");
     need(typeof rule.shortDescription?.text === "string", `rule ${rule.id} shortDescription.text`);
     need(typeof rule.fullDescription?.text === "string", `rule ${rule.id} fullDescription.text`);
@@ -62,7 +69,8 @@ export function sarifProblems(log: unknown): string[] {
   need(Array.isArray(run.results), "results");
   for (const result of run.results ?? []) {
     need(ids.includes(result.ruleId), `result ruleId ${result.ruleId} among the rules`);
-    if (result.ruleIndex !== undefined) need(ids[result.ruleIndex] === result.ruleId, `ruleIndex of ${result.ruleId}`);
+    if (result.ruleIndex !== undefined)
+      need(ids[result.ruleIndex] === result.ruleId, `ruleIndex of ${result.ruleId}`);
     need(levels.has(result.level), `result level ${result.level}`);
     need(typeof result.message?.text === "string" && result.message.text.length > 0, "result message.text");
     need(Array.isArray(result.locations) && result.locations.length > 0, "result locations");

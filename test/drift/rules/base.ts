@@ -73,7 +73,12 @@ export function baseParts(): GatewayParts {
                   allowPrivilegeEscalation: false,
                   capabilities: { drop: ["ALL"] },
                 },
-                env: [{ name: "config.service.auth", valueFrom: { secretKeyRef: { name: "gw-token", key: "value" } } }],
+                env: [
+                  {
+                    name: "config.service.auth",
+                    valueFrom: { secretKeyRef: { name: "gw-token", key: "value" } },
+                  },
+                ],
                 envFrom: [{ configMapRef: { name: "gw-env" } }],
                 volumeMounts: [{ name: "config-backup", mountPath: "/apim/config" }],
               },
@@ -108,9 +113,17 @@ export function baseParts(): GatewayParts {
 
 /** An HPA targeting the base Deployment. */
 export function hpa(minReplicas?: number, maxReplicas = 10): Doc {
-  const spec: Doc = { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "gw" }, maxReplicas };
+  const spec: Doc = {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "gw" },
+    maxReplicas,
+  };
   if (minReplicas !== undefined) spec.minReplicas = minReplicas;
-  return { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "gw", namespace: "apim" }, spec };
+  return {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "gw", namespace: "apim" },
+    spec,
+  };
 }
 
 /** The gateway container of the base Deployment. */
@@ -127,7 +140,9 @@ export function pod(parts: GatewayParts): Doc {
 export function gatewayYaml(change?: (parts: GatewayParts) => void): string {
   const parts = baseParts();
   change?.(parts);
-  const docs = [parts.configMap, parts.deployment, parts.service, parts.pdb, ...parts.extra].filter((d) => d !== undefined);
+  const docs = [parts.configMap, parts.deployment, parts.service, parts.pdb, ...parts.extra].filter(
+    (d) => d !== undefined,
+  );
   return docs.map((doc) => stringify(doc)).join("---\n");
 }
 
@@ -145,12 +160,22 @@ export function gateway(change?: (parts: GatewayParts) => void, options: Gateway
 }
 
 /** Runs a rule with its defaults (overridden by `settings`) at `now`. */
-export function run(rule: Rule, bundle: GatewayBundle, settings: Record<string, unknown> = {}, now = new Date("2026-03-01T00:00:00Z")): RuleResult[] {
+export function run(
+  rule: Rule,
+  bundle: GatewayBundle,
+  settings: Record<string, unknown> = {},
+  now = new Date("2026-03-01T00:00:00Z"),
+): RuleResult[] {
   return rule.check(bundle, { settings: { ...rule.defaults, ...settings }, now });
 }
 
 /** Runs a rule that returns exactly one result and returns it. */
-export function one(rule: Rule, bundle: GatewayBundle, settings?: Record<string, unknown>, now?: Date): RuleResult {
+export function one(
+  rule: Rule,
+  bundle: GatewayBundle,
+  settings?: Record<string, unknown>,
+  now?: Date,
+): RuleResult {
   const results = run(rule, bundle, settings, now);
   if (results.length !== 1) throw new Error(`${rule.id}: expected one result, got ${results.length}`);
   return results[0];

@@ -4,17 +4,29 @@ import { container, gateway, one, pod } from "./base.js";
 
 describe("config-backup-group", () => {
   it("passes fsGroup 1001 with a backup", () => {
-    expect(one(configBackupGroupRule, gateway())).toMatchObject({ status: "pass", actual: "1001", path: "spec.template.spec.securityContext.fsGroup" });
+    expect(one(configBackupGroupRule, gateway())).toMatchObject({
+      status: "pass",
+      actual: "1001",
+      path: "spec.template.spec.securityContext.fsGroup",
+    });
   });
 
   it("fails a backup without fsGroup", () => {
-    const result = one(configBackupGroupRule, gateway((p) => delete pod(p).securityContext));
+    const result = one(
+      configBackupGroupRule,
+      gateway((p) => delete pod(p).securityContext),
+    );
     expect(result).toMatchObject({ status: "fail", actual: "(unset)" });
     expect(result.line).toBeGreaterThan(0);
   });
 
   it("fails another fsGroup", () => {
-    expect(one(configBackupGroupRule, gateway((p) => (pod(p).securityContext.fsGroup = 2000))).status).toBe("fail");
+    expect(
+      one(
+        configBackupGroupRule,
+        gateway((p) => (pod(p).securityContext.fsGroup = 2000)),
+      ).status,
+    ).toBe("fail");
   });
 
   it("does not apply without a backup", () => {

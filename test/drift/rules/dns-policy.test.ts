@@ -10,7 +10,10 @@ describe("dns-policy", () => {
   });
 
   it("reports dnsPolicy Default", () => {
-    const result = one(dnsPolicyRule, gateway((p) => (pod(p).dnsPolicy = "Default")));
+    const result = one(
+      dnsPolicyRule,
+      gateway((p) => (pod(p).dnsPolicy = "Default")),
+    );
     expect(result).toMatchObject({ status: "pass", path: "spec.template.spec.dnsPolicy" });
     expect(result.actual).toContain("Default");
   });
@@ -29,7 +32,11 @@ describe("dns-policy", () => {
       pod(p).dnsConfig = { searches: ["svc.cluster.local"] };
     });
     const result = one(dnsPolicyRule, bundle);
-    expect(result).toMatchObject({ status: "fail", severity: "warning", path: "spec.template.spec.dnsPolicy" });
+    expect(result).toMatchObject({
+      status: "fail",
+      severity: "warning",
+      path: "spec.template.spec.dnsPolicy",
+    });
     expect(result.line).toBeGreaterThan(0);
   });
 });

@@ -11,11 +11,20 @@ describe("graceful-shutdown", () => {
   });
 
   it("fails less than 60", () => {
-    expect(one(gracefulShutdownRule, withGrace(59))).toMatchObject({ status: "fail", actual: "59", path: "spec.template.spec.terminationGracePeriodSeconds" });
+    expect(one(gracefulShutdownRule, withGrace(59))).toMatchObject({
+      status: "fail",
+      actual: "59",
+      path: "spec.template.spec.terminationGracePeriodSeconds",
+    });
   });
 
   it("fails the unset default of 30", () => {
-    expect(one(gracefulShutdownRule, gateway((p) => delete pod(p).terminationGracePeriodSeconds))).toMatchObject({ status: "fail", actual: "(unset: defaults to 30)" });
+    expect(
+      one(
+        gracefulShutdownRule,
+        gateway((p) => delete pod(p).terminationGracePeriodSeconds),
+      ),
+    ).toMatchObject({ status: "fail", actual: "(unset: defaults to 30)" });
   });
 
   it("takes the minimum from the baseline", () => {

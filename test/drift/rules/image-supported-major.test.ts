@@ -17,13 +17,18 @@ describe("image-supported-major", () => {
   });
 
   it("reads the tag behind a registry with a port", () => {
-    const bundle = gateway((p) => (container(p).image = "registry.local:5000/azure-api-management/gateway:1.1.0"));
+    const bundle = gateway(
+      (p) => (container(p).image = "registry.local:5000/azure-api-management/gateway:1.1.0"),
+    );
     expect(one(imageSupportedMajorRule, bundle).status).toBe("fail");
   });
 
-  it.each(["", ":latest", ":beta", `@sha256:${"b".repeat(64)}`])("cannot tell the major of %j", (reference) => {
-    expect(one(imageSupportedMajorRule, withTag(reference)).status).toBe("unknown");
-  });
+  it.each(["", ":latest", ":beta", `@sha256:${"b".repeat(64)}`])(
+    "cannot tell the major of %j",
+    (reference) => {
+      expect(one(imageSupportedMajorRule, withTag(reference)).status).toBe("unknown");
+    },
+  );
 
   it("takes the minimum major from the baseline", () => {
     expect(one(imageSupportedMajorRule, withTag(":2.9.2"), { minMajor: 3 }).status).toBe("fail");

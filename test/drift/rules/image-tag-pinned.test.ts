@@ -19,14 +19,20 @@ describe("image-tag-pinned", () => {
   });
 
   it.each(["latest", "v2", "v2-preview", "beta", "2", "2.9"])("fails the floating tag %s", (tag) => {
-    const result = one(imageTagPinnedRule, withImage(`mcr.microsoft.com/azure-api-management/gateway:${tag}`));
+    const result = one(
+      imageTagPinnedRule,
+      withImage(`mcr.microsoft.com/azure-api-management/gateway:${tag}`),
+    );
     expect(result).toMatchObject({ status: "fail", path: "spec.template.spec.containers[0].image" });
     expect(result.message).toContain(tag);
     expect(result.line).toBeGreaterThan(0);
   });
 
   it("fails a missing tag, also behind a registry with a port", () => {
-    for (const image of ["mcr.microsoft.com/azure-api-management/gateway", "registry.local:5000/azure-api-management/gateway"]) {
+    for (const image of [
+      "mcr.microsoft.com/azure-api-management/gateway",
+      "registry.local:5000/azure-api-management/gateway",
+    ]) {
       const result = one(imageTagPinnedRule, withImage(image));
       expect(result.status, image).toBe("fail");
       expect(result.message).toContain("No tag");

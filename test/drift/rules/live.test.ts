@@ -5,24 +5,36 @@ import { tokenInSyncRule } from "../../../shared/drift/rules/token-in-sync.js";
 import { container, gateway, one } from "./base.js";
 
 describe("live rules on a manifest", () => {
-  it.each([tokenExpiryRule, tokenInSyncRule, podsHaveCurrentTokenRule])("$id is unknown without live data", (rule) => {
-    const result = one(rule, gateway());
-    expect(result).toMatchObject({ status: "unknown", message: "needs a live check: gateway-guard check --config" });
-    expect(result.path).toBe('Secret/apim/gw-token:data["value"]');
-    expect(result.line).toBeGreaterThan(0);
-  });
+  it.each([tokenExpiryRule, tokenInSyncRule, podsHaveCurrentTokenRule])(
+    "$id is unknown without live data",
+    (rule) => {
+      const result = one(rule, gateway());
+      expect(result).toMatchObject({
+        status: "unknown",
+        message: "needs a live check: gateway-guard check --config",
+      });
+      expect(result.path).toBe('Secret/apim/gw-token:data["value"]');
+      expect(result.line).toBeGreaterThan(0);
+    },
+  );
 
-  it.each([tokenExpiryRule, tokenInSyncRule, podsHaveCurrentTokenRule])("$id passes with Entra ID auth", (rule) => {
-    const bundle = gateway((p) => {
-      container(p).env = [];
-      p.configMap.data["config.service.auth"] = "workloadIdentity";
-    });
-    expect(one(rule, bundle).status).toBe("pass");
-  });
+  it.each([tokenExpiryRule, tokenInSyncRule, podsHaveCurrentTokenRule])(
+    "$id passes with Entra ID auth",
+    (rule) => {
+      const bundle = gateway((p) => {
+        container(p).env = [];
+        p.configMap.data["config.service.auth"] = "workloadIdentity";
+      });
+      expect(one(rule, bundle).status).toBe("pass");
+    },
+  );
 
-  it.each([tokenExpiryRule, tokenInSyncRule, podsHaveCurrentTokenRule])("$id is unknown when the live check could not read its data", (rule) => {
-    const result = one(rule, gateway(undefined, { partial: false, live: { errors: ["Key Vault: 403"] } }));
-    expect(result.status).toBe("unknown");
-    if (rule !== podsHaveCurrentTokenRule) expect(result.message).toContain("Key Vault: 403");
-  });
+  it.each([tokenExpiryRule, tokenInSyncRule, podsHaveCurrentTokenRule])(
+    "$id is unknown when the live check could not read its data",
+    (rule) => {
+      const result = one(rule, gateway(undefined, { partial: false, live: { errors: ["Key Vault: 403"] } }));
+      expect(result.status).toBe("unknown");
+      if (rule !== podsHaveCurrentTokenRule) expect(result.message).toContain("Key Vault: 403");
+    },
+  );
 });

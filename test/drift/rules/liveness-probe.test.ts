@@ -8,7 +8,10 @@ describe("liveness-probe", () => {
   });
 
   it("notes a missing one", () => {
-    const result = one(livenessProbeRule, gateway((p) => delete container(p).livenessProbe));
+    const result = one(
+      livenessProbeRule,
+      gateway((p) => delete container(p).livenessProbe),
+    );
     expect(result).toMatchObject({ status: "fail", path: "spec.template.spec.containers[0].livenessProbe" });
     expect(result.line).toBeGreaterThan(0);
   });

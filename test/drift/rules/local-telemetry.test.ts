@@ -3,7 +3,13 @@ import { localTelemetryRule } from "../../../shared/drift/rules/local-telemetry.
 import { container, gateway, one } from "./base.js";
 
 const withData = (data: Record<string, string>) =>
-  gateway((p) => (p.configMap.data = { "config.service.endpoint": "https://contoso.configuration.azure-api.net", ...data }));
+  gateway(
+    (p) =>
+      (p.configMap.data = {
+        "config.service.endpoint": "https://contoso.configuration.azure-api.net",
+        ...data,
+      }),
+  );
 
 describe("local-telemetry", () => {
   it("passes statsd with an endpoint, pointing at the ConfigMap", () => {
@@ -14,7 +20,9 @@ describe("local-telemetry", () => {
   });
 
   it("passes OpenTelemetry", () => {
-    expect(one(localTelemetryRule, withData({ "observability.opentelemetry.enabled": "true" })).status).toBe("pass");
+    expect(one(localTelemetryRule, withData({ "observability.opentelemetry.enabled": "true" })).status).toBe(
+      "pass",
+    );
   });
 
   it("passes settings given as env vars", () => {
@@ -34,12 +42,24 @@ describe("local-telemetry", () => {
 
   it("fails when local metrics are off", () => {
     expect(one(localTelemetryRule, withData({ "telemetry.metrics.local": "none" })).status).toBe("fail");
-    expect(one(localTelemetryRule, withData({ "observability.opentelemetry.enabled": "false" })).status).toBe("fail");
+    expect(one(localTelemetryRule, withData({ "observability.opentelemetry.enabled": "false" })).status).toBe(
+      "fail",
+    );
     expect(one(localTelemetryRule, withData({})).status).toBe("fail");
   });
 
   it("is unknown when the ConfigMap is not in a manifest, and fails in a live check", () => {
-    expect(one(localTelemetryRule, gateway((p) => delete p.configMap)).status).toBe("unknown");
-    expect(one(localTelemetryRule, gateway((p) => delete p.configMap, { partial: false })).status).toBe("fail");
+    expect(
+      one(
+        localTelemetryRule,
+        gateway((p) => delete p.configMap),
+      ).status,
+    ).toBe("unknown");
+    expect(
+      one(
+        localTelemetryRule,
+        gateway((p) => delete p.configMap, { partial: false }),
+      ).status,
+    ).toBe("fail");
   });
 });

@@ -11,11 +11,18 @@ describe("log-level", () => {
 
   it.each(["info", "debug"])("notes %s", (level) => {
     const result = one(logLevelRule, withLevel(level));
-    expect(result).toMatchObject({ status: "fail", actual: level, path: 'ConfigMap/apim/gw-env:data["telemetry.logs.std.level"]' });
+    expect(result).toMatchObject({
+      status: "fail",
+      actual: level,
+      path: 'ConfigMap/apim/gw-env:data["telemetry.logs.std.level"]',
+    });
   });
 
   it("notes an unset level (the gateway defaults to info)", () => {
-    const result = one(logLevelRule, gateway((p) => delete p.configMap.data["telemetry.logs.std.level"]));
+    const result = one(
+      logLevelRule,
+      gateway((p) => delete p.configMap.data["telemetry.logs.std.level"]),
+    );
     expect(result).toMatchObject({ status: "fail", actual: "(unset: defaults to info)" });
   });
 
@@ -25,7 +32,12 @@ describe("log-level", () => {
   });
 
   it("is unknown when the ConfigMap is missing from a manifest", () => {
-    expect(one(logLevelRule, gateway((p) => delete p.configMap)).status).toBe("unknown");
+    expect(
+      one(
+        logLevelRule,
+        gateway((p) => delete p.configMap),
+      ).status,
+    ).toBe("unknown");
   });
 
   it("takes the allowed levels from the baseline", () => {

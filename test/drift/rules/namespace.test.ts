@@ -4,17 +4,27 @@ import { gateway, one } from "./base.js";
 
 describe("namespace", () => {
   it("passes a dedicated namespace", () => {
-    expect(one(namespaceRule, gateway())).toMatchObject({ status: "pass", actual: "apim", path: "metadata.namespace" });
+    expect(one(namespaceRule, gateway())).toMatchObject({
+      status: "pass",
+      actual: "apim",
+      path: "metadata.namespace",
+    });
   });
 
   it("fails the default namespace, pointing at the field", () => {
-    const result = one(namespaceRule, gateway((p) => (p.deployment.metadata.namespace = "default")));
+    const result = one(
+      namespaceRule,
+      gateway((p) => (p.deployment.metadata.namespace = "default")),
+    );
     expect(result).toMatchObject({ status: "fail", actual: "default" });
     expect(result.line).toBeGreaterThan(0);
   });
 
   it("fails when no namespace is set", () => {
-    const result = one(namespaceRule, gateway((p) => delete p.deployment.metadata.namespace));
+    const result = one(
+      namespaceRule,
+      gateway((p) => delete p.deployment.metadata.namespace),
+    );
     expect(result).toMatchObject({ status: "fail", actual: "(unset)" });
   });
 });

@@ -10,12 +10,24 @@ const check = (live: LiveData) => one(podsHaveCurrentTokenRule, gateway(undefine
 
 describe("pods-have-current-token", () => {
   it("passes when every ready pod started after the rotation", () => {
-    const result = check({ lastRotatedAt: rotated, pods: [{ name: "gw-1", ready: true, startedAt: after }, { name: "gw-2", ready: false, startedAt: before }] });
+    const result = check({
+      lastRotatedAt: rotated,
+      pods: [
+        { name: "gw-1", ready: true, startedAt: after },
+        { name: "gw-2", ready: false, startedAt: before },
+      ],
+    });
     expect(result.status).toBe("pass");
   });
 
   it("fails naming the ready pods that started before it", () => {
-    const result = check({ lastRotatedAt: rotated, pods: [{ name: "gw-1", ready: true, startedAt: after }, { name: "gw-2", ready: true, startedAt: before }] });
+    const result = check({
+      lastRotatedAt: rotated,
+      pods: [
+        { name: "gw-1", ready: true, startedAt: after },
+        { name: "gw-2", ready: true, startedAt: before },
+      ],
+    });
     expect(result.status).toBe("fail");
     expect(result.actual).toContain("1 of 2");
     expect(result.message).toContain("gw-2");

@@ -18,9 +18,19 @@ describe("resource-requests", () => {
   });
 
   it("reports cpu and memory separately, with paths into the gateway container", () => {
-    const [cpu, memory] = run(resourceRequestsRule, withResources({ requests: { cpu: "500m", memory: "2Gi" } }));
-    expect(cpu).toMatchObject({ status: "fail", path: "spec.template.spec.containers[0].resources.requests.cpu", actual: "500m" });
-    expect(memory).toMatchObject({ status: "pass", path: "spec.template.spec.containers[0].resources.requests.memory" });
+    const [cpu, memory] = run(
+      resourceRequestsRule,
+      withResources({ requests: { cpu: "500m", memory: "2Gi" } }),
+    );
+    expect(cpu).toMatchObject({
+      status: "fail",
+      path: "spec.template.spec.containers[0].resources.requests.cpu",
+      actual: "500m",
+    });
+    expect(memory).toMatchObject({
+      status: "pass",
+      path: "spec.template.spec.containers[0].resources.requests.memory",
+    });
     expect(cpu.line).toBeGreaterThan(0);
   });
 
@@ -33,7 +43,10 @@ describe("resource-requests", () => {
   });
 
   it("fails missing requests", () => {
-    const results = run(resourceRequestsRule, gateway((p) => delete container(p).resources));
+    const results = run(
+      resourceRequestsRule,
+      gateway((p) => delete container(p).resources),
+    );
     expect(results.map((r) => [r.status, r.actual])).toEqual([
       ["fail", "(unset)"],
       ["fail", "(unset)"],
@@ -52,14 +65,24 @@ describe("resource-requests", () => {
   });
 
   it("takes thresholds from the baseline", () => {
-    expect(statuses({ requests: { cpu: "1", memory: "1Gi" } }, { cpu: "1", memory: "1024Mi" })).toEqual(["pass", "pass"]);
+    expect(statuses({ requests: { cpu: "1", memory: "1Gi" } }, { cpu: "1", memory: "1024Mi" })).toEqual([
+      "pass",
+      "pass",
+    ]);
   });
 
   it("checks the gateway container, not a sidecar before it", () => {
     const bundle = gateway((p) => {
-      p.deployment.spec.template.spec.containers.unshift({ name: "sidecar", image: "busybox:1.36", resources: { requests: { cpu: "10m" } } });
+      p.deployment.spec.template.spec.containers.unshift({
+        name: "sidecar",
+        image: "busybox:1.36",
+        resources: { requests: { cpu: "10m" } },
+      });
     });
     const [cpu] = run(resourceRequestsRule, bundle);
-    expect(cpu).toMatchObject({ status: "pass", path: "spec.template.spec.containers[1].resources.requests.cpu" });
+    expect(cpu).toMatchObject({
+      status: "pass",
+      path: "spec.template.spec.containers[1].resources.requests.cpu",
+    });
   });
 });

@@ -7,7 +7,9 @@ const limits = (rollingUpdate: Doc) =>
 
 describe("rollout-limits-explicit", () => {
   it("passes maxUnavailable 0 with a percent maxSurge", () => {
-    expect(one(rolloutLimitsExplicitRule, limits({ maxUnavailable: 0, maxSurge: "25%" })).status).toBe("pass");
+    expect(one(rolloutLimitsExplicitRule, limits({ maxUnavailable: 0, maxSurge: "25%" })).status).toBe(
+      "pass",
+    );
   });
 
   it("passes integer limits", () => {
@@ -15,7 +17,9 @@ describe("rollout-limits-explicit", () => {
   });
 
   it("passes percent limits, with 0% as zero", () => {
-    expect(one(rolloutLimitsExplicitRule, limits({ maxUnavailable: "0%", maxSurge: "50%" })).status).toBe("pass");
+    expect(one(rolloutLimitsExplicitRule, limits({ maxUnavailable: "0%", maxSurge: "50%" })).status).toBe(
+      "pass",
+    );
   });
 
   it("passes a non-zero maxUnavailable but recommends 0", () => {
@@ -25,12 +29,17 @@ describe("rollout-limits-explicit", () => {
   });
 
   it("fails a non-zero maxUnavailable when the baseline requires 0", () => {
-    const result = one(rolloutLimitsExplicitRule, limits({ maxUnavailable: 1, maxSurge: 1 }), { requireMaxUnavailableZero: true });
+    const result = one(rolloutLimitsExplicitRule, limits({ maxUnavailable: 1, maxSurge: 1 }), {
+      requireMaxUnavailableZero: true,
+    });
     expect(result).toMatchObject({ status: "fail", path: "spec.strategy.rollingUpdate.maxUnavailable" });
   });
 
   it("fails when the limits are left to defaults", () => {
-    const result = one(rolloutLimitsExplicitRule, gateway((p) => delete p.deployment.spec.strategy));
+    const result = one(
+      rolloutLimitsExplicitRule,
+      gateway((p) => delete p.deployment.spec.strategy),
+    );
     expect(result).toMatchObject({ status: "fail", actual: "maxUnavailable: (unset), maxSurge: (unset)" });
   });
 
@@ -50,6 +59,11 @@ describe("rollout-limits-explicit", () => {
   });
 
   it("fails Recreate, which has no limits", () => {
-    expect(one(rolloutLimitsExplicitRule, gateway((p) => (p.deployment.spec.strategy = { type: "Recreate" }))).status).toBe("fail");
+    expect(
+      one(
+        rolloutLimitsExplicitRule,
+        gateway((p) => (p.deployment.spec.strategy = { type: "Recreate" })),
+      ).status,
+    ).toBe("fail");
   });
 });

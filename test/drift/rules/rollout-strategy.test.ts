@@ -8,13 +8,19 @@ describe("rollout-strategy", () => {
   });
 
   it("passes an unset strategy (Kubernetes defaults to RollingUpdate)", () => {
-    const result = one(rolloutStrategyRule, gateway((p) => delete p.deployment.spec.strategy));
+    const result = one(
+      rolloutStrategyRule,
+      gateway((p) => delete p.deployment.spec.strategy),
+    );
     expect(result.status).toBe("pass");
     expect(result.actual).toContain("defaults to RollingUpdate");
   });
 
   it("fails Recreate", () => {
-    const result = one(rolloutStrategyRule, gateway((p) => (p.deployment.spec.strategy = { type: "Recreate" })));
+    const result = one(
+      rolloutStrategyRule,
+      gateway((p) => (p.deployment.spec.strategy = { type: "Recreate" })),
+    );
     expect(result).toMatchObject({ status: "fail", actual: "Recreate" });
     expect(result.line).toBeGreaterThan(0);
   });

@@ -27,7 +27,10 @@ describe("token-expiry", () => {
   });
 
   it("checks the lifetime when the issue date is known", () => {
-    expect(check({ tokenExpiresOn: days(20), tokenIssuedOn: days(-9) }).map((r) => r.status)).toEqual(["pass", "pass"]);
+    expect(check({ tokenExpiresOn: days(20), tokenIssuedOn: days(-9) }).map((r) => r.status)).toEqual([
+      "pass",
+      "pass",
+    ]);
     const [, lifetime] = check({ tokenExpiresOn: days(20), tokenIssuedOn: days(-40) });
     expect(lifetime.status).toBe("fail");
     expect(lifetime.message).toContain("60.0 days");
@@ -35,6 +38,8 @@ describe("token-expiry", () => {
 
   it("takes thresholds from the baseline", () => {
     expect(check({ tokenExpiresOn: days(10) }, { minDaysLeft: 14 })[0].status).toBe("fail");
-    expect(check({ tokenExpiresOn: days(20), tokenIssuedOn: days(-40) }, { maxLifetimeInDays: 90 })[1].status).toBe("pass");
+    expect(
+      check({ tokenExpiresOn: days(20), tokenIssuedOn: days(-40) }, { maxLifetimeInDays: 90 })[1].status,
+    ).toBe("pass");
   });
 });

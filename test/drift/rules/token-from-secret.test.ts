@@ -7,14 +7,23 @@ const token = "GatewayKey gw&202603010000&Zm9vYmFyLXNlY3JldC10b2tlbg==";
 describe("token-from-secret", () => {
   it("passes env valueFrom.secretKeyRef", () => {
     const result = one(tokenFromSecretRule, gateway());
-    expect(result).toMatchObject({ status: "pass", actual: "secretKeyRef gw-token key value", path: "spec.template.spec.containers[0].env[0]" });
+    expect(result).toMatchObject({
+      status: "pass",
+      actual: "secretKeyRef gw-token key value",
+      path: "spec.template.spec.containers[0].env[0]",
+    });
   });
 
   it("passes envFrom secretRef with a config.service.auth key", () => {
     const bundle = gateway((p) => {
       container(p).env = [];
       container(p).envFrom.push({ secretRef: { name: "gw-token" } });
-      p.extra.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "gw-token", namespace: "apim" }, stringData: { "config.service.auth": token } });
+      p.extra.push({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "gw-token", namespace: "apim" },
+        stringData: { "config.service.auth": token },
+      });
     });
     const result = one(tokenFromSecretRule, bundle);
     expect(result.status).toBe("pass");
@@ -72,7 +81,10 @@ describe("token-from-secret", () => {
   });
 
   it("fails when no token is configured at all", () => {
-    const result = one(tokenFromSecretRule, gateway((p) => (container(p).env = [])));
+    const result = one(
+      tokenFromSecretRule,
+      gateway((p) => (container(p).env = [])),
+    );
     expect(result).toMatchObject({ status: "fail", actual: "config.service.auth not set" });
   });
 

@@ -49,7 +49,11 @@ function statusOf(error: ApiException<string>): { reason: string; message: strin
 }
 
 const restartPatch = () => ({
-  spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } } } },
+  spec: {
+    template: {
+      metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } },
+    },
+  },
 });
 
 describe("Kubernetes stand-in with @kubernetes/client-node", () => {
@@ -83,11 +87,16 @@ describe("Kubernetes stand-in with @kubernetes/client-node", () => {
 
     const error = await apiError(
       core.patchNamespacedSecret(
-        { name: "selfhost-token", namespace: ns, body: { metadata: { resourceVersion: rv }, data: { value: "eA==" } } },
+        {
+          name: "selfhost-token",
+          namespace: ns,
+          body: { metadata: { resourceVersion: rv }, data: { value: "eA==" } },
+        },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       ),
     );
     expect(error.code).toBe(409);
+    expect(error.body).not.toContain(gatewayKeyData(newToken));
     expect(statusOf(error)).toMatchObject({
       reason: "Conflict",
       message: expect.stringContaining('Operation cannot be fulfilled on secrets "selfhost-token"'),
@@ -106,16 +115,27 @@ describe("Kubernetes stand-in with @kubernetes/client-node", () => {
 
   it("answers an object body sent without a patch content type as the API server does", async () => {
     const body = { data: { value: gatewayKeyData(newToken) } };
-    const defaulted = await apiError(core.patchNamespacedSecret({ name: "selfhost-token", namespace: ns, body }));
+    const defaulted = await apiError(
+      core.patchNamespacedSecret({ name: "selfhost-token", namespace: ns, body }),
+    );
     expect(defaulted.code).toBe(400);
-    expect(statusOf(defaulted).message).toBe("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+    expect(statusOf(defaulted).message).toBe(
+      "json: cannot unmarshal object into Go value of type jsonpatch.Patch",
+    );
 
     const plainJson = await apiError(
-      core.patchNamespacedSecret({ name: "selfhost-token", namespace: ns, body }, setHeaderOptions("Content-Type", "application/json")),
+      core.patchNamespacedSecret(
+        { name: "selfhost-token", namespace: ns, body },
+        setHeaderOptions("Content-Type", "application/json"),
+      ),
     );
     expect(plainJson.code).toBe(415);
     expect(statusOf(plainJson).reason).toBe("UnsupportedMediaType");
-    expect(cluster.requests.at(-1)).toMatchObject({ verb: "patch", contentType: "application/json", status: 415 });
+    expect(cluster.requests.at(-1)).toMatchObject({
+      verb: "patch",
+      contentType: "application/json",
+      status: 415,
+    });
   });
 
   it("applies a JSON patch (RFC 6902) and fails its test operation with 422", async () => {
@@ -130,7 +150,11 @@ describe("Kubernetes stand-in with @kubernetes/client-node", () => {
     expect(patched.metadata?.annotations).toEqual({ "gateway-guard/key-type": "primary" });
     const error = await apiError(
       core.patchNamespacedSecret(
-        { name: "selfhost-token", namespace: ns, body: [{ op: "test", path: "/type", value: "kubernetes.io/tls" }] },
+        {
+          name: "selfhost-token",
+          namespace: ns,
+          body: [{ op: "test", path: "/type", value: "kubernetes.io/tls" }],
+        },
         setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
       ),
     );
@@ -161,8 +185,15 @@ describe("Kubernetes stand-in with @kubernetes/client-node", () => {
     await cluster.onRolloutComplete(ns, "selfhost");
 
     const done = await apps.readNamespacedDeployment({ name: "selfhost", namespace: ns });
-    expect(done.status).toMatchObject({ observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 });
-    expect(done.status?.conditions?.find((c) => c.type === "Progressing")?.reason).toBe("NewReplicaSetAvailable");
+    expect(done.status).toMatchObject({
+      observedGeneration: 2,
+      replicas: 2,
+      updatedReplicas: 2,
+      availableReplicas: 2,
+    });
+    expect(done.status?.conditions?.find((c) => c.type === "Progressing")?.reason).toBe(
+      "NewReplicaSetAvailable",
+    );
     expect(done.metadata?.annotations?.["deployment.kubernetes.io/revision"]).toBe("2");
     const after = await core.listNamespacedPod({ namespace: ns, labelSelector: "app=selfhost" });
     expect(after.items).toHaveLength(2);
@@ -173,7 +204,9 @@ describe("Kubernetes stand-in with @kubernetes/client-node", () => {
     }
     const snapshots = cluster.podTokens(ns, "selfhost");
     expect(snapshots).toHaveLength(2);
-    expect(snapshots.every((p) => p.ready && p.env["config.service.auth"] === `GatewayKey ${newToken}`)).toBe(true);
+    expect(snapshots.every((p) => p.ready && p.env["config.service.auth"] === `GatewayKey ${newToken}`)).toBe(
+      true,
+    );
   });
 
   it("reports ProgressDeadlineExceeded for a stalled rollout and recovers on the next one", async () => {
@@ -249,7 +282,10 @@ describe("Kubernetes stand-in with @kubernetes/client-node", () => {
     const spec = { holderIdentity: "worker-1", leaseDurationSeconds: 30, acquireTime: microTime(new Date()) };
     const created = await leases.createNamespacedLease({
       namespace: ns,
-      body: { metadata: { name: "gateway-selfhost" }, spec: { ...spec, renewTime: spec.acquireTime } as never },
+      body: {
+        metadata: { name: "gateway-selfhost" },
+        spec: { ...spec, renewTime: spec.acquireTime } as never,
+      },
     });
     expect(String(created.spec?.renewTime)).toMatch(/\.\d{6}Z$/);
     expect(cluster.get("Lease", ns, "gateway-selfhost")?.spec?.acquireTime).toBe(spec.acquireTime);
@@ -259,12 +295,17 @@ describe("Kubernetes stand-in with @kubernetes/client-node", () => {
       namespace: ns,
       body: { ...created, spec: { ...spec, renewTime: microTime(new Date()) } as never },
     });
-    expect(Number(renewed.metadata?.resourceVersion)).toBeGreaterThan(Number(created.metadata?.resourceVersion));
+    expect(Number(renewed.metadata?.resourceVersion)).toBeGreaterThan(
+      Number(created.metadata?.resourceVersion),
+    );
     const stale = await apiError(
       leases.replaceNamespacedLease({
         name: "gateway-selfhost",
         namespace: ns,
-        body: { ...created, spec: { ...spec, holderIdentity: "worker-2", renewTime: microTime(new Date()) } as never },
+        body: {
+          ...created,
+          spec: { ...spec, holderIdentity: "worker-2", renewTime: microTime(new Date()) } as never,
+        },
       }),
     );
     expect(stale.code).toBe(409);

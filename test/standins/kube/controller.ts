@@ -139,12 +139,13 @@ export class DeploymentController {
 
   /**
    * Waits until the Deployment is not rolling: the outcome of the rollout in progress, else of the
-   * last one (`complete` when there was none).
+   * last one (`complete` when there was none, `deleted` when the Deployment does not exist).
    */
   async waitForRollout(namespace: string, name: string): Promise<RolloutOutcome> {
     await new Promise((resolve) => setImmediate(resolve));
     const state = this.states.get(`${namespace}/${name}`);
-    if (!state?.rolling) return state?.lastOutcome ?? "complete";
+    if (!state) return this.store.get(deployments, namespace, name) ? "complete" : "deleted";
+    if (!state.rolling) return state.lastOutcome ?? "complete";
     return new Promise((resolve) => state.waiters.push(resolve));
   }
 
@@ -342,10 +343,14 @@ export class DeploymentController {
       .list(pods, deployment.metadata.namespace)
       .filter((pod) =>
         (pod.metadata.ownerReferences ?? []).some(
-          (owner) => owner.kind === "ReplicaSet" && owner.name === `${name}-${pod.metadata.labels?.["pod-template-hash"]}`,
+          (owner) =>
+            owner.kind === "ReplicaSet" &&
+            owner.name === `${name}-${pod.metadata.labels?.["pod-template-hash"]}`,
         ),
       )
-      .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+      .sort((a, b) =>
+        String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)),
+      );
   }
 
   private annotateRevision(deployment: KubeObject, revision: number): void {
@@ -381,7 +386,14 @@ export class DeploymentController {
         labels: { ...(template.metadata?.labels ?? {}), "pod-template-hash": state.hash },
         ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
         ownerReferences: [
-          { apiVersion: "apps/v1", kind: "ReplicaSet", name: rsName, uid: rsUid, controller: true, blockOwnerDeletion: true },
+          {
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            name: rsName,
+            uid: rsUid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
         ],
       },
       spec: { ...template.spec, nodeName: "standin-node" },
@@ -411,7 +423,12 @@ export class DeploymentController {
     };
     const created = this.store.create(pods, pod, { trusted: true });
     const env = secretEnvironment(containers, (secretName) => this.store.get(secrets, namespace, secretName));
-    this.snapshots.set(String(created.metadata.uid), { pod: created.metadata.name, startedAt: now, ready, env });
+    this.snapshots.set(String(created.metadata.uid), {
+      pod: created.metadata.name,
+      startedAt: now,
+      ready,
+      env,
+    });
   }
 
   private writeStatus(key: string, state: RolloutState, progressing: Condition): void {
@@ -450,7 +467,9 @@ export class DeploymentController {
         type: "Available",
         status: available ? "True" : "False",
         reason: available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
-        message: available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.",
+        message: available
+          ? "Deployment has minimum availability."
+          : "Deployment does not have minimum availability.",
       }),
       stamp(progressing),
     ];

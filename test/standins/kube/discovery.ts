@@ -79,7 +79,15 @@ export function discoveryDocument(path: string, serverAddress: string): unknown 
           ...(r.categories.length > 0 ? { categories: r.categories } : {}),
         },
         ...(r.hasStatus
-          ? [{ name: `${r.plural}/status`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get", "patch", "update"] }]
+          ? [
+              {
+                name: `${r.plural}/status`,
+                singularName: "",
+                namespaced: r.namespaced,
+                kind: r.kind,
+                verbs: ["get", "patch", "update"],
+              },
+            ]
           : []),
       ]),
     };

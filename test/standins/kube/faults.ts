@@ -46,7 +46,9 @@ export interface FaultAnswer {
 function matchesResource(resource: ResourceType, wanted: string | undefined): boolean {
   if (!wanted) return true;
   const name = wanted.toLowerCase();
-  return [resource.plural, resource.singular, resource.kind.toLowerCase(), ...resource.shortNames].includes(name);
+  return [resource.plural, resource.singular, resource.kind.toLowerCase(), ...resource.shortNames].includes(
+    name,
+  );
 }
 
 function matches(

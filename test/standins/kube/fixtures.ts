@@ -35,7 +35,10 @@ export function gatewayObjects(namespace: string, name: string, token: string, r
                 name,
                 image: "mcr.microsoft.com/azure-api-management/gateway:v2",
                 env: [
-                  { name: "config.service.auth", valueFrom: { secretKeyRef: { name: `${name}-token`, key: "value" } } },
+                  {
+                    name: "config.service.auth",
+                    valueFrom: { secretKeyRef: { name: `${name}-token`, key: "value" } },
+                  },
                 ],
               },
             ],

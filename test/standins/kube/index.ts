@@ -10,13 +10,12 @@
  * // ... run code under test against kc ...
  * await cluster.close();
  */
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { DeploymentController, type PodSecretSnapshot, type RolloutEvent, type RolloutOutcome } from "./controller.js";
+import { DeploymentController, type PodSecretSnapshot, type RolloutOutcome } from "./controller.js";
 import { Faults, type FailNextFault, type ForbidRule } from "./faults.js";
 import { kubeConfigYaml, type KubeConfigFacts } from "./kubeconfig.js";
 import type { KubeObject } from "./objects.js";
@@ -70,7 +69,7 @@ export interface KubeStandin {
   readonly user: string;
   /** Every request so far (method, path, verb, resource, content type, status; never bodies). */
   readonly requests: readonly RequestRecord[];
-  /** Emits `rollout` with a {@link RolloutEvent} for every finished rollout. */
+  /** Emits `rollout` with a `RolloutEvent` for every finished rollout. */
   readonly events: NodeJS.EventEmitter;
   /** Connection facts, for writing one kubeconfig for several stand-ins ({@link kubeConfigYaml}). */
   kubeConfigFacts(options?: KubeConfigOptions): KubeConfigFacts;
@@ -168,7 +167,9 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
       const typed = (objects as KubeObject[]).map((object) => {
         const resource = resourceOfObject(object.apiVersion, object.kind);
         if (!resource) {
-          throw new Error(`Kubernetes stand-in cannot apply ${String(object.apiVersion)} ${String(object.kind)}`);
+          throw new Error(
+            `Kubernetes stand-in cannot apply ${String(object.apiVersion)} ${String(object.kind)}`,
+          );
         }
         return { resource, object };
       });
@@ -179,11 +180,18 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
         if (namespace && !store.get(namespaces, undefined, namespace)) {
           store.create(namespaces, { metadata: { name: namespace } });
         }
-        const withNamespace = { ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } };
+        const withNamespace = {
+          ...object,
+          metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) },
+        };
         const existing = store.get(resource, namespace, object.metadata.name);
         results.push(
           existing
-            ? store.replace(resource, { ...withNamespace, metadata: { ...withNamespace.metadata, resourceVersion: undefined } }, { trusted: true })
+            ? store.replace(
+                resource,
+                { ...withNamespace, metadata: { ...withNamespace.metadata, resourceVersion: undefined } },
+                { trusted: true },
+              )
             : store.create(resource, withNamespace, { trusted: true }),
         );
       }

@@ -50,7 +50,12 @@ function prepareDeployment(resource: ResourceType, deployment: KubeObject): void
   const labels = template?.metadata?.labels ?? {};
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[key] !== value) {
-      throw invalid(resource, name, "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`");
+      throw invalid(
+        resource,
+        name,
+        "spec.template.metadata.labels",
+        "Invalid value: `selector` does not match template `labels`",
+      );
     }
   }
   spec.replicas ??= 1;

@@ -46,18 +46,30 @@ describe.runIf(kubectlInstalled())("Kubernetes stand-in with kubectl", () => {
   });
 
   it("lists deployments and pods with server-side columns", async () => {
-    expect(await kubectl("get", "deploy")).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nselfhost\s+2\/2\s+2\s+2\s/);
+    expect(await kubectl("get", "deploy")).toMatch(
+      /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nselfhost\s+2\/2\s+2\s+2\s/,
+    );
     const pods = await kubectl("get", "pods", "-l", "app=selfhost", "-o", "name");
     expect(pods.trim().split("\n")).toHaveLength(2);
   });
 
   it("patches a Secret, restarts the Deployment and waits with rollout status", async () => {
     const value = Buffer.from(`GatewayKey ${newToken}`).toString("base64");
-    expect(await kubectl("patch", "secret", "selfhost-token", "--type", "merge", "-p", JSON.stringify({ data: { value } }))).toContain(
-      "patched",
-    );
+    expect(
+      await kubectl(
+        "patch",
+        "secret",
+        "selfhost-token",
+        "--type",
+        "merge",
+        "-p",
+        JSON.stringify({ data: { value } }),
+      ),
+    ).toContain("patched");
     expect(await kubectl("rollout", "restart", "deploy/selfhost")).toContain("restarted");
-    expect(await kubectl("rollout", "status", "deploy/selfhost", "--timeout=20s")).toContain("successfully rolled out");
+    expect(await kubectl("rollout", "status", "deploy/selfhost", "--timeout=20s")).toContain(
+      "successfully rolled out",
+    );
     const pods = cluster.podTokens(ns, "selfhost");
     expect(pods).toHaveLength(2);
     expect(pods.every((p) => p.env["config.service.auth"] === `GatewayKey ${newToken}`)).toBe(true);
@@ -65,7 +77,9 @@ describe.runIf(kubectlInstalled())("Kubernetes stand-in with kubectl", () => {
 
   it("refuses to restart a paused Deployment, as kubectl does", async () => {
     await kubectl("rollout", "pause", "deploy/selfhost");
-    await expect(kubectl("rollout", "restart", "deploy/selfhost")).rejects.toThrow(/can't restart paused deployment/);
+    await expect(kubectl("rollout", "restart", "deploy/selfhost")).rejects.toThrow(
+      /can't restart paused deployment/,
+    );
     await kubectl("rollout", "resume", "deploy/selfhost");
   });
 });

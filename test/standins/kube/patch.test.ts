@@ -8,7 +8,14 @@ const deployment: Json = {
       metadata: { labels: { app: "gw" } },
       spec: {
         containers: [
-          { name: "gw", image: "gw:v1", env: [{ name: "A", value: "1" }, { name: "B", value: "2" }] },
+          {
+            name: "gw",
+            image: "gw:v1",
+            env: [
+              { name: "A", value: "1" },
+              { name: "B", value: "2" },
+            ],
+          },
           { name: "sidecar", image: "sc:v1" },
         ],
       },
@@ -23,9 +30,9 @@ describe("applyMergePatch (RFC 7386)", () => {
       spec: { template: { spec: { containers: [{ name: "only" }] } } },
     });
     expect(patched).toMatchObject({ metadata: { name: "gw", annotations: { b: "2" } } });
-    expect((patched as { spec: { template: { spec: { containers: Json[] } } } }).spec.template.spec.containers).toEqual([
-      { name: "only" },
-    ]);
+    expect(
+      (patched as { spec: { template: { spec: { containers: Json[] } } } }).spec.template.spec.containers,
+    ).toEqual([{ name: "only" }]);
     expect(deployment).toMatchObject({ metadata: { annotations: { a: "1" } } });
   });
 
@@ -40,10 +47,18 @@ describe("applyMergePatch (RFC 7386)", () => {
 describe("applyStrategicMergePatch", () => {
   it("adds the restartedAt annotation without touching the containers", () => {
     const patched = applyStrategicMergePatch(deployment, {
-      spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" } } } },
+      spec: {
+        template: {
+          metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" } },
+        },
+      },
     }) as typeof deployment & { spec: { template: { metadata: { annotations: object }; spec: unknown } } };
-    expect(patched.spec.template.metadata.annotations).toEqual({ "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" });
-    expect(patched.spec.template.spec).toEqual((deployment as { spec: { template: { spec: Json } } }).spec.template.spec);
+    expect(patched.spec.template.metadata.annotations).toEqual({
+      "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z",
+    });
+    expect(patched.spec.template.spec).toEqual(
+      (deployment as { spec: { template: { spec: Json } } }).spec.template.spec,
+    );
   });
 
   it("merges containers and env by name, and deletes with $patch", () => {
@@ -52,13 +67,21 @@ describe("applyStrategicMergePatch", () => {
         template: {
           spec: {
             containers: [
-              { name: "gw", env: [{ name: "B", value: "3" }, { name: "C", value: "4" }] },
+              {
+                name: "gw",
+                env: [
+                  { name: "B", value: "3" },
+                  { name: "C", value: "4" },
+                ],
+              },
               { name: "sidecar", $patch: "delete" },
             ],
           },
         },
       },
-    }) as { spec: { template: { spec: { containers: Array<{ name: string; image?: string; env?: Json[] }> } } } };
+    }) as {
+      spec: { template: { spec: { containers: Array<{ name: string; image?: string; env?: Json[] }> } } };
+    };
     const containers = patched.spec.template.spec.containers;
     expect(containers.map((c) => c.name)).toEqual(["gw"]);
     expect(containers[0].image).toBe("gw:v1");
@@ -91,7 +114,10 @@ describe("applyJsonPatch (RFC 6902)", () => {
     );
     expect(() => applyJsonPatch({ a: 1 }, { a: 2 })).toThrow(
       expect.objectContaining({
-        status: expect.objectContaining({ code: 400, message: "json: cannot unmarshal object into Go value of type jsonpatch.Patch" }),
+        status: expect.objectContaining({
+          code: 400,
+          message: "json: cannot unmarshal object into Go value of type jsonpatch.Patch",
+        }),
       }),
     );
   });
@@ -100,7 +126,9 @@ describe("applyJsonPatch (RFC 6902)", () => {
 describe("applyPatch", () => {
   it("answers other content types with 415 UnsupportedMediaType", () => {
     expect(() => applyPatch("application/json", {}, {})).toThrow(
-      expect.objectContaining({ status: expect.objectContaining({ code: 415, reason: "UnsupportedMediaType" }) }),
+      expect.objectContaining({
+        status: expect.objectContaining({ code: 415, reason: "UnsupportedMediaType" }),
+      }),
     );
   });
 });

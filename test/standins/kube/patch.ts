@@ -130,7 +130,11 @@ function parsePointer(pointer: string): string[] {
 function parentOf(document: Json, tokens: string[], pointer: string): Json {
   let node: Json = document;
   for (const token of tokens.slice(0, -1)) {
-    const next: Json | undefined = Array.isArray(node) ? node[Number(token)] : isMap(node) ? node[token] : undefined;
+    const next: Json | undefined = Array.isArray(node)
+      ? node[Number(token)]
+      : isMap(node)
+        ? node[token]
+        : undefined;
     if (next === undefined) throw new KubeApiError(422, `JSON patch: path "${pointer}" does not exist`);
     node = next;
   }

@@ -10,7 +10,7 @@ import { isObject, type KubeObject } from "./objects.js";
 import { applyPatch, type Json } from "./patch.js";
 import { apiVersionOf, resourceAt, type ResourceType } from "./resources.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
-import { KubeApiError, notFound } from "./status.js";
+import { cannotDecode, KubeApiError, notFound } from "./status.js";
 import type { ObjectStore } from "./store.js";
 import { tableOf, wantsTable } from "./table.js";
 import { serveWatch } from "./watch.js";
@@ -53,7 +53,8 @@ export function parseApiPath(path: string): ApiTarget | undefined {
   let version: string;
   let rest: string[];
   if (parts[0] === "api" && parts.length >= 3) [group, version, rest] = ["", parts[1], parts.slice(2)];
-  else if (parts[0] === "apis" && parts.length >= 4) [group, version, rest] = [parts[1], parts[2], parts.slice(3)];
+  else if (parts[0] === "apis" && parts.length >= 4)
+    [group, version, rest] = [parts[1], parts[2], parts.slice(3)];
   else return undefined;
   if (rest[0] === "namespaces" && rest.length >= 3 && resourceAt(group, version, rest[2])) {
     const resource = resourceAt(group, version, rest[2]);
@@ -92,12 +93,17 @@ async function readBody(request: IncomingMessage): Promise<string> {
 function parseJson(text: string, resource: ResourceType): Json {
   try {
     return JSON.parse(text) as Json;
-  } catch (error) {
-    throw new KubeApiError(400, `${resource.kind} in version "${resource.version}" cannot be handled as a ${resource.kind}: ${(error as Error).message}`);
+  } catch {
+    throw cannotDecode(resource, "the body is not valid JSON");
   }
 }
 
-function send(response: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  response: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(code, { "content-type": "application/json", ...headers });
   response.end(JSON.stringify(body));
 }
@@ -114,11 +120,20 @@ function listOf(resource: ResourceType, items: KubeObject[], resourceVersion: st
 /**
  * Handles one HTTP request against the stand-in.
  */
-export async function handleRequest(context: RouterContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function handleRequest(
+  context: RouterContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const url = new URL(request.url ?? "/", "http://standin");
   const method = request.method ?? "GET";
   const contentType = request.headers["content-type"]?.split(";")[0].trim().toLowerCase();
-  const record: RequestRecord = { method, path: url.pathname, status: 0, ...(contentType ? { contentType } : {}) };
+  const record: RequestRecord = {
+    method,
+    path: url.pathname,
+    status: 0,
+    ...(contentType ? { contentType } : {}),
+  };
   context.requests.push(record);
   const answer = (code: number, body: unknown, headers?: Record<string, string>) => {
     record.status = code;
@@ -137,7 +152,8 @@ export async function handleRequest(context: RouterContext, request: IncomingMes
       response.end("ok");
       return;
     }
-    const discovery = method === "GET" ? discoveryDocument(url.pathname, request.headers.host ?? "") : undefined;
+    const discovery =
+      method === "GET" ? discoveryDocument(url.pathname, request.headers.host ?? "") : undefined;
     if (discovery) return answer(200, discovery);
     const target = parseApiPath(url.pathname);
     if (!target) throw new KubeApiError(404, "the server could not find the requested resource");
@@ -213,13 +229,20 @@ function handleVerb(
     case "list": {
       const labels = parseLabelSelector(query.get("labelSelector"));
       const fields = parseFieldSelector(query.get("fieldSelector"));
-      const items = store.list(resource, namespace, (o) => labels.matches(o.metadata.labels) && fields(o.metadata));
+      const items = store.list(
+        resource,
+        namespace,
+        (o) => labels.matches(o.metadata.labels) && fields(o.metadata),
+      );
       return [200, listOf(resource, items, store.resourceVersion)];
     }
     case "create": {
       const object = objectBody(resource, contentType, body);
       if (namespace && object.metadata?.namespace && object.metadata.namespace !== namespace) {
-        throw new KubeApiError(400, "the namespace of the provided object does not match the namespace sent on the request");
+        throw new KubeApiError(
+          400,
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
       }
       object.metadata = { ...object.metadata, ...(namespace ? { namespace } : {}) };
       return [201, store.create(resource, object)];
@@ -227,14 +250,20 @@ function handleVerb(
     case "update": {
       const object = objectBody(resource, contentType, body);
       checkIdentity(resource, object, namespace, name ?? "");
-      return [200, store.replace(resource, { ...object, metadata: { ...object.metadata, namespace } }, statusOnly)];
+      return [
+        200,
+        store.replace(resource, { ...object, metadata: { ...object.metadata, namespace } }, statusOnly),
+      ];
     }
     case "patch": {
       const existing = store.get(resource, namespace, name ?? "");
       if (!existing) throw notFound(resource, name ?? "");
       const patched = applyPatch(contentType ?? "", existing as unknown as Json, parseJson(body, resource));
       if (!isObject(patched) || !isObject(patched.metadata)) {
-        throw new KubeApiError(422, `${resource.kind} "${name}" is invalid: the patch does not leave an object`);
+        throw new KubeApiError(
+          422,
+          `${resource.kind} "${name}" is invalid: the patch does not leave an object`,
+        );
       }
       const object = patched as unknown as KubeObject;
       checkIdentity(resource, object, namespace, name ?? "");
@@ -250,7 +279,12 @@ function handleVerb(
           apiVersion: "v1",
           metadata: {},
           status: "Success",
-          details: { name, ...(resource.group ? { group: resource.group } : {}), kind: resource.plural, uid: removed.metadata.uid },
+          details: {
+            name,
+            ...(resource.group ? { group: resource.group } : {}),
+            kind: resource.plural,
+            uid: removed.metadata.uid,
+          },
         },
       ];
     }
@@ -261,23 +295,37 @@ function handleVerb(
 
 function objectBody(resource: ResourceType, contentType: string | undefined, body: string): KubeObject {
   if (contentType && contentType !== "application/json") {
-    throw new KubeApiError(415, `the body of the request was in an unknown format - accepted media types include: application/json`);
+    throw new KubeApiError(
+      415,
+      `the body of the request was in an unknown format - accepted media types include: application/json`,
+    );
   }
   const parsed = parseJson(body, resource);
-  if (!isObject(parsed)) throw new KubeApiError(400, `${resource.kind} in version "${resource.version}" cannot be handled as a ${resource.kind}: expected an object`);
+  if (!isObject(parsed)) throw cannotDecode(resource, "expected a JSON object");
   const object = parsed as unknown as KubeObject;
   if (object.kind !== undefined && object.kind !== resource.kind) {
-    throw new KubeApiError(400, `the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${apiVersionOf(resource)})`);
+    throw cannotDecode(resource, `the body is a ${String(object.kind)}, not a ${resource.kind}`);
   }
   object.metadata ??= { name: "" };
   return object;
 }
 
-function checkIdentity(resource: ResourceType, object: KubeObject, namespace: string | undefined, name: string): void {
+function checkIdentity(
+  resource: ResourceType,
+  object: KubeObject,
+  namespace: string | undefined,
+  name: string,
+): void {
   if (object.metadata?.name !== name) {
-    throw new KubeApiError(400, `the name of the object (${String(object.metadata?.name)}) does not match the name on the URL (${name})`);
+    throw new KubeApiError(
+      400,
+      `the name of the object (${String(object.metadata?.name)}) does not match the name on the URL (${name})`,
+    );
   }
   if (resource.namespaced && object.metadata.namespace && object.metadata.namespace !== namespace) {
-    throw new KubeApiError(400, "the namespace of the provided object does not match the namespace sent on the request");
+    throw new KubeApiError(
+      400,
+      "the namespace of the provided object does not match the namespace sent on the request",
+    );
   }
 }

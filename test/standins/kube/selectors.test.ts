@@ -19,14 +19,18 @@ describe("parseLabelSelector", () => {
   });
 
   it("rejects text that is not a selector with 400", () => {
-    expect(() => parseLabelSelector("app=(x")).toThrow(expect.objectContaining({ status: expect.objectContaining({ code: 400 }) }));
+    expect(() => parseLabelSelector("app=(x")).toThrow(
+      expect.objectContaining({ status: expect.objectContaining({ code: 400 }) }),
+    );
   });
 });
 
 describe("parseFieldSelector", () => {
   it("matches metadata.name and metadata.namespace", () => {
     expect(parseFieldSelector("metadata.name=gw")({ name: "gw", namespace: "a" })).toBe(true);
-    expect(parseFieldSelector("metadata.name=gw,metadata.namespace!=a")({ name: "gw", namespace: "a" })).toBe(false);
+    expect(parseFieldSelector("metadata.name=gw,metadata.namespace!=a")({ name: "gw", namespace: "a" })).toBe(
+      false,
+    );
   });
 
   it("rejects other fields with 400", () => {

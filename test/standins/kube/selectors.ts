@@ -5,8 +5,7 @@
 import { KubeApiError } from "./status.js";
 
 type Requirement =
-  | { key: string; op: "in" | "notin"; values: string[] }
-  | { key: string; op: "exists" | "doesnotexist" };
+  { key: string; op: "in" | "notin"; values: string[] } | { key: string; op: "exists" | "doesnotexist" };
 
 /** A parsed selector: `matches(labels)` is true when every requirement holds. */
 export interface Selector {
@@ -80,7 +79,10 @@ export function parseFieldSelector(
   const checks = (text ? splitTopLevel(text) : []).map((part) => {
     const match = /^(metadata\.name|metadata\.namespace)\s*(==|=|!=)\s*(.*)$/.exec(part);
     if (!match) {
-      throw new KubeApiError(400, `"${part}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
+      throw new KubeApiError(
+        400,
+        `"${part}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
+      );
     }
     const field = match[1] === "metadata.name" ? "name" : "namespace";
     const negate = match[2] === "!=";

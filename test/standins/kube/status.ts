@@ -42,7 +42,11 @@ export function reasonFor(code: number): string {
 export class KubeApiError extends Error {
   override name = "KubeApiError" as const;
   readonly status: StatusBody;
-  constructor(code: number, message: string, options: { reason?: string; details?: StatusBody["details"] } = {}) {
+  constructor(
+    code: number,
+    message: string,
+    options: { reason?: string; details?: StatusBody["details"] } = {},
+  ) {
     super(message);
     this.status = {
       kind: "Status",
@@ -58,7 +62,11 @@ export class KubeApiError extends Error {
 }
 
 function details(resource: ResourceType, name: string | undefined): StatusBody["details"] {
-  return { ...(name ? { name } : {}), ...(resource.group ? { group: resource.group } : {}), kind: resource.plural };
+  return {
+    ...(name ? { name } : {}),
+    ...(resource.group ? { group: resource.group } : {}),
+    kind: resource.plural,
+  };
 }
 
 /** `secrets "x" not found`. */

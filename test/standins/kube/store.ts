@@ -23,8 +23,8 @@ export interface WriteOptions {
   /** Write only `status` (the `/status` subresource). */
   subresource?: "status";
   /**
-   * A write by the stand-in itself (seeding, the controller): `status` is taken as given instead of
-   * being kept or cleared as the API server does for clients.
+   * A write by the stand-in itself (seeding, the controller): a `status` in the object is taken as
+   * given instead of being kept (update) or cleared (create) as the API server does for clients.
    */
   trusted?: boolean;
 }
@@ -80,7 +80,9 @@ export class ObjectStore {
       .map(([, object]) => object)
       .filter((object) => !filter || filter(object))
       .sort((a, b) =>
-        `${a.metadata.namespace ?? ""}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ""}/${b.metadata.name}`),
+        `${a.metadata.namespace ?? ""}/${a.metadata.name}`.localeCompare(
+          `${b.metadata.namespace ?? ""}/${b.metadata.name}`,
+        ),
       )
       .map(copyOf);
   }
@@ -103,7 +105,8 @@ export class ObjectStore {
     object.metadata ??= { name: "" };
     const meta = object.metadata;
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
-    if (!meta.name) throw invalid(resource, "", "metadata.name", "Required value: name or generateName is required");
+    if (!meta.name)
+      throw invalid(resource, "", "metadata.name", "Required value: name or generateName is required");
     validateName(resource, meta.name);
     if (resource.namespaced) {
       meta.namespace ||= "default";
@@ -135,7 +138,11 @@ export class ObjectStore {
     const existing = this.objects.get(key);
     if (!existing) throw notFound(resource, name);
     const precondition = input.metadata.resourceVersion;
-    if (precondition !== undefined && precondition !== "" && precondition !== existing.metadata.resourceVersion) {
+    if (
+      precondition !== undefined &&
+      precondition !== "" &&
+      precondition !== existing.metadata.resourceVersion
+    ) {
       throw conflict(resource, name);
     }
     let next: KubeObject;
@@ -146,7 +153,8 @@ export class ObjectStore {
       next = copyOf(input);
       next.apiVersion = apiVersionOf(resource);
       next.kind = resource.kind;
-      if (resource.hasStatus && !options.trusted) next.status = copyOf(existing.status);
+      if (resource.hasStatus && (!options.trusted || next.status === undefined))
+        next.status = copyOf(existing.status);
       if (next.status === undefined) delete next.status;
       prepareForWrite(resource, next);
       const meta = next.metadata;
@@ -186,7 +194,12 @@ export class ObjectStore {
     return this.record("DELETED", resource, existing);
   }
 
-  private commit(type: StoreChange["type"], resource: ResourceType, key: string, object: KubeObject): KubeObject {
+  private commit(
+    type: StoreChange["type"],
+    resource: ResourceType,
+    key: string,
+    object: KubeObject,
+  ): KubeObject {
     this.objects.set(key, object);
     return this.record(type, resource, object);
   }

@@ -17,7 +17,10 @@ export function wantsTable(accept: string | undefined): boolean {
 }
 
 function age(object: KubeObject): string {
-  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(String(object.metadata.creationTimestamp))) / 1000));
+  const seconds = Math.max(
+    0,
+    Math.floor((Date.now() - Date.parse(String(object.metadata.creationTimestamp))) / 1000),
+  );
   if (seconds < 120) return `${seconds}s`;
   if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
   if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
@@ -33,18 +36,41 @@ function columnsFor(resource: ResourceType): Column[] {
     case "Deployment":
       return [
         name,
-        { name: "Ready", type: "string", cell: (o) => `${count(o.status?.readyReplicas)}/${count(o.spec?.replicas)}` },
+        {
+          name: "Ready",
+          type: "string",
+          cell: (o) => `${count(o.status?.readyReplicas)}/${count(o.spec?.replicas)}`,
+        },
         { name: "Up-to-date", type: "integer", cell: (o) => count(o.status?.updatedReplicas) },
         { name: "Available", type: "integer", cell: (o) => count(o.status?.availableReplicas) },
         ageColumn,
       ];
     case "Pod": {
-      const statuses = (o: KubeObject) => (o.status?.containerStatuses ?? []) as Array<{ ready?: boolean; restartCount?: number; state?: { waiting?: { reason?: string } } }>;
+      const statuses = (o: KubeObject) =>
+        (o.status?.containerStatuses ?? []) as Array<{
+          ready?: boolean;
+          restartCount?: number;
+          state?: { waiting?: { reason?: string } };
+        }>;
       return [
         name,
-        { name: "Ready", type: "string", cell: (o) => `${statuses(o).filter((s) => s.ready).length}/${statuses(o).length}` },
-        { name: "Status", type: "string", cell: (o) => statuses(o).find((s) => s.state?.waiting)?.state?.waiting?.reason ?? String(o.status?.phase ?? "Pending") },
-        { name: "Restarts", type: "integer", cell: (o) => statuses(o).reduce((sum, s) => sum + count(s.restartCount), 0) },
+        {
+          name: "Ready",
+          type: "string",
+          cell: (o) => `${statuses(o).filter((s) => s.ready).length}/${statuses(o).length}`,
+        },
+        {
+          name: "Status",
+          type: "string",
+          cell: (o) =>
+            statuses(o).find((s) => s.state?.waiting)?.state?.waiting?.reason ??
+            String(o.status?.phase ?? "Pending"),
+        },
+        {
+          name: "Restarts",
+          type: "integer",
+          cell: (o) => statuses(o).reduce((sum, s) => sum + count(s.restartCount), 0),
+        },
         ageColumn,
       ];
     }
@@ -56,13 +82,29 @@ function columnsFor(resource: ResourceType): Column[] {
         ageColumn,
       ];
     case "ConfigMap":
-      return [name, { name: "Data", type: "integer", cell: (o) => Object.keys((o.data ?? {}) as object).length }, ageColumn];
+      return [
+        name,
+        { name: "Data", type: "integer", cell: (o) => Object.keys((o.data ?? {}) as object).length },
+        ageColumn,
+      ];
     case "Namespace":
-      return [name, { name: "Status", type: "string", cell: (o) => String(o.status?.phase ?? "Active") }, ageColumn];
+      return [
+        name,
+        { name: "Status", type: "string", cell: (o) => String(o.status?.phase ?? "Active") },
+        ageColumn,
+      ];
     case "Service":
-      return [name, { name: "Type", type: "string", cell: (o) => String(o.spec?.type ?? "ClusterIP") }, ageColumn];
+      return [
+        name,
+        { name: "Type", type: "string", cell: (o) => String(o.spec?.type ?? "ClusterIP") },
+        ageColumn,
+      ];
     case "Lease":
-      return [name, { name: "Holder", type: "string", cell: (o) => String(o.spec?.holderIdentity ?? "") }, ageColumn];
+      return [
+        name,
+        { name: "Holder", type: "string", cell: (o) => String(o.spec?.holderIdentity ?? "") },
+        ageColumn,
+      ];
     default:
       return [name, ageColumn];
   }

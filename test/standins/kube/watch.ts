@@ -23,13 +23,14 @@ export interface WatchRequest {
  * @param stopSignal - aborted when the stand-in closes.
  */
 export function serveWatch(
-  request: IncomingMessage,
+  _request: IncomingMessage,
   response: ServerResponse,
   store: ObjectStore,
   watch: WatchRequest,
   stopSignal: AbortSignal,
 ): void {
   response.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache" });
+  response.flushHeaders();
   const inScope = (resource: ResourceType, object: KubeObject) =>
     resource === watch.resource &&
     (!watch.resource.namespaced || !watch.namespace || object.metadata.namespace === watch.namespace) &&
@@ -42,11 +43,17 @@ export function serveWatch(
   } else {
     const missed = store.changesSince(since);
     if (!missed) {
-      send("ERROR", new KubeApiError(410, `too old resource version: ${since} (${store.resourceVersion})`, { reason: "Expired" }).status);
+      send(
+        "ERROR",
+        new KubeApiError(410, `too old resource version: ${since} (${store.resourceVersion})`, {
+          reason: "Expired",
+        }).status,
+      );
       response.end();
       return;
     }
-    for (const change of missed) if (inScope(change.resource, change.object)) send(change.type, change.object);
+    for (const change of missed)
+      if (inScope(change.resource, change.object)) send(change.type, change.object);
   }
 
   const onChange = (change: StoreChange) => {
@@ -61,5 +68,5 @@ export function serveWatch(
   };
   store.events.on("change", onChange);
   stopSignal.addEventListener("abort", stop);
-  request.on("close", stop);
+  response.on("close", stop);
 }

@@ -1,0 +1,156 @@
+import { inspect } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildBundles } from "../../shared/drift/bundle.js";
+import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
+import { readLiveObjects } from "../../shared/kube/live.js";
+import { secretAnnotations } from "../../shared/rotation/types.js";
+import { sha256 } from "../../shared/token/parse.js";
+import type { DeploymentTarget } from "../../shared/config/types.js";
+import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
+import { docsGateway, fakeToken, kubeConfigOf, portalGateway, secretData } from "./fixtures.js";
+
+const ns = "gateways";
+const tokenExpiry = new Date("2026-03-04T05:06:00Z");
+const token = fakeToken("edge", tokenExpiry, "live-signature");
+const target: DeploymentTarget = { cluster: { type: "kubeconfig" }, namespace: ns, deployment: "portal" };
+
+let standin: KubeStandin;
+let cluster: KubeGatewayCluster;
+
+const extras = [
+  {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "portal-live", namespace: ns },
+    spec: {
+      type: "LoadBalancer",
+      selector: { app: "portal" },
+      ports: [{ name: "http", port: 80, targetPort: 8080 }],
+    },
+  },
+  {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "someone-else", namespace: ns },
+    spec: { selector: { app: "other" }, ports: [{ port: 80 }] },
+  },
+  {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name: "portal-pdb", namespace: ns },
+    spec: { minAvailable: 1, selector: { matchLabels: { app: "portal" } } },
+  },
+  {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "portal-hpa", namespace: ns },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "portal" },
+      minReplicas: 2,
+      maxReplicas: 4,
+    },
+  },
+];
+
+beforeEach(async () => {
+  standin = await startKubeStandin({ rolloutStepInMs: 5, namespaces: [ns] });
+  await standin.apply([...portalGateway(ns, "portal", token), ...docsGateway(ns, "docs", token), ...extras]);
+  cluster = new KubeGatewayCluster({ config: kubeConfigOf(standin) });
+});
+
+afterEach(async () => {
+  await standin.close();
+});
+
+describe("readLiveObjects", () => {
+  it("returns the Deployment and the objects around it, with Secret values redacted", async () => {
+    const { objects, live } = await readLiveObjects(target, cluster);
+    const names = objects.map((o) => `${o.object.kind}/${o.object.metadata.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "Deployment/portal",
+        "ConfigMap/portal-env",
+        "Secret/portal-token",
+        "Service/portal-live",
+        "PodDisruptionBudget/portal-pdb",
+        "HorizontalPodAutoscaler/portal-hpa",
+      ]),
+    );
+    expect(names).not.toContain("Service/someone-else");
+    expect(names).not.toContain("Secret/apim-access-token");
+    expect(names.filter((n) => n.startsWith("Pod/"))).toHaveLength(2);
+    expect(objects.every((o) => o.file === undefined && o.lineOf(["spec"]) === undefined)).toBe(true);
+
+    const everything = inspect({ objects: objects.map((o) => o.object), live }, { depth: 20 });
+    expect(everything).not.toContain(token);
+    expect(everything).not.toContain(secretData(token));
+    const secret = objects.find((o) => o.object.kind === "Secret")?.object as unknown as {
+      data: Record<string, string>;
+    };
+    expect(Object.keys(secret.data)).toEqual(["value"]);
+
+    const bundles = buildBundles(objects, { partial: false });
+    expect(bundles).toHaveLength(1);
+    expect(bundles[0].token).toMatchObject({
+      kind: "secretKeyRef",
+      secretName: "portal-token",
+      key: "value",
+    });
+  });
+
+  it("gives the token's hash and expiry (parsed from the token), and the pods with readiness and start times", async () => {
+    const { live } = await readLiveObjects(target, cluster);
+    expect(live.secretTokenSha256).toBe(sha256(token));
+    expect(live.tokenExpiresOn?.toISOString()).toBe(tokenExpiry.toISOString());
+    expect(live.lastRotatedAt).toBeUndefined();
+    expect(live.pods).toHaveLength(2);
+    for (const pod of live.pods ?? []) {
+      expect(pod.ready).toBe(true);
+      expect(pod.startedAt).toBeInstanceOf(Date);
+    }
+    expect(live.errors).toBeUndefined();
+  });
+
+  it("prefers the expiry and rotation time recorded in the Secret's annotations", async () => {
+    const secret = standin.get("Secret", ns, "portal-token") as { metadata: Record<string, unknown> };
+    await standin.apply([
+      {
+        ...secret,
+        metadata: {
+          ...secret.metadata,
+          annotations: {
+            [secretAnnotations.expiresOn]: "2026-03-04T05:06:30.000Z",
+            [secretAnnotations.rotatedAt]: "2026-02-03T00:00:00.000Z",
+            "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify({
+              data: { value: secretData(token) },
+            }),
+          },
+        },
+      },
+    ]);
+    const { objects, live } = await readLiveObjects(target, cluster);
+    expect(live.tokenExpiresOn?.toISOString()).toBe("2026-03-04T05:06:30.000Z");
+    expect(live.lastRotatedAt?.toISOString()).toBe("2026-02-03T00:00:00.000Z");
+    expect(JSON.stringify(objects.map((o) => o.object))).not.toContain(secretData(token));
+  });
+
+  it("follows envFrom for the docs layout", async () => {
+    const { live, objects } = await readLiveObjects({ ...target, deployment: "docs" }, cluster);
+    expect(live.secretTokenSha256).toBe(sha256(token));
+    expect(JSON.stringify(objects.map((o) => o.object))).not.toContain(secretData(token));
+  });
+
+  it("lists what it could not read in errors instead of failing", async () => {
+    standin.forbid({ verb: "list", resource: "poddisruptionbudgets" });
+    const { objects, live } = await readLiveObjects(target, cluster);
+    expect(objects.some((o) => o.object.kind === "PodDisruptionBudget")).toBe(false);
+    expect(live.errors).toEqual([expect.stringContaining('"list poddisruptionbudgets.policy"')]);
+    expect(live.secretTokenSha256).toBe(sha256(token));
+  });
+
+  it("fails with NotFoundError for a missing Deployment", async () => {
+    await expect(readLiveObjects({ ...target, deployment: "absent" }, cluster)).rejects.toMatchObject({
+      name: "NotFoundError",
+    });
+  });
+});

@@ -1,0 +1,323 @@
+/**
+ * A whole local fleet for the CLI, the demo and integration tests: the ARM and Key Vault stand-ins,
+ * one or more Kubernetes stand-in clusters (HTTPS, so kubectl works too), optionally Azurite and an
+ * App Service managed identity endpoint (for child processes using `DefaultAzureCredential`); seeded
+ * with gateways whose tokens are really minted by the ARM stand-in and stored in Key Vault and in
+ * each deployment's Secret, as if gateway-guard had rotated them before. Writes `config.yaml` and
+ * `kubeconfig` into a directory.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { stringify } from "yaml";
+import type { TokenCredential } from "@azure/core-auth";
+import { ApimTokenIssuer } from "../../shared/azure/apim.js";
+import { tokenContentType, tokenTags } from "../../shared/azure/keyvault.js";
+import type { KeyType } from "../../shared/rotation/types.js";
+import { startArmStandin, type ArmGatewayRef, type ArmStandin } from "./arm.js";
+import { startAzurite, type RunningAzurite } from "./azurite.js";
+import { makeTestCertificate } from "./certs.js";
+import { gatewayDeploymentObjects, secretLocation, type SecretLayout } from "./gateways.js";
+import { staticTokenCredential } from "./http.js";
+import { startIdentityStandin, type IdentityStandin } from "./identity.js";
+import { startKeyVaultStandin, type KeyVaultStandin } from "./keyvault.js";
+import { kubeConfigYaml, startKubeStandin, type KubeStandin } from "./kube/index.js";
+
+const dayInMs = 86_400_000;
+
+/** One deployment of a seeded gateway. */
+export interface FleetDeploymentSpec {
+  /** Index into the fleet's clusters. */
+  cluster: number;
+  namespace: string;
+  deployment: string;
+  layout: SecretLayout;
+  replicas?: number;
+}
+
+/** A gateway to seed. */
+export interface FleetGatewaySpec {
+  name: string;
+  deployments: FleetDeploymentSpec[];
+  /** The key that signed the seeded token. */
+  keyType: KeyType;
+  /** Days until the seeded token expires (fresh above the 7 days renew-before). */
+  expiresInDays: number;
+}
+
+export interface FleetOptions {
+  /** Where config.yaml and kubeconfig go (created); default a temporary directory, removed by `stop`. */
+  directory?: string;
+  /** Kubeconfig context names, one stand-in cluster each. Default `["aks-east", "aks-west"]`. */
+  clusters?: string[];
+  /** Gateways to seed; default {@link defaultFleetGateways}. */
+  gateways?: FleetGatewaySpec[];
+  /** Time between two rollout steps of the clusters' deployment controller. Default 20. */
+  rolloutStepInMs?: number;
+  /** Written into the configuration for every gateway. Default 60000. */
+  rolloutTimeoutInMs?: number;
+  /** Start Azurite too (`npm run standins`). Default false. */
+  azurite?: boolean;
+  /** Start the managed identity endpoint for child processes. Default false. */
+  identity?: boolean;
+}
+
+/** A seeded deployment, with its cluster and the Secret it reads. */
+export interface FleetDeployment extends FleetDeploymentSpec {
+  standin: KubeStandin;
+  context: string;
+  secretName: string;
+  secretKey: string;
+}
+
+/** A seeded gateway. */
+export interface FleetGateway {
+  name: string;
+  apim: ArmGatewayRef;
+  /** The Key Vault secret holding its token. */
+  vaultSecret: string;
+  deployments: FleetDeployment[];
+}
+
+/** A running fleet. */
+export interface Fleet {
+  arm: ArmStandin;
+  keyVault: KeyVaultStandin;
+  clusters: KubeStandin[];
+  azurite?: RunningAzurite;
+  identity?: IdentityStandin;
+  gateways: FleetGateway[];
+  directory: string;
+  configPath: string;
+  kubeconfigPath: string;
+  /** The CA file every stand-in's certificate chains to. */
+  caPath: string;
+  /** What a child process running the CLI needs: `NODE_EXTRA_CA_CERTS` and, with `identity`, the identity endpoint. */
+  env: Record<string, string>;
+  /** For in-process use of the real adapters: a fake credential and TLS options that trust the stand-ins. */
+  credential: TokenCredential;
+  clientOptions: { tlsOptions: { ca: string } };
+  /** Every token the fleet holds or held (Key Vault versions, Secrets, pods): output must contain none of them. */
+  tokens(): string[];
+  /** The token in a deployment's Secret now (without `GatewayKey `). Never print it. */
+  secretToken(deployment: FleetDeployment): string | undefined;
+  /** Writes a token into a deployment's Secret behind gateway-guard's back (as a person with kubectl would). */
+  tamperSecret(deployment: FleetDeployment, token: string): Promise<void>;
+  /** Stops everything and removes a temporary directory. */
+  stop(): Promise<void>;
+}
+
+/** Subscription of the seeded gateways (any GUID works). */
+export const fleetSubscriptionId = "00000000-0000-4000-8000-00000000f1ee";
+
+/**
+ * The default fleet: `orders` runs in two clusters (portal layout in one, Helm in the other) with a
+ * token expiring in 4 days; `payments` runs in one cluster with a fresh token.
+ */
+export function defaultFleetGateways(): FleetGatewaySpec[] {
+  return [
+    {
+      name: "orders",
+      keyType: "primary",
+      expiresInDays: 4,
+      deployments: [
+        { cluster: 0, namespace: "apim-gateway", deployment: "orders-gateway", layout: "portal" },
+        { cluster: 1, namespace: "apim-gateway", deployment: "orders-gateway", layout: "helm" },
+      ],
+    },
+    {
+      name: "payments",
+      keyType: "secondary",
+      expiresInDays: 25,
+      deployments: [{ cluster: 0, namespace: "payments", deployment: "payments-gateway", layout: "portal" }],
+    },
+  ];
+}
+
+/**
+ * Starts the stand-ins, seeds the gateways and writes config.yaml and kubeconfig.
+ * @param options - clusters, gateways, timing, extras.
+ * @returns the running fleet; call `stop()` when done (also on failure of the caller).
+ */
+export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
+  const started: Array<{ close(): Promise<void> }> = [];
+  let temporary: string | undefined;
+  try {
+    const certificate = await makeTestCertificate();
+    const directory = options.directory
+      ? resolve(options.directory)
+      : (temporary = await mkdtemp(join(tmpdir(), "gateway-guard-fleet-")));
+    await mkdir(directory, { recursive: true });
+
+    const arm = await startArmStandin();
+    started.push(arm);
+    const keyVault = await startKeyVaultStandin();
+    started.push(keyVault);
+    const contexts = options.clusters ?? ["aks-east", "aks-west"];
+    const clusters: KubeStandin[] = [];
+    for (const context of contexts) {
+      const cluster = await startKubeStandin({
+        clusterName: context,
+        rolloutStepInMs: options.rolloutStepInMs ?? 20,
+        tls: { key: certificate.key, cert: certificate.cert, ca: certificate.ca },
+      });
+      started.push(cluster);
+      clusters.push(cluster);
+    }
+    let azurite: RunningAzurite | undefined;
+    if (options.azurite) {
+      azurite = await startAzurite();
+      started.push({ close: () => azurite!.stop() });
+    }
+    let identity: IdentityStandin | undefined;
+    if (options.identity) {
+      identity = await startIdentityStandin();
+      started.push(identity);
+    }
+
+    const kubeconfigPath = join(directory, "kubeconfig");
+    await writeFile(
+      kubeconfigPath,
+      kubeConfigYaml(clusters.map((c, i) => c.kubeConfigFacts({ context: contexts[i] }))),
+      { mode: 0o600 },
+    );
+
+    const credential = staticTokenCredential();
+    const clientOptions = { tlsOptions: { ca: certificate.ca } };
+    const issuer = new ApimTokenIssuer({ credential, endpoint: arm.endpoint, clientOptions });
+    const rolloutTimeoutInMs = options.rolloutTimeoutInMs ?? 60_000;
+    const gateways: FleetGateway[] = [];
+    const configGateways: unknown[] = [];
+    for (const spec of options.gateways ?? defaultFleetGateways()) {
+      const gateway = await seedGateway(spec, { arm, keyVault, clusters, contexts, issuer });
+      gateways.push(gateway);
+      configGateways.push({
+        name: gateway.name,
+        apim: gateway.apim,
+        keyVault: { url: keyVault.vaultUrl, secretName: gateway.vaultSecret },
+        deployments: gateway.deployments.map((d) => ({
+          cluster: { type: "kubeconfig", path: kubeconfigPath, context: d.context },
+          namespace: d.namespace,
+          deployment: d.deployment,
+        })),
+        rolloutTimeoutInMs,
+      });
+    }
+    const configPath = join(directory, "config.yaml");
+    await writeFile(
+      configPath,
+      "# Written by test/standins/fleet.ts for the local stand-ins (loopback only).\n" +
+        stringify({ armEndpoint: arm.endpoint, gateways: configGateways }),
+    );
+
+    const env: Record<string, string> = { NODE_EXTRA_CA_CERTS: certificate.caPath, ...identity?.env };
+    const seen = new Set<string>();
+    const collect = (): string[] => {
+      for (const gateway of gateways) {
+        for (const version of keyVault.versions(gateway.vaultSecret)) seen.add(version.value);
+        for (const d of gateway.deployments) {
+          const token = secretToken(d);
+          if (token) seen.add(token);
+          for (const pod of d.standin.podTokens(d.namespace, d.deployment)) {
+            for (const value of Object.values(pod.env)) seen.add(stripPrefix(value));
+          }
+        }
+      }
+      return [...seen].filter((token) => token.length > 0);
+    };
+
+    return {
+      arm,
+      keyVault,
+      clusters,
+      azurite,
+      identity,
+      gateways,
+      directory,
+      configPath,
+      kubeconfigPath,
+      caPath: certificate.caPath,
+      env,
+      credential,
+      clientOptions,
+      tokens: collect,
+      secretToken,
+      async tamperSecret(deployment, token) {
+        const secret = deployment.standin.get("Secret", deployment.namespace, deployment.secretName);
+        if (!secret) throw new Error(`no Secret ${deployment.namespace}/${deployment.secretName}`);
+        const data = { ...(secret.data as Record<string, string>) };
+        data[deployment.secretKey] = Buffer.from(`GatewayKey ${token}`, "utf8").toString("base64");
+        await deployment.standin.apply([{ ...secret, data }]);
+      },
+      async stop() {
+        collect();
+        await closeAll(started);
+        if (temporary) await rm(temporary, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await closeAll(started);
+    if (temporary) await rm(temporary, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+interface SeedContext {
+  arm: ArmStandin;
+  keyVault: KeyVaultStandin;
+  clusters: KubeStandin[];
+  contexts: string[];
+  issuer: ApimTokenIssuer;
+}
+
+async function seedGateway(spec: FleetGatewaySpec, context: SeedContext): Promise<FleetGateway> {
+  const apim: ArmGatewayRef = {
+    subscriptionId: fleetSubscriptionId,
+    resourceGroup: "rg-apim-standins",
+    service: "contoso-apim",
+    gatewayId: `${spec.name}-gw`,
+  };
+  context.arm.addGateway(apim, { description: `${spec.name} (stand-in)` });
+  const now = Date.now();
+  const expiresOn = new Date(Math.floor((now + spec.expiresInDays * dayInMs) / 60_000) * 60_000);
+  const rotatedAt = new Date(expiresOn.getTime() - 29 * dayInMs);
+  const token = await context.issuer.mint(apim, spec.keyType, expiresOn);
+  const vaultSecret = `${spec.name}-gateway-token`;
+  const stored = context.keyVault.seedSecret(vaultSecret, token, {
+    contentType: tokenContentType,
+    tags: { [tokenTags.gateway]: spec.name, [tokenTags.keyType]: spec.keyType, [tokenTags.managedBy]: "gateway-guard" },
+    expiresOn,
+  });
+  const deployments: FleetDeployment[] = [];
+  for (const d of spec.deployments) {
+    const standin = context.clusters[d.cluster];
+    if (!standin) throw new Error(`gateway ${spec.name}: no cluster ${d.cluster} in the fleet`);
+    await standin.apply(
+      gatewayDeploymentObjects({
+        namespace: d.namespace,
+        name: d.deployment,
+        layout: d.layout,
+        token,
+        replicas: d.replicas,
+        recorded: { keyType: spec.keyType, expiresOn, vaultVersion: stored.version, rotatedAt },
+      }),
+    );
+    await standin.waitForRollout(d.namespace, d.deployment);
+    deployments.push({ ...d, standin, context: context.contexts[d.cluster], ...secretLocation(d.deployment, d.layout) });
+  }
+  return { name: spec.name, apim, vaultSecret, deployments };
+}
+
+function secretToken(deployment: FleetDeployment): string | undefined {
+  const secret = deployment.standin.get("Secret", deployment.namespace, deployment.secretName);
+  const data = (secret?.data as Record<string, string> | undefined)?.[deployment.secretKey];
+  return data === undefined ? undefined : stripPrefix(Buffer.from(data, "base64").toString("utf8"));
+}
+
+function stripPrefix(value: string): string {
+  return value.startsWith("GatewayKey ") ? value.slice("GatewayKey ".length) : value;
+}
+
+async function closeAll(started: Array<{ close(): Promise<void> }>): Promise<void> {
+  await Promise.allSettled(started.reverse().map((s) => s.close()));
+}
