@@ -34,6 +34,14 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: "List the rules, or explain one with its remediation",
     load: () => import("./commands/rules.js"),
   },
+  status: {
+    summary: "Show each gateway's token: key, expiry, in sync with Key Vault, pods on it",
+    load: () => import("./commands/status.js"),
+  },
+  rotate: {
+    summary: "Rotate gateway tokens: plan, mint, store in Key Vault, roll out to every deployment",
+    load: () => import("./commands/rotate.js"),
+  },
 };
 
 /** The text `gateway-guard --help` prints. */

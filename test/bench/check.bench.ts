@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
 import { parseAllDocuments } from "yaml";
 import { checkObjects } from "../../shared/drift/check.js";
 import { formatJson } from "../../shared/drift/format/json.js";
@@ -51,26 +52,35 @@ const sizeBench: Benchmark = {
         for (const document of parseAllDocuments(readFileSync(file, "utf8"))) document.toJS();
       }, runs),
     );
+    const load: number[] = [];
+    const check: number[] = [];
+    const format: number[] = [];
     let reports = 0;
-    const check = median(
-      await time(async () => {
-        const objects = await loadInputs([file], { maxBytes });
-        reports = checkObjects(objects, rules).reports.length;
-      }, runs),
-    );
-    const checkAndFormat = median(
-      await time(async () => {
-        formatJson(checkObjects(await loadInputs([file], { maxBytes }), rules));
-      }, runs),
-    );
-    const ratio = check / parse;
+    for (let i = 0; i <= runs; i++) {
+      const t0 = performance.now();
+      const objects = await loadInputs([file], { maxBytes });
+      const t1 = performance.now();
+      const result = checkObjects(objects, rules);
+      const t2 = performance.now();
+      formatJson(result);
+      const t3 = performance.now();
+      reports = result.reports.length;
+      if (i === 0) continue;
+      load.push(t1 - t0);
+      check.push(t2 - t1);
+      format.push(t3 - t2);
+    }
+    const total = median(load.map((ms, i) => ms + check[i]));
+    const ratio = total / parse;
     return [
       { label: "gateway deployments checked", value: reports, unit: "count" },
-      { label: `input size (KiB)`, value: Math.round(text.length / 1024), unit: "count" },
-      { label: "parse only (yaml parseAllDocuments + toJS), median", value: parse, unit: "ms" },
-      { label: "load + check (all rules), median", value: check, unit: "ms" },
-      { label: "load + check + JSON output, median", value: checkAndFormat, unit: "ms" },
-      { label: "check / parse", value: ratio, unit: "×", target: "≤ 1.5×", within: ratio <= 1.5 },
+      { label: "input size (KiB)", value: Math.round(text.length / 1024), unit: "count" },
+      { label: `parse only (yaml parseAllDocuments + toJS), median of ${runs}`, value: parse, unit: "ms" },
+      { label: "  load (read, parse, line index), median", value: median(load), unit: "ms" },
+      { label: "  check (bundles + all rules), median", value: median(check), unit: "ms" },
+      { label: "load + check, median", value: total, unit: "ms" },
+      { label: "JSON output of the result, median", value: median(format), unit: "ms" },
+      { label: "(load + check) / parse", value: ratio, unit: "×", target: "≤ 1.5×", within: ratio <= 1.5 },
     ];
   },
 };

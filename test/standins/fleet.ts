@@ -12,6 +12,9 @@ import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { TokenCredential } from "@azure/core-auth";
 import { ApimTokenIssuer } from "../../shared/azure/apim.js";
+import { composeAdapters, type Adapters, type ComposeAdaptersOptions } from "../../shared/compose/adapters.js";
+import { loadConfigFile } from "../../shared/config/load.js";
+import type { GuardConfig } from "../../shared/config/types.js";
 import { tokenContentType, tokenTags } from "../../shared/azure/keyvault.js";
 import type { KeyType } from "../../shared/rotation/types.js";
 import { startArmStandin, type ArmGatewayRef, type ArmStandin } from "./arm.js";
@@ -97,6 +100,13 @@ export interface Fleet {
   /** For in-process use of the real adapters: a fake credential and TLS options that trust the stand-ins. */
   credential: TokenCredential;
   clientOptions: { tlsOptions: { ca: string } };
+  /** The configuration in config.yaml, validated. */
+  loadConfig(): Promise<GuardConfig>;
+  /**
+   * The real adapters for a configuration, trusting the stand-ins (fake credential, test CA), with
+   * short polling and ARM backoff; `options` override.
+   */
+  connect(options?: Partial<ComposeAdaptersOptions>): (config: GuardConfig) => Promise<Adapters>;
   /** Every token the fleet holds or held (Key Vault versions, Secrets, pods): output must contain none of them. */
   tokens(): string[];
   /** The token in a deployment's Secret now (without `GatewayKey `). Never print it. */
@@ -242,6 +252,15 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       clientOptions,
       tokens: collect,
       secretToken,
+      loadConfig: () => loadConfigFile(configPath),
+      connect: (overrides = {}) => async (config) =>
+        composeAdapters(config, {
+          credential,
+          clientOptions,
+          pollIntervalInMs: 25,
+          apimRetry: { maxRetries: 6, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+          ...overrides,
+        }),
       async tamperSecret(deployment, token) {
         const secret = deployment.standin.get("Secret", deployment.namespace, deployment.secretName);
         if (!secret) throw new Error(`no Secret ${deployment.namespace}/${deployment.secretName}`);

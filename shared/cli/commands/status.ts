@@ -6,6 +6,7 @@
 import type { Adapters } from "../../compose/adapters.js";
 import type { DeploymentTarget, GatewayConfig } from "../../config/types.js";
 import type { LiveData } from "../../drift/types.js";
+import { toWholeSecond } from "../../drift/live.js";
 import type { DeploymentTokenStatus, GatewayStatus } from "../../rotation/status.js";
 import { targetLabel } from "../../rotation/target.js";
 import { InputError } from "../../errors.js";
@@ -146,8 +147,8 @@ export async function statusOf(gateway: GatewayConfig, adapters: Adapters): Prom
 
 function podSummary(live: LiveData): PodSummary {
   const ready = (live.pods ?? []).filter((pod) => pod.ready);
-  const rotatedAt = live.lastRotatedAt;
-  if (!rotatedAt) return { ready: ready.length, stale: [] };
+  if (!live.lastRotatedAt) return { ready: ready.length, stale: [] };
+  const rotatedAt = toWholeSecond(live.lastRotatedAt);
   const stale = ready.filter((pod) => !pod.startedAt || pod.startedAt.getTime() < rotatedAt.getTime());
   return { ready: ready.length, onCurrentToken: ready.length - stale.length, stale: stale.map((pod) => pod.name) };
 }

@@ -1,0 +1,14 @@
+import { startFleet } from "../test/standins/fleet.ts";
+import { composeAdapters } from "../shared/compose/adapters.ts";
+import * as rotate from "../shared/cli/commands/rotate.ts";
+const fleet = await startFleet({ rolloutStepInMs: 20 });
+const connect = async (config) => composeAdapters(config, { credential: fleet.credential, clientOptions: fleet.clientOptions, pollIntervalInMs: 50 });
+const sink = { write: () => true };
+const io = { stdout: sink, stderr: sink, stdin: "", env: {}, isTTY: false, cwd: process.cwd() };
+const d = fleet.gateways[0].deployments[0];
+const show = () => { for (const p of d.standin.list("Pod", d.namespace)) console.log(p.metadata.name, p.status?.startTime, p.metadata.creationTimestamp); console.log(d.standin.get("Secret", d.namespace, d.secretName).metadata.annotations); };
+show();
+console.log("rc", await rotate.runWith(["orders", "--config", fleet.configPath], io, connect));
+show();
+console.log(d.standin.podTokens(d.namespace, d.deployment).map(p => [p.pod, p.startedAt]));
+await fleet.stop();
