@@ -57,6 +57,8 @@ export interface FleetOptions {
   gateways?: FleetGatewaySpec[];
   /** Time between two rollout steps of the clusters' deployment controller. Default 20. */
   rolloutStepInMs?: number;
+  /** How long a stalled rollout takes to report ProgressDeadlineExceeded. Default the Deployment's. */
+  progressDeadlineInMs?: number;
   /** Written into the configuration for every gateway. Default 60000. */
   rolloutTimeoutInMs?: number;
   /** Start Azurite too (`npm run standins`). Default false. */
@@ -169,6 +171,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       const cluster = await startKubeStandin({
         clusterName: context,
         rolloutStepInMs: options.rolloutStepInMs ?? 20,
+        progressDeadlineInMs: options.progressDeadlineInMs,
         tls: { key: certificate.key, cert: certificate.cert, ca: certificate.ca },
       });
       started.push(cluster);

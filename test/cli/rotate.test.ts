@@ -1,0 +1,161 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runWith } from "../../shared/cli/commands/rotate.js";
+import { startFleet, type Fleet, type FleetOptions } from "../standins/fleet.js";
+import { captureIO, expectNoToken } from "./capture.js";
+
+let fleet: Fleet | undefined;
+
+afterEach(async () => {
+  await fleet?.stop();
+  fleet = undefined;
+});
+
+async function start(options: FleetOptions = {}): Promise<Fleet> {
+  fleet = await startFleet(options);
+  return fleet;
+}
+
+async function rotate(f: Fleet, ...args: string[]) {
+  const out = captureIO();
+  const code = await runWith([...args, "--config", f.configPath], out.io, f.connect());
+  return { code, stdout: out.stdout(), stderr: out.stderr() };
+}
+
+function podValues(f: Fleet, gateway: number): string[] {
+  return f.gateways[gateway].deployments.flatMap((d) =>
+    d.standin.podTokens(d.namespace, d.deployment).flatMap((pod) => Object.values(pod.env)),
+  );
+}
+
+describe("gateway-guard rotate", () => {
+  it("--dry-run prints the plans and changes nothing", async () => {
+    const f = await start();
+    const [orders] = f.gateways;
+    const before = orders.deployments.map((d) => d.standin.get("Secret", d.namespace, d.secretName));
+    const run = await rotate(f, "--all", "--dry-run");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("orders: plan (dry run, nothing changed): expiring: mint a new token with the secondary key");
+    expect(run.stdout).toContain("payments: plan (dry run, nothing changed): fresh: nothing to do");
+    expect(f.arm.calls.filter((c) => c.operation === "generateToken")).toEqual([]);
+    expect(f.keyVault.versions(orders.vaultSecret)).toHaveLength(1);
+    expect(orders.deployments.map((d) => d.standin.get("Secret", d.namespace, d.secretName))).toEqual(before);
+    expectNoToken(run.stdout + run.stderr, f.tokens());
+  });
+
+  it("rotates an expiring gateway: new token in Key Vault, every Secret and every pod; the old one still valid", async () => {
+    const f = await start();
+    const [orders] = f.gateways;
+    const [old] = f.keyVault.versions(orders.vaultSecret);
+    const run = await rotate(f, "orders");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/orders: rotated: rotated 2 of 2 deployments with the secondary key/);
+    expect(run.stderr).toContain('deployment "orders-gateway" successfully rolled out');
+
+    const versions = f.keyVault.versions(orders.vaultSecret);
+    expect(versions).toHaveLength(2);
+    const fresh = versions[1];
+    expect(fresh.tags).toMatchObject({ gateway: "orders", keyType: "secondary" });
+    expect(f.arm.isValid(fresh.value)).toMatchObject({ valid: true, keyType: "secondary" });
+    for (const d of orders.deployments) expect(f.secretToken(d)).toBe(fresh.value);
+    const pods = podValues(f, 0);
+    expect(pods).toHaveLength(6);
+    expect(pods.every((value) => value === `GatewayKey ${fresh.value}`)).toBe(true);
+    expect(f.arm.isValid(old.value).valid).toBe(true);
+    expect(f.arm.calls.some((c) => c.operation === "regenerateKey")).toBe(false);
+    expectNoToken(run.stdout + run.stderr, f.tokens());
+  });
+
+  it("--force --revoke-old-key rotates a fresh gateway and invalidates its old token", async () => {
+    const f = await start();
+    const payments = f.gateways[1];
+    const [old] = f.keyVault.versions(payments.vaultSecret);
+    const run = await rotate(f, "payments", "--force", "--revoke-old-key");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("payments: plan: forced");
+    expect(run.stdout).toContain("secondary key regenerated");
+    const fresh = f.keyVault.versions(payments.vaultSecret)[1];
+    expect(f.arm.isValid(fresh.value)).toMatchObject({ valid: true, keyType: "primary" });
+    expect(f.arm.isValid(old.value)).toMatchObject({ valid: false, reason: "bad-signature" });
+    expect(podValues(f, 1).every((value) => value === `GatewayKey ${fresh.value}`)).toBe(true);
+    expectNoToken(run.stdout + run.stderr, f.tokens());
+  });
+
+  it("leaves a fresh gateway alone", async () => {
+    const f = await start();
+    const run = await rotate(f, "payments");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("payments: fresh:");
+    expect(f.keyVault.versions(f.gateways[1].vaultSecret)).toHaveLength(1);
+  });
+
+  it("exits 1 when a rollout stalls: the deployment is rolled back and no key is revoked", async () => {
+    const f = await start({ progressDeadlineInMs: 150 });
+    const [east] = f.gateways[0].deployments;
+    const [old] = f.keyVault.versions(f.gateways[0].vaultSecret);
+    east.standin.stallRollouts(east.namespace, east.deployment);
+    const run = await rotate(f, "orders", "--revoke-old-key");
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/orders: rolled-back: .*old key not revoked/);
+    expect(run.stdout).toMatch(/aks-east\/apim-gateway\/orders-gateway\s+rolled-back/);
+    expect(f.secretToken(east)).toBe(old.value);
+    expect(f.arm.isValid(old.value).valid).toBe(true);
+    expect(f.arm.calls.some((c) => c.operation === "regenerateKey")).toBe(false);
+    expectNoToken(run.stdout + run.stderr, f.tokens());
+  });
+
+  it("--format json prints the outcomes as data", async () => {
+    const f = await start();
+    const run = await rotate(f, "--all", "--dry-run", "--format", "json");
+    expect(run.code).toBe(0);
+    const parsed = JSON.parse(run.stdout) as { dryRun: boolean; outcomes: Array<{ gateway: string; status: string }> };
+    expect(parsed.dryRun).toBe(true);
+    expect(parsed.outcomes.map((o) => [o.gateway, o.status])).toEqual([
+      ["orders", "planned"],
+      ["payments", "fresh"],
+    ]);
+    expectNoToken(run.stdout, f.tokens());
+  });
+
+  it("exits 1 when a gateway cannot be rotated (ARM denies generateToken), naming the permission", async () => {
+    const f = await start();
+    f.arm.failNext({ status: 403, path: "generateToken" });
+    const run = await rotate(f, "orders");
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("Microsoft.ApiManagement/service/gateways/generateToken/action");
+    expect(f.keyVault.versions(f.gateways[0].vaultSecret)).toHaveLength(1);
+  });
+
+  it("exits 2 for bad input", async () => {
+    const f = await start({ gateways: [] });
+    const config = join(await mkdtemp(join(tmpdir(), "gateway-guard-rotate-")), "bad.yaml");
+    await writeFile(
+      config,
+      `gateways:
+  - name: orders
+    apim: { subscriptionId: not-a-guid, resourceGroup: rg, service: svc, gatewayId: gw }
+    keyVault: { url: https://kv.vault.azure.net, secretName: orders-token }
+    deployments:
+      - { deployment: orders }
+`,
+    );
+    const invalid = captureIO();
+    expect(await runWith(["orders", "--config", config], invalid.io, f.connect())).toBe(2);
+    expect(invalid.stderr()).toContain("gateways[0].apim.subscriptionId");
+    expect(invalid.stderr()).toContain("gateways[0].deployments[0].namespace");
+
+    const cases = [[], ["orders", "--all"], ["nope"], ["--all", "--format", "xml"], ["--all", "--bogus"]];
+    const good = join(await mkdtemp(join(tmpdir(), "gateway-guard-rotate-")), "good.yaml");
+    await writeFile(good, (await import("node:fs")).readFileSync(config, "utf8").replace("not-a-guid", "00000000-0000-4000-8000-000000000000").replace("{ deployment: orders }", "{ namespace: apim, deployment: orders }"));
+    for (const args of cases) {
+      const out = captureIO();
+      expect(await runWith([...args, "--config", good], out.io, f.connect()), args.join(" ")).toBe(2);
+      expect(out.stderr()).toMatch(/^gateway-guard: /);
+    }
+    const none = captureIO();
+    expect(await runWith(["--all"], none.io, f.connect())).toBe(2);
+    expect(none.stderr()).toContain("--config FILE");
+  });
+});
