@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import type * as Functions from "@azure/functions";
 import type { InvocationContext, Timer } from "@azure/functions";
-import { readAppSettings } from "../shared/config/appSettings.js";
+import { readRotationSchedule } from "../shared/config/appSettings.js";
 
 /** Loaded with `require`: Node imports this CommonJS bundle through ESM about three times slower. */
 const { app } = createRequire(import.meta.url)("@azure/functions") as typeof Functions;
@@ -24,7 +24,7 @@ export async function rotationSchedule(timer: Timer, context: InvocationContext)
 }
 
 app.timer("rotationSchedule", {
-  schedule: readAppSettings().rotationSchedule,
+  schedule: readRotationSchedule(),
   runOnStartup: false,
   handler: rotationSchedule,
 });

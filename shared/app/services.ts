@@ -104,7 +104,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
         client = await createQueueClient(settings.storage);
       }
       const rotationQueue = new RotationQueue(client);
-      await rotationQueue.ensureExists();
+      // The host creates its trigger queues on start; a failure here (e.g. no right to create) shows on send.
+      await rotationQueue.ensureExists().catch(() => undefined);
       return rotationQueue;
     })();
     queuePromise.catch(() => {

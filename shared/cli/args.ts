@@ -17,10 +17,9 @@ export function parseCommandArgs<T extends Options>(
   command: string,
   args: string[],
   options: T,
-  allowPositionals = true,
-): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>> {
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>> {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals });
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (error) {
     throw new InputError(`${describe(error)}. Run \`gateway-guard ${command} --help\` for the options.`, {
       cause: error,

@@ -37,7 +37,11 @@ export function realAdapters(env: CliIO["env"]): AdaptersFactory {
  * @param path - `--config`; without it the GATEWAY_GUARD_CONFIG / GATEWAY_GUARD_CONFIG_FILE settings.
  * @throws InputError listing every problem with its path.
  */
-export async function loadCliConfig(path: string | undefined, io: CliIO, command: string): Promise<GuardConfig> {
+export async function loadCliConfig(
+  path: string | undefined,
+  io: CliIO,
+  command: string,
+): Promise<GuardConfig> {
   const { loadConfigFile, loadConfigFromSettings } = await import("../config/load.js");
   if (path !== undefined) return loadConfigFile(resolve(io.cwd ?? process.cwd(), path));
   if (io.env.GATEWAY_GUARD_CONFIG?.trim() || io.env.GATEWAY_GUARD_CONFIG_FILE?.trim()) {
@@ -86,7 +90,10 @@ export function expiresIn(days: number | undefined): string {
 export function table(rows: string[][], indent = "  "): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   return rows
-    .map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "))
+    .map(
+      (row) =>
+        indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  "),
+    )
     .join("\n")
     .concat("\n");
 }

@@ -15,7 +15,10 @@ import type { ClusterConnection } from "../config/types.js";
 import type { RotationDeps, RotationLogger } from "../rotation/types.js";
 
 /** Options every Azure SDK client gets (TLS, retry, user agent), e.g. `{ tlsOptions: { ca } }` for a local stand-in. */
-export type AzureClientOptions = Pick<SecretClientOptions, "tlsOptions" | "retryOptions" | "userAgentOptions">;
+export type AzureClientOptions = Pick<
+  SecretClientOptions,
+  "tlsOptions" | "retryOptions" | "userAgentOptions"
+>;
 
 export interface ComposeAdaptersOptions {
   /** For ARM, Key Vault and AKS (`DefaultAzureCredential` from shared/azure/credential.ts in production). */
@@ -71,7 +74,11 @@ export function composeAdapters(config: GuardConfig, options: ComposeAdaptersOpt
     pollIntervalInMs: options.pollIntervalInMs,
     now: options.now,
   });
-  const lock = new LeaseRotationLock({ clusterFor: cluster, identity: options.lockIdentity, now: options.now });
+  const lock = new LeaseRotationLock({
+    clusterFor: cluster,
+    identity: options.lockIdentity,
+    now: options.now,
+  });
   const vaultFor = (gateway: GatewayConfig) => secretsFor(gateway.keyVault.url).vault(gateway.keyVault.url);
   return {
     rotationDeps: (gateway) => ({

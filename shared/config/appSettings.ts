@@ -55,13 +55,14 @@ export const defaultRotationSchedule = "0 0 3 * * *";
 export const appSettingNames: readonly AppSettingInfo[] = [
   {
     name: "GATEWAY_GUARD_CONFIG",
-    meaning: "The gateway-guard configuration as JSON (gateways, vaults, deployments). Wins over the file.",
+    meaning:
+      "The gateway-guard configuration as JSON (gateways, vaults, deployments). Set this or the file, not both.",
     default: "(none)",
     requiredInAzure: true,
   },
   {
     name: "GATEWAY_GUARD_CONFIG_FILE",
-    meaning: "Path of a YAML or JSON configuration file, used when GATEWAY_GUARD_CONFIG is unset.",
+    meaning: "Path of a YAML or JSON configuration file (instead of GATEWAY_GUARD_CONFIG).",
     default: "(none)",
     requiredInAzure: false,
   },
@@ -136,14 +137,7 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
     const raw = env[name]?.trim();
     return raw ? raw : undefined;
   };
-  const rotationSchedule = value("ROTATION_SCHEDULE") ?? defaultRotationSchedule;
-  const fields = rotationSchedule.split(/\s+/);
-  if (fields.length !== 6 || !fields.every((field) => ncrontabField.test(field))) {
-    throw new InputError(
-      `app setting ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields ` +
-        `("{second} {minute} {hour} {day} {month} {day-of-week}", e.g. "${defaultRotationSchedule}"), got "${rotationSchedule}"`,
-    );
-  }
+  const rotationSchedule = readRotationSchedule(env);
   const armEndpoint = value("GATEWAY_GUARD_ARM_ENDPOINT");
   if (armEndpoint && !URL.canParse(armEndpoint)) {
     throw new InputError(
@@ -162,6 +156,25 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
       .map((origin) => origin.trim().toLowerCase())
       .filter((origin) => origin.length > 0),
   };
+}
+
+/**
+ * Reads only `ROTATION_SCHEDULE` (the timer's registration needs nothing else, so another
+ * malformed setting cannot stop the app from registering).
+ * @param env - the environment; `process.env` by default.
+ * @returns the NCRONTAB expression, default {@link defaultRotationSchedule}.
+ * @throws InputError when it is not a 6-field NCRONTAB expression.
+ */
+export function readRotationSchedule(env: Environment = process.env): string {
+  const rotationSchedule = env.ROTATION_SCHEDULE?.trim() || defaultRotationSchedule;
+  const fields = rotationSchedule.split(/\s+/);
+  if (fields.length !== 6 || !fields.every((field) => ncrontabField.test(field))) {
+    throw new InputError(
+      `app setting ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields ` +
+        `("{second} {minute} {hour} {day} {month} {day-of-week}", e.g. "${defaultRotationSchedule}"), got "${rotationSchedule}"`,
+    );
+  }
+  return rotationSchedule;
 }
 
 function readStorage(value: (name: string) => string | undefined): StorageConnection | undefined {

@@ -10,7 +10,12 @@ import { findGateway } from "../config/load.js";
 import type { KubeGatewayCluster } from "../kube/cluster.js";
 import { readLiveObjects } from "../kube/live.js";
 import { clusterLabel, targetLabel } from "../rotation/target.js";
-import { secretAnnotations, type AbortOptions, type StoredToken, type TokenVault } from "../rotation/types.js";
+import {
+  secretAnnotations,
+  type AbortOptions,
+  type StoredToken,
+  type TokenVault,
+} from "../rotation/types.js";
 import { sha256 } from "../token/parse.js";
 import { buildBundles } from "./bundle.js";
 import { checkBundles, type CheckOptions } from "./check.js";
@@ -78,7 +83,10 @@ async function checkGateway(
         ...(errors.length > 0 ? { errors } : {}),
       };
       const [report] = checkBundles([bundle], options.rules ?? allRules, { ...options, now }).reports;
-      return { ...report, target: `${report.target} (cluster ${clusterLabel(target.cluster)}, gateway ${gateway.name})` };
+      return {
+        ...report,
+        target: `${report.target} (cluster ${clusterLabel(target.cluster)}, gateway ${gateway.name})`,
+      };
     }),
   );
 }
@@ -88,7 +96,11 @@ interface VaultReading {
   error?: string;
 }
 
-async function readVault(gateway: GatewayConfig, deps: LiveCheckDeps, options: AbortOptions): Promise<VaultReading> {
+async function readVault(
+  gateway: GatewayConfig,
+  deps: LiveCheckDeps,
+  options: AbortOptions,
+): Promise<VaultReading> {
   try {
     const token = await deps.vaultFor(gateway).current(gateway.keyVault.secretName, options);
     return token ? { token } : { error: `Key Vault has no secret "${gateway.keyVault.secretName}"` };
@@ -103,7 +115,8 @@ function vaultData(stored: StoredToken, secretSha256: string | undefined, bundle
   const version = bundle.secrets
     .map((s) => s.object.metadata.annotations?.[secretAnnotations.vaultVersion])
     .find((v) => v !== undefined);
-  const issued = secretSha256 === vaultTokenSha256 && version === stored.version ? stored.createdOn : undefined;
+  const issued =
+    secretSha256 === vaultTokenSha256 && version === stored.version ? stored.createdOn : undefined;
   return { vaultTokenSha256, ...(issued ? { tokenIssuedOn: issued } : {}) };
 }
 

@@ -50,7 +50,7 @@ const startupBench: Benchmark = {
       `import { createRequire } from "node:module";\ncreateRequire(${JSON.stringify(join(root, "package.json"))})("@azure/functions");\n`,
     );
     const entryBody = `await import(${JSON.stringify(entry)});`;
-    const runs = 15;
+    const runs = 21;
     const bare: number[] = [];
     const esm: number[] = [];
     const app: number[] = [];

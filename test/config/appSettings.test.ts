@@ -106,7 +106,14 @@ describe("readAppSettings", () => {
   it("reads no setting that appSettingNames does not list", async () => {
     const { readFile } = await import("node:fs/promises");
     const source = await readFile(new URL("../../shared/config/appSettings.ts", import.meta.url), "utf8");
-    const read = [...source.matchAll(/value\("([A-Za-z_]+)"\)/g)].map((m) => m[1]);
+    const read = [...source.matchAll(/(?:value\("|env\.)([A-Za-z_]+)/g)].map((m) => m[1]);
+    expect(read).toEqual(
+      expect.arrayContaining([
+        "ROTATION_SCHEDULE",
+        "GATEWAY_GUARD_CONFIG",
+        "AzureWebJobsStorage__accountName",
+      ]),
+    );
     const listed = new Set(appSettingNames.map((s) => s.name));
     expect(read.filter((name) => !listed.has(name!))).toEqual([]);
   });

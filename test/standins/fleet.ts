@@ -12,7 +12,11 @@ import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { TokenCredential } from "@azure/core-auth";
 import { ApimTokenIssuer } from "../../shared/azure/apim.js";
-import { composeAdapters, type Adapters, type ComposeAdaptersOptions } from "../../shared/compose/adapters.js";
+import {
+  composeAdapters,
+  type Adapters,
+  type ComposeAdaptersOptions,
+} from "../../shared/compose/adapters.js";
 import { loadConfigFile } from "../../shared/config/load.js";
 import type { GuardConfig } from "../../shared/config/types.js";
 import { tokenContentType, tokenTags } from "../../shared/azure/keyvault.js";
@@ -256,14 +260,16 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       tokens: collect,
       secretToken,
       loadConfig: () => loadConfigFile(configPath),
-      connect: (overrides = {}) => async (config) =>
-        composeAdapters(config, {
-          credential,
-          clientOptions,
-          pollIntervalInMs: 25,
-          apimRetry: { maxRetries: 6, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
-          ...overrides,
-        }),
+      connect:
+        (overrides = {}) =>
+        async (config) =>
+          composeAdapters(config, {
+            credential,
+            clientOptions,
+            pollIntervalInMs: 25,
+            apimRetry: { maxRetries: 6, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+            ...overrides,
+          }),
       async tamperSecret(deployment, token) {
         const secret = deployment.standin.get("Secret", deployment.namespace, deployment.secretName);
         if (!secret) throw new Error(`no Secret ${deployment.namespace}/${deployment.secretName}`);
@@ -307,7 +313,11 @@ async function seedGateway(spec: FleetGatewaySpec, context: SeedContext): Promis
   const vaultSecret = `${spec.name}-gateway-token`;
   const stored = context.keyVault.seedSecret(vaultSecret, token, {
     contentType: tokenContentType,
-    tags: { [tokenTags.gateway]: spec.name, [tokenTags.keyType]: spec.keyType, [tokenTags.managedBy]: "gateway-guard" },
+    tags: {
+      [tokenTags.gateway]: spec.name,
+      [tokenTags.keyType]: spec.keyType,
+      [tokenTags.managedBy]: "gateway-guard",
+    },
     expiresOn,
   });
   const deployments: FleetDeployment[] = [];
@@ -325,7 +335,12 @@ async function seedGateway(spec: FleetGatewaySpec, context: SeedContext): Promis
       }),
     );
     await standin.waitForRollout(d.namespace, d.deployment);
-    deployments.push({ ...d, standin, context: context.contexts[d.cluster], ...secretLocation(d.deployment, d.layout) });
+    deployments.push({
+      ...d,
+      standin,
+      context: context.contexts[d.cluster],
+      ...secretLocation(d.deployment, d.layout),
+    });
   }
   return { name: spec.name, apim, vaultSecret, deployments };
 }

@@ -23,7 +23,10 @@ export interface GatewayObjectsOptions {
 }
 
 /** The Secret name and key a layout uses for a Deployment. */
-export function secretLocation(name: string, layout: SecretLayout): { secretName: string; secretKey: string } {
+export function secretLocation(
+  name: string,
+  layout: SecretLayout,
+): { secretName: string; secretKey: string } {
   return layout === "portal"
     ? { secretName: `${name}-token`, secretKey: "value" }
     : { secretName: `${name}-key`, secretKey: "gateway-key" };
@@ -114,7 +117,12 @@ export function gatewayDeploymentObjects(options: GatewayObjectsOptions): KubeOb
                   allowPrivilegeEscalation: false,
                   capabilities: { drop: ["ALL"] },
                 },
-                env: [{ name: "config.service.auth", valueFrom: { secretKeyRef: { name: secretName, key: secretKey } } }],
+                env: [
+                  {
+                    name: "config.service.auth",
+                    valueFrom: { secretKeyRef: { name: secretName, key: secretKey } },
+                  },
+                ],
                 envFrom: [{ configMapRef: { name: `${name}-env` } }],
               },
             ],

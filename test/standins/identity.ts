@@ -32,10 +32,14 @@ export async function startIdentityStandin(): Promise<IdentityStandin> {
       return { status: 404, body: { error: "not_found", error_description: "GET /msi/token only" } };
     }
     if (request.headers["x-identity-header"] !== header) {
-      return { status: 401, body: { error: "unauthorized", error_description: "X-IDENTITY-HEADER missing or wrong" } };
+      return {
+        status: 401,
+        body: { error: "unauthorized", error_description: "X-IDENTITY-HEADER missing or wrong" },
+      };
     }
     const resource = request.query.get("resource");
-    if (!resource) return { status: 400, body: { error: "invalid_request", error_description: "resource is required" } };
+    if (!resource)
+      return { status: 400, body: { error: "invalid_request", error_description: "resource is required" } };
     resources.push(resource);
     const expiresOn = Math.floor(Date.now() / 1000) + 3600;
     return {

@@ -7,7 +7,14 @@ import type { GatewayConfig } from "../../config/types.js";
 import { InputError } from "../../errors.js";
 import type { RotationLogger, RotationOutcome, RotationPlan } from "../../rotation/types.js";
 import { parseCommandArgs } from "../args.js";
-import { loadCliConfig, realAdapters, reportInputError, selectGateways, table, type AdaptersFactory } from "../connect.js";
+import {
+  loadCliConfig,
+  realAdapters,
+  reportInputError,
+  selectGateways,
+  table,
+  type AdaptersFactory,
+} from "../connect.js";
 import type { CliIO } from "../io.js";
 
 export const help = `Usage: gateway-guard rotate [NAME...|--all] --config FILE [options]
@@ -113,8 +120,16 @@ export async function runWith(args: string[], io: CliIO, connect: AdaptersFactor
       results.push(outcome);
     } catch (error) {
       if (error instanceof Error && error.name === "InputError") return reportInputError(io, error);
-      const message = error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error);
-      const failure: RotationError = { gateway: gateway.name, status: "failed", error: message, reason: message };
+      const message =
+        error instanceof Error
+          ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`
+          : String(error);
+      const failure: RotationError = {
+        gateway: gateway.name,
+        status: "failed",
+        error: message,
+        reason: message,
+      };
       if (!json) io.stdout.write(`${gateway.name}: failed: ${message}\n\n`);
       results.push(failure);
     }
@@ -130,7 +145,9 @@ function parse(args: string[]) {
     throw new InputError(`unknown format "${format}"; expected one of ${formats.join(", ")}.`);
   }
   if (values.all && positionals.length > 0) {
-    throw new InputError(`give either gateway names or --all, not both (got ${positionals.join(", ")} and --all)`);
+    throw new InputError(
+      `give either gateway names or --all, not both (got ${positionals.join(", ")} and --all)`,
+    );
   }
   return {
     help: values.help === true,
@@ -187,7 +204,10 @@ function renderPlan(plan: RotationPlan, dryRun: boolean): string {
       : plan.action === "deliver"
         ? "deliver Key Vault's current token to the deployments that lack it"
         : `mint a new token with the ${plan.nextKeyType} key, valid until ${plan.nextExpiresOn?.toISOString() ?? "?"}`;
-  const rows = [["DEPLOYMENT", "IN SYNC"], ...plan.deployments.map((d) => [d.target, d.inSync ? "yes" : "NO"])];
+  const rows = [
+    ["DEPLOYMENT", "IN SYNC"],
+    ...plan.deployments.map((d) => [d.target, d.inSync ? "yes" : "NO"]),
+  ];
   return (
     `${plan.gateway}: ${dryRun ? "plan (dry run, nothing changed)" : "plan"}: ${plan.decision}: ${action}\n` +
     `  why: ${plan.reason}\n` +
@@ -197,6 +217,7 @@ function renderPlan(plan: RotationPlan, dryRun: boolean): string {
 }
 
 function renderOutcome(outcome: RotationOutcome): string {
+  if (outcome.status === "fresh") return `${outcome.gateway}: fresh: nothing to do\n\n`;
   const key = outcome.keyType ? `${outcome.keyType} key` : "key unknown";
   const expiry = outcome.expiresOn ? `, expires ${outcome.expiresOn.toISOString()}` : "";
   const version = outcome.vaultVersion ? `, Key Vault version ${outcome.vaultVersion.slice(0, 8)}` : "";
@@ -207,7 +228,7 @@ function renderOutcome(outcome: RotationOutcome): string {
   ];
   return (
     `${outcome.gateway}: ${outcome.status}: ${outcome.reason}\n` +
-    (outcome.status === "fresh" ? "" : `  ${key}${expiry}${version}${revoked}\n`) +
+    `  ${key}${expiry}${version}${revoked}\n` +
     table(rows) +
     "\n"
   );

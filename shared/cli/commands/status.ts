@@ -100,7 +100,9 @@ export async function runWith(args: string[], io: CliIO, connect: AdaptersFactor
   } catch (error) {
     return reportInputError(io, error);
   }
-  io.stdout.write(format === "json" ? `${JSON.stringify({ gateways: views }, null, 2)}\n` : views.map(render).join("\n"));
+  io.stdout.write(
+    format === "json" ? `${JSON.stringify({ gateways: views }, null, 2)}\n` : views.map(render).join("\n"),
+  );
   const unreadable = views.some((v) => v.vault.error || v.deployments.some((d) => d.error || d.pods.error));
   return unreadable ? 1 : 0;
 }
@@ -139,7 +141,11 @@ export async function statusOf(gateway: GatewayConfig, adapters: Adapters): Prom
     reason: status.reason,
     deployments: gateway.deployments.map((target, i) => {
       const found = status.deployments.find((d) => d.target === targetLabel(target)) ?? status.deployments[i];
-      const { sha256: _hash, ...rest } = found ?? { target: targetLabel(target), hasToken: false, inSync: false };
+      const { sha256: _hash, ...rest } = found ?? {
+        target: targetLabel(target),
+        hasToken: false,
+        inSync: false,
+      };
       return { ...rest, pods: pods[i] };
     }),
   };
@@ -150,14 +156,19 @@ function podSummary(live: LiveData): PodSummary {
   if (!live.lastRotatedAt) return { ready: ready.length, stale: [] };
   const rotatedAt = toWholeSecond(live.lastRotatedAt);
   const stale = ready.filter((pod) => !pod.startedAt || pod.startedAt.getTime() < rotatedAt.getTime());
-  return { ready: ready.length, onCurrentToken: ready.length - stale.length, stale: stale.map((pod) => pod.name) };
+  return {
+    ready: ready.length,
+    onCurrentToken: ready.length - stale.length,
+    stale: stale.map((pod) => pod.name),
+  };
 }
 
 function render(view: GatewayStatusView): string {
   const { vault } = view;
   const lines = [`Gateway ${view.gateway} (APIM gateway ${view.apim.gatewayId} in ${view.apim.service})`];
   if (vault.error) lines.push(`  Key Vault secret ${vault.secretName}: cannot read (${vault.error})`);
-  else if (!vault.exists) lines.push(`  Key Vault secret ${vault.secretName}: none yet (the first rotation creates it)`);
+  else if (!vault.exists)
+    lines.push(`  Key Vault secret ${vault.secretName}: none yet (the first rotation creates it)`);
   else {
     const when = vault.expiresOn ? ` (${vault.expiresOn.toISOString()})` : "";
     lines.push(
@@ -185,7 +196,8 @@ function render(view: GatewayStatusView): string {
       pods(d.pods),
     ]);
     if (d.pods.error) problems.push(`  ${d.target}: pods: ${d.pods.error}`);
-    else if (d.pods.stale.length > 0) problems.push(`  ${d.target}: started before the rotation: ${d.pods.stale.join(", ")}`);
+    else if (d.pods.stale.length > 0)
+      problems.push(`  ${d.target}: started before the rotation: ${d.pods.stale.join(", ")}`);
   }
   return `${lines.join("\n")}\n\n${table(rows)}${problems.length ? `${problems.join("\n")}\n` : ""}`;
 }

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runWith as rotate } from "../../shared/cli/commands/rotate.js";
+import { runWith as status, type GatewayStatusView } from "../../shared/cli/commands/status.js";
+import { startFleet, type Fleet } from "../standins/fleet.js";
+import { captureIO, expectNoToken } from "./capture.js";
+import { ensureBuilt, runBin } from "./harness.js";
+
+let fleet: Fleet;
+
+beforeAll(async () => {
+  fleet = await startFleet({ identity: true });
+});
+
+afterAll(async () => {
+  await fleet?.stop();
+});
+
+async function run(command: typeof status, ...args: string[]) {
+  const out = captureIO();
+  const code = await command([...args, "--config", fleet.configPath], out.io, fleet.connect());
+  return { code, stdout: out.stdout(), stderr: out.stderr() };
+}
+
+function row(stdout: string, target: string): string[] {
+  const line = stdout.split("\n").find((l) => l.trim().startsWith(target));
+  if (!line) throw new Error(`no row for ${target} in:\n${stdout}`);
+  return line.trim().split(/\s{2,}/);
+}
+
+describe("gateway-guard status", () => {
+  it("shows each gateway's tokens before and after a rotation, never a token", async () => {
+    const before = await run(status);
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/Key Vault secret orders-gateway-token: primary key, expires in 4\.0 days/);
+    expect(before.stdout).toContain("Rotation now: expiring (mint)");
+    expect(row(before.stdout, "aks-east/apim-gateway/orders-gateway")).toEqual([
+      "aks-east/apim-gateway/orders-gateway",
+      "primary",
+      "in 4.0 days",
+      "yes",
+      "3/3",
+    ]);
+    expect(before.stdout).toContain("Rotation now: fresh (nothing to do)");
+
+    expect((await run(rotate, "orders")).code).toBe(0);
+
+    const after = await run(status, "orders");
+    expect(after.code).toBe(0);
+    expect(after.stdout).not.toContain("Gateway payments");
+    expect(after.stdout).toMatch(/orders-gateway-token: secondary key, expires in 29\.0 days/);
+    for (const target of ["aks-east/apim-gateway/orders-gateway", "aks-west/apim-gateway/orders-gateway"]) {
+      expect(row(after.stdout, target)).toEqual([target, "secondary", "in 29.0 days", "yes", "3/3"]);
+    }
+    expectNoToken(before.stdout + before.stderr + after.stdout + after.stderr, fleet.tokens());
+  });
+
+  it("shows a Secret changed behind gateway-guard's back as out of sync", async () => {
+    const [, west] = fleet.gateways[0].deployments;
+    const original = fleet.secretToken(west);
+    if (!original) throw new Error("seeded Secret has no token");
+    await fleet.tamperSecret(west, "orders-gw&203001010000&c29tZXRoaW5nIGVsc2U=");
+    try {
+      const out = await run(status, "orders");
+      expect(out.code).toBe(0);
+      expect(row(out.stdout, "aks-west/apim-gateway/orders-gateway")[3]).toBe("NO");
+      expect(out.stdout).toContain("Rotation now: out-of-sync (deliver)");
+      expectNoToken(out.stdout, fleet.tokens());
+    } finally {
+      await fleet.tamperSecret(west, original);
+    }
+  });
+
+  it("--format json gives the same facts as data, without hashes", async () => {
+    const out = await run(status, "--format", "json");
+    expect(out.code).toBe(0);
+    const { gateways } = JSON.parse(out.stdout) as { gateways: GatewayStatusView[] };
+    expect(gateways.map((g) => [g.gateway, g.decision, g.deployments.length])).toEqual([
+      ["orders", "fresh", 2],
+      ["payments", "fresh", 1],
+    ]);
+    expect(gateways[0].deployments[0]).toMatchObject({
+      inSync: true,
+      keyType: "secondary",
+      pods: { ready: 3, onCurrentToken: 3 },
+    });
+    expect(out.stdout).not.toContain("sha256");
+    expectNoToken(out.stdout, fleet.tokens());
+  });
+
+  it("exits 1 when a cluster denies reading, naming the verb and resource", async () => {
+    const east = fleet.clusters[0];
+    const lift = east.forbid({ verb: "get", resource: "secrets", namespace: "payments" });
+    try {
+      const out = await run(status, "payments");
+      expect(out.code).toBe(1);
+      expect(out.stdout).toMatch(/aks-east\/payments\/payments-gateway\s+\?/);
+      expect(out.stdout).toMatch(/get.*secrets/);
+    } finally {
+      lift();
+    }
+  });
+
+  it("exits 2 for an unknown gateway or format", async () => {
+    expect((await run(status, "nope")).code).toBe(2);
+    const bad = await run(status, "--format", "yaml");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown format "yaml"');
+  });
+
+  it("runs as a real process with DefaultAzureCredential and the stand-ins' CA from the environment", async () => {
+    ensureBuilt();
+    const out = await runBin(["status", "--config", fleet.configPath], { env: fleet.env });
+    expect(out.stderr).toBe("");
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("Gateway orders");
+    expect(row(out.stdout, "aks-east/payments/payments-gateway")).toEqual([
+      "aks-east/payments/payments-gateway",
+      "secondary",
+      "in 25.0 days",
+      "yes",
+      "3/3",
+    ]);
+    expect(fleet.identity?.resources).toEqual(expect.arrayContaining(["https://vault.azure.net"]));
+    expectNoToken(out.stdout, fleet.tokens());
+  }, 180_000);
+});
