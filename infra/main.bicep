@@ -18,7 +18,7 @@ param apimResourceGroupName string
 param apimServiceName string
 
 @description('The gateway-guard configuration (JSON), stored in app setting GATEWAY_GUARD_CONFIG. See README "Configuration".')
-param gatewayGuardConfig string = '{"gateways":[]}'
+param gatewayGuardConfig string
 
 @description('NCRONTAB schedule of the rotation fan-out (app setting ROTATION_SCHEDULE). Default: daily at 03:00 UTC.')
 param rotationSchedule string = '0 0 3 * * *'
@@ -31,6 +31,9 @@ param alertEmail string = ''
 
 @description('Subscribe the webhook to Key Vault SecretNearExpiry events. Turn on after the first `azd deploy` (Event Grid validates the endpoint).')
 param enableKeyVaultEvents bool = false
+
+@description('Names of the Key Vault secrets that hold gateway tokens: only their events reach the webhook (others would get 404, which Event Grid retries).')
+param gatewayTokenSecretNames array = []
 
 var tags = { 'azd-env-name': environmentName, application: 'gateway-guard' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
@@ -52,6 +55,7 @@ module resources 'resources.bicep' = {
     rotationSchedule: rotationSchedule
     alertEmail: alertEmail
     enableKeyVaultEvents: enableKeyVaultEvents
+    gatewayTokenSecretNames: gatewayTokenSecretNames
   }
 }
 

@@ -6,6 +6,7 @@ param gatewayGuardConfig string
 param rotationSchedule string
 param alertEmail string
 param enableKeyVaultEvents bool
+param gatewayTokenSecretNames array
 
 var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
@@ -154,6 +155,7 @@ module keyVaultEvents 'modules/keyvault-events.bicep' = if (enableKeyVaultEvents
     tags: tags
     keyVaultName: vault.name
     functionAppName: functionApp.name
+    secretNames: gatewayTokenSecretNames
   }
 }
 
