@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { main } from "../../shared/cli/main.js";
 import { rules } from "../../shared/drift/rules/index.js";
 import { root, runMain } from "./harness.js";
 
@@ -41,6 +42,25 @@ describe("gateway-guard: help, version and commands", () => {
     expect((await runMain(["--verbose"])).stderr).toBe(
       "gateway-guard: unknown option --verbose. Run `gateway-guard --help` for the commands.\n",
     );
+  });
+});
+
+describe("gateway-guard: unexpected errors", () => {
+  it("print only the first line of the message, exit 2", async () => {
+    let stderr = "";
+    const code = await main(["rules"], {
+      stdout: {
+        write: () => {
+          throw new Error("disk on fire\n    at write (stream.js:1:1)");
+        },
+      },
+      stderr: { write: (text: string) => (stderr += text) },
+      stdin: "",
+      env: {},
+      isTTY: false,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toBe("gateway-guard: disk on fire\n");
   });
 });
 

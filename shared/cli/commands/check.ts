@@ -40,12 +40,17 @@ export const failOnLevels = ["error", "warning", "info", "none"] as const;
 export type FailOn = (typeof failOnLevels)[number];
 
 export const help = `Usage: gateway-guard check [PATH...|-] [options]
+       gateway-guard check --config FILE [NAME...] [options]
 
 Checks self-hosted gateway Deployments (with the ConfigMaps, Secrets, PVCs, PDBs, HPAs and Services
 around them) against the production baseline. PATH is a file, a directory (every .yaml, .yml and .json
 below it) or - for standard input; with no PATH, the manifest the Azure portal generates is checked.
+With --config, the configured gateways (or the NAMEd ones) are checked live instead: their objects are
+read from the clusters, and token-expiry, token-in-sync and pods-have-current-token get the token's
+state from the Secrets, the pods and Key Vault (compared by hash; no token is printed).
 
 Options:
+  -c, --config FILE     Check the gateways of this configuration live (see \`gateway-guard status --help\`)
   -f, --format FORMAT   ${formatNames.join(" | ")} (default: table)
   -b, --baseline FILE   Baseline file (YAML or JSON): thresholds, severities, disabled rules, exemptions
       --strict          Ignore exemption annotations on Deployments
@@ -59,9 +64,11 @@ Examples:
   gateway-guard check infra/k8s/gateway.yaml
   helm template my-gateway ./chart | gateway-guard check - --format sarif --output gateway-guard.sarif
   gateway-guard check k8s/ --baseline baseline.yaml --strict --fail-on warning
+  gateway-guard check --config gateway-guard.yaml orders --format sarif --output live.sarif
 `;
 
 const options = {
+  config: { type: "string", short: "c" },
   format: { type: "string", short: "f" },
   baseline: { type: "string", short: "b" },
   strict: { type: "boolean" },
@@ -92,31 +99,16 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   }
   const cwd = io.cwd ?? process.cwd();
 
-  let paths = positionals;
-  if (paths.length === 0) {
-    const example = bundledExamplePath();
-    const shown = relative(cwd, example);
-    paths = [shown.startsWith("..") || isAbsolute(shown) ? example : shown];
-    io.stderr.write(
-      `gateway-guard: no path given, so checking the bundled example (the manifest the Azure portal generates): ${paths[0]}\n`,
-    );
-  }
-
-  if (paths.includes("-") && typeof io.stdin !== "string" && (io.stdin as { isTTY?: boolean }).isTTY) {
-    io.stderr.write("gateway-guard: reading manifests from standard input (end with Ctrl-D)\n");
-  }
-  const objects = await loadInputs(
-    paths.map((path) => (path === "-" || isAbsolute(path) ? path : relativeTo(cwd, path))),
-    { stdin: io.stdin },
-  );
   const baseline = values.baseline
     ? await (await import("../../drift/baseline.js")).loadBaseline(relativeTo(cwd, values.baseline))
     : undefined;
-  const result = checkObjects(objects, rules, {
-    baseline,
-    baselineName: values.baseline ?? "default",
-    strict: values.strict === true,
-  });
+  const checkOptions = { baseline, baselineName: values.baseline ?? "default", strict: values.strict === true };
+  const result =
+    values.config !== undefined
+      ? await (
+          await import("../liveCheck.js")
+        ).checkConfigured(io, { ...checkOptions, config: values.config, names: positionals })
+      : checkObjects(await loadManifests(positionals, io, cwd), rules, checkOptions);
 
   const { version, homepage } = packageInfo();
   const formatter = await formatLoaders[format]();
@@ -157,6 +149,27 @@ export function exitCode(result: CheckResult, failOn: FailOn): 0 | 1 {
     report.findings.some((finding) => finding.status === "fail" && severityRank[finding.severity] >= floor),
   );
   return failing ? 1 : 0;
+}
+
+/** The objects of the manifests named (or of the bundled example when none is). */
+async function loadManifests(positionals: string[], io: CliIO, cwd: string) {
+  let paths = positionals;
+  if (paths.length === 0) {
+    const example = bundledExamplePath();
+    const shown = relative(cwd, example);
+    paths = [shown.startsWith("..") || isAbsolute(shown) ? example : shown];
+    io.stderr.write(
+      `gateway-guard: no path given, so checking the bundled example (the manifest the Azure portal generates): ${paths[0]}\n`,
+    );
+  }
+
+  if (paths.includes("-") && typeof io.stdin !== "string" && (io.stdin as { isTTY?: boolean }).isTTY) {
+    io.stderr.write("gateway-guard: reading manifests from standard input (end with Ctrl-D)\n");
+  }
+  return loadInputs(
+    paths.map((path) => (path === "-" || isAbsolute(path) ? path : relativeTo(cwd, path))),
+    { stdin: io.stdin },
+  );
 }
 
 function isFailOn(value: string): value is FailOn {
