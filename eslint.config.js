@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["shared/**/*.ts"],
+    files: ["shared/**/*.ts", "shared/**/*.cts"],
     rules: {
       "no-restricted-imports": ["error", { paths: [{ name: "@azure/functions", message: "shared/ must not depend on the Functions runtime" }] }],
     },

@@ -7,11 +7,10 @@ import type { TokenCredential } from "@azure/core-auth";
 import type { SecretClientOptions } from "@azure/keyvault-secrets";
 import { ApimTokenIssuer, type ApimRetryOptions } from "../azure/apim.js";
 import { SecretClients } from "../azure/keyvault.js";
-import type { GatewayConfig, GuardConfig } from "../config/types.js";
+import type { ClusterConnection, GatewayConfig, GuardConfig } from "../config/types.js";
 import type { LiveCheckDeps } from "../drift/live.js";
 import { clusterProvider, type KubeGatewayCluster } from "../kube/cluster.js";
 import { LeaseRotationLock } from "../kube/lock.js";
-import type { ClusterConnection } from "../config/types.js";
 import type { RotationDeps, RotationLogger } from "../rotation/types.js";
 
 /** Options every Azure SDK client gets (TLS, retry, user agent), e.g. `{ tlsOptions: { ca } }` for a local stand-in. */

@@ -1,8 +1,12 @@
 /**
  * The Functions app's settings: the one place that reads `process.env` for the app. Everything below
- * gets the typed {@link AppSettings}. Kept free of heavy imports: the timer registration reads it.
+ * gets the typed {@link AppSettings}. `ROTATION_SCHEDULE` is checked by `triggers.cts`, which the
+ * timer's registration uses too (without loading this ES module).
  */
 import { InputError } from "../errors.js";
+import { checkRotationSchedule, defaultRotationSchedule } from "./triggers.cjs";
+
+export { defaultRotationSchedule };
 
 /** Environment as Node gives it. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -47,9 +51,6 @@ export interface AppSettingInfo {
   /** True when a deployment to Azure must set it (checked against the Bicep by an infra test). */
   requiredInAzure: boolean;
 }
-
-/** Default rotation schedule: daily at 03:00 UTC. */
-export const defaultRotationSchedule = "0 0 3 * * *";
 
 /** Every app setting the Functions app reads, with meaning and default (the README's table). */
 export const appSettingNames: readonly AppSettingInfo[] = [
@@ -124,8 +125,6 @@ export const appSettingNames: readonly AppSettingInfo[] = [
   },
 ];
 
-const ncrontabField = /^[0-9*,/\-A-Za-z]+$/;
-
 /**
  * Reads the app settings once at the edge.
  * @param env - the environment; `process.env` by default.
@@ -159,22 +158,15 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
 }
 
 /**
- * Reads only `ROTATION_SCHEDULE` (the timer's registration needs nothing else, so another
- * malformed setting cannot stop the app from registering).
+ * Reads only `ROTATION_SCHEDULE`, checked as the timer's registration does ({@link checkRotationSchedule}).
  * @param env - the environment; `process.env` by default.
  * @returns the NCRONTAB expression, default {@link defaultRotationSchedule}.
  * @throws InputError when it is not a 6-field NCRONTAB expression.
  */
 export function readRotationSchedule(env: Environment = process.env): string {
-  const rotationSchedule = env.ROTATION_SCHEDULE?.trim() || defaultRotationSchedule;
-  const fields = rotationSchedule.split(/\s+/);
-  if (fields.length !== 6 || !fields.every((field) => ncrontabField.test(field))) {
-    throw new InputError(
-      `app setting ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields ` +
-        `("{second} {minute} {hour} {day} {month} {day-of-week}", e.g. "${defaultRotationSchedule}"), got "${rotationSchedule}"`,
-    );
-  }
-  return rotationSchedule;
+  const { schedule, problem } = checkRotationSchedule(env.ROTATION_SCHEDULE);
+  if (problem) throw new InputError(problem);
+  return schedule;
 }
 
 function readStorage(value: (name: string) => string | undefined): StorageConnection | undefined {

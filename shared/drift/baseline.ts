@@ -7,7 +7,16 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "y
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { defaultMaxAliasCount, defaultMaxBytes } from "./load.js";
-import type { Rule, RuleSettings, Severity } from "./types.js";
+import { thresholdsOf, type Baseline, type RuleOverride } from "./baselineTypes.js";
+import type { Rule } from "./types.js";
+
+export {
+  defaultBaseline,
+  thresholdsOf,
+  type Baseline,
+  type BaselineExemption,
+  type RuleOverride,
+} from "./baselineTypes.js";
 
 /** The rule ids of ../shared/design/baseline.md, plus `exemption-reason` (an annotation exemption without reason). */
 export const knownRuleIds: readonly string[] = [
@@ -41,37 +50,6 @@ export const knownRuleIds: readonly string[] = [
   "entra-auth",
   "exemption-reason",
 ];
-
-/** Per-rule overrides: `enabled`, `severity`, and the rule's own thresholds. */
-export interface RuleOverride {
-  enabled?: boolean;
-  severity?: Severity;
-  [threshold: string]: unknown;
-}
-
-/** A waiver that always applies, even with `strict`. */
-export interface BaselineExemption {
-  rule: string;
-  /** Only deployments in this namespace (`default` for those without one). */
-  namespace?: string;
-  /** Only deployments of this name. */
-  deployment?: string;
-  reason: string;
-}
-
-export interface Baseline {
-  rules: Record<string, RuleOverride>;
-  exemptions: BaselineExemption[];
-  /** Ignore exemption annotations on deployments. */
-  strict: boolean;
-}
-
-/** The baseline as shipped: every rule on, default severities and thresholds, no exemptions. */
-export const defaultBaseline: Baseline = Object.freeze({
-  rules: {},
-  exemptions: [],
-  strict: false,
-}) as Baseline;
 
 export interface BaselineOptions {
   /** Rules to validate ids and thresholds against; without them ids are checked against {@link knownRuleIds}. */
@@ -196,13 +174,6 @@ export function parseBaseline(text: string, name: string, options: BaselineOptio
   };
   if (problems.length > 0) throw invalid(name, problems);
   return baseline;
-}
-
-/** The thresholds in an override: everything but `enabled` and `severity`. */
-export function thresholdsOf(override: RuleOverride | undefined): RuleSettings {
-  if (!override) return {};
-  const { enabled: _enabled, severity: _severity, ...thresholds } = override;
-  return thresholds;
 }
 
 function thresholdProblems(rule: Rule, override: RuleOverride): Array<{ key: string; message: string }> {

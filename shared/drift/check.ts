@@ -2,7 +2,7 @@
  * Running rules over gateway bundles: baseline overrides, exemptions, findings and one report per deployment.
  */
 import { InputError } from "../errors.js";
-import { defaultBaseline, thresholdsOf, type Baseline, type BaselineExemption } from "./baseline.js";
+import { defaultBaseline, thresholdsOf, type Baseline, type BaselineExemption } from "./baselineTypes.js";
 import { buildBundles, namespaceOf } from "./bundle.js";
 import type {
   CheckResult,

@@ -65,7 +65,8 @@ export async function loadInputs(paths: string[], options: LoadOptions = {}): Pr
   }
   if (objects.length === 0) {
     throw new InputError(
-      `No Kubernetes objects found in ${paths.join(", ")}: expected YAML or JSON documents with a \`kind\`.`,
+      `No Kubernetes objects found in ${paths.map((path) => (path === "-" ? stdinName : path)).join(", ")}: ` +
+        "expected YAML or JSON documents with a `kind`.",
     );
   }
   return objects;

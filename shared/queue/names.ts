@@ -1,10 +1,6 @@
 /**
- * Queue names, in a module of their own so that registering the queue triggers loads nothing else.
+ * Queue names and the storage connection of the queue triggers. Defined in
+ * `shared/config/triggers.cts` (CommonJS, so that the function entry files register without loading
+ * any ES module); re-exported here for the ES modules.
  */
-
-/** Name of the queue the worker listens on. */
-export const rotationQueueName = "gateway-rotations";
-/** Where the Functions host moves a message after `maxDequeueCount` failed attempts (`<queue>-poison`). */
-export const rotationPoisonQueueName = `${rotationQueueName}-poison`;
-/** The app setting (prefix) of the storage connection the queue triggers use. */
-export const storageConnectionName = "AzureWebJobsStorage";
+export { rotationPoisonQueueName, rotationQueueName, storageConnectionName } from "../config/triggers.cjs";

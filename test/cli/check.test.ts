@@ -212,7 +212,7 @@ describe("gateway-guard check: bad input exits 2 with one line", () => {
   it("an empty file and empty stdin", async () => {
     const dir = tempFiles({ "empty.yaml": "" });
     expectUsageError(await runMain(["check", join(dir, "empty.yaml")]), /empty\.yaml/);
-    expectUsageError(await runMain(["check", "-"], { stdin: "" }), /No Kubernetes objects found/);
+    expectUsageError(await runMain(["check", "-"], { stdin: "" }), /No Kubernetes objects found in <stdin>:/);
   });
 
   it("input without a gateway Deployment", async () => {

@@ -51,9 +51,9 @@ describe("node bin/gateway-guard.js (the real command)", () => {
     expect(run.stdout + run.stderr).not.toContain(literalToken.split("&")[2]);
   });
 
-  it("does not load the Azure or Kubernetes SDKs for check", async () => {
+  it("does not load the Azure or Kubernetes SDKs, nor zod without --baseline, for check", async () => {
     const hooks = `export async function resolve(specifier, context, next) {
-  if (/^@(azure|kubernetes)\\//.test(specifier)) throw new Error("SDK import blocked: " + specifier);
+  if (/^(@(azure|kubernetes)\\/|zod$)/.test(specifier)) throw new Error("import blocked: " + specifier);
   return next(specifier, context);
 }`;
     const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
@@ -64,10 +64,12 @@ describe("node bin/gateway-guard.js (the real command)", () => {
       "-e",
       'await import("@azure/identity")',
     ]);
-    expect(control.stderr).toContain("SDK import blocked: @azure/identity");
+    expect(control.stderr).toContain("import blocked: @azure/identity");
     const run = await runNode([...blocker, "bin/gateway-guard.js", "check", "--format", "sarif"]);
     expect(run.stderr).not.toContain("blocked");
     expect(run.code).toBe(1);
+    const zodControl = await runNode([...blocker, "--input-type=module", "-e", 'await import("zod")']);
+    expect(zodControl.stderr).toContain("import blocked: zod");
   });
 });
 

@@ -287,7 +287,7 @@ describe("loadInputs", () => {
     expect(error.message).toContain("empty.yaml");
     const stdin = await errorOf(loadInputs(["-"], { stdin: "" }));
     expect(stdin.message).toBe(
-      "No Kubernetes objects found in -: expected YAML or JSON documents with a `kind`.",
+      "No Kubernetes objects found in <stdin>: expected YAML or JSON documents with a `kind`.",
     );
     expect((await errorOf(loadInputs([]))).name).toBe("InputError");
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpRequest } from "@azure/functions";
-import { driftCheck } from "../../functions/driftCheck.js";
+import { driftCheck } from "../../functions/driftCheck.cjs";
 import { useAppServices } from "../../shared/app/services.js";
 import { negotiateFormat } from "../../shared/app/driftHttp.js";
 import type { GatewayConfig } from "../../shared/config/types.js";

@@ -26,7 +26,7 @@ let handlers: Record<string, (...args: never[]) => Promise<unknown>>;
 
 beforeAll(async () => {
   installFakeCore();
-  for (const file of readdirSync(join(root, "functions")).filter((name) => name.endsWith(".ts"))) {
+  for (const file of readdirSync(join(root, "functions")).filter((name) => name.endsWith(".cts"))) {
     await import(join(root, "functions", file));
   }
   handlers = Object.fromEntries(

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpRequest } from "@azure/functions";
-import { health } from "../../functions/health.js";
+import { health } from "../../functions/health.cjs";
 import { useAppServices } from "../../shared/app/services.js";
 import { packageInfo } from "../../shared/cli/package.js";
 import { captureContext, testServices } from "./helpers.js";

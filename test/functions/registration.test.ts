@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installFakeCore, registrations } from "./fakeCore.js";
 
 const root = join(import.meta.dirname, "..", "..");
-const functionFiles = readdirSync(join(root, "functions")).filter((name) => name.endsWith(".ts"));
+const functionFiles = readdirSync(join(root, "functions")).filter((name) => name.endsWith(".cts"));
 const modules: Record<string, Record<string, unknown>> = {};
 
 beforeAll(async () => {
@@ -35,9 +35,9 @@ describe("app registration", () => {
         "rotationWorker",
       ].sort(),
     );
-    expect(functionFiles.sort()).toEqual(registrations.map((r) => `${r.name}.ts`).sort());
+    expect(functionFiles.sort()).toEqual(registrations.map((r) => `${r.name}.cts`).sort());
     for (const registration of registrations) {
-      expect(modules[`${registration.name}.ts`]![registration.name]).toBe(registration.callback);
+      expect(modules[`${registration.name}.cts`]![registration.name]).toBe(registration.callback);
     }
   });
 
@@ -73,7 +73,7 @@ describe("app registration", () => {
     }
   });
 
-  it("loads no Azure or Kubernetes SDK, zod or yaml when the app registers", () => {
+  it("registers with require() alone: no ES module, no SDK, only the CommonJS trigger settings", () => {
     const hooks = `
       import { writeSync } from "node:fs";
       export async function resolve(specifier, context, next) {
@@ -84,8 +84,10 @@ describe("app registration", () => {
     const script = `
       import { register, createRequire } from "node:module";
       register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hooks)}));
-      for (const file of ${JSON.stringify(functionFiles)}) await import("./functions/" + file);
-      for (const id of Object.keys(createRequire(import.meta.url).cache)) process.stderr.write("REQUIRED " + id + "\\n");
+      process.stderr.write("REGISTERING\\n");
+      const require = createRequire(import.meta.url);
+      for (const file of ${JSON.stringify(functionFiles)}) require("./functions/" + file);
+      for (const id of Object.keys(require.cache)) process.stderr.write("REQUIRED " + id + "\\n");
     `;
     const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
       cwd: root,
@@ -94,22 +96,38 @@ describe("app registration", () => {
     });
     expect(child.status, child.stderr).toBe(0);
     const lines = child.stderr.split("\n");
-    const loaded = lines.filter((line) => line.startsWith("RESOLVED ") || line.startsWith("REQUIRED "));
-    expect(loaded.some((line) => line.includes("/functions/rotationWorker.ts"))).toBe(true);
-    expect(loaded.some((line) => line.includes("@azure/functions/dist/azure-functions.js"))).toBe(true);
-    const heavy = loaded.filter((line) =>
+    const registering = lines.slice(lines.indexOf("REGISTERING"));
+    expect(registering.filter((line) => line.startsWith("RESOLVED "))).toEqual([]);
+    const required = registering.filter((line) => line.startsWith("REQUIRED "));
+    expect(required.some((line) => line.endsWith("/functions/rotationWorker.cts"))).toBe(true);
+    expect(required.some((line) => line.includes("@azure/functions/dist/azure-functions.js"))).toBe(true);
+    const heavy = required.filter((line) =>
       /node_modules\/(@azure\/(storage-queue|identity|arm-apimanagement|keyvault-secrets|core-[a-z-]+)|@kubernetes|zod|yaml)\//.test(
         line,
       ),
     );
     expect(heavy).toEqual([]);
-    const ours = loaded
+    const ours = required
       .filter((line) => line.includes(`${root}/shared/`))
       .map((line) => line.slice(line.indexOf("/shared/")));
-    expect([...new Set(ours)].sort()).toEqual([
-      "/shared/config/appSettings.ts",
-      "/shared/errors.ts",
-      "/shared/queue/names.ts",
-    ]);
+    expect([...new Set(ours)]).toEqual(["/shared/config/triggers.cts"]);
+  });
+
+  it("points package.json main at the CommonJS builds, which the worker loads with require()", () => {
+    const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { main: string };
+    expect(packageJson.main).toBe("dist/functions/*.cjs");
+  });
+
+  it("refuses to register the timer with a malformed ROTATION_SCHEDULE, naming the setting", () => {
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "-e", `require("./functions/rotationSchedule.cts")`],
+      { cwd: root, encoding: "utf8", env: { ...process.env, ROTATION_SCHEDULE: "0 3 * * *" } },
+    );
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toContain(
+      "InputError: app setting ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields",
+    );
+    expect(child.stderr).toContain('got "0 3 * * *"');
   });
 });

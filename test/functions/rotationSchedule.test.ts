@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Timer } from "@azure/functions";
-import { rotationSchedule } from "../../functions/rotationSchedule.js";
+import { rotationSchedule } from "../../functions/rotationSchedule.cjs";
 import { useAppServices } from "../../shared/app/services.js";
 import { captureContext, gateway, MemoryQueueClient, testServices } from "./helpers.js";
 

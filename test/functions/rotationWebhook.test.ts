@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpRequest, type HttpResponseInit } from "@azure/functions";
-import { rotationWebhook } from "../../functions/rotationWebhook.js";
+import { rotationWebhook } from "../../functions/rotationWebhook.cjs";
 import { useAppServices } from "../../shared/app/services.js";
 import { captureContext, MemoryQueueClient, testServices, webhookFixtures } from "./helpers.js";
 

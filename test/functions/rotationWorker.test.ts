@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { rotationWorker } from "../../functions/rotationWorker.js";
-import { rotationPoison } from "../../functions/rotationPoison.js";
+import { rotationWorker } from "../../functions/rotationWorker.cjs";
+import { rotationPoison } from "../../functions/rotationPoison.cjs";
 import { useAppServices, type AppServices } from "../../shared/app/services.js";
 import { LockHeldError, PermissionDeniedError } from "../../shared/errors.js";
 import type { GatewayConfig } from "../../shared/config/types.js";

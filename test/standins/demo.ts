@@ -2,7 +2,8 @@
  * `npm run demo`: the whole service on one machine, with no Azure account. Starts the stand-ins
  * (ARM, Key Vault, two Kubernetes clusters, a managed identity endpoint), then runs the real CLI
  * (`node bin/gateway-guard.js`, as a user would) for `status`, `rotate --all`, `status` again and a
- * live `check`, printing what each shows. Exits 0 when every step ended as expected.
+ * live `check`, printing what each shows; then edits a Secret by hand and shows `status` spotting it
+ * and `rotate` repairing it from Key Vault. Exits 0 when every step ended as expected.
  */
 import { spawn } from "node:child_process";
 import { join, relative } from "node:path";
@@ -16,6 +17,8 @@ interface Step {
   args: string[];
   /** The exit code this step should end with. */
   expected: number;
+  /** What happens in the cluster before the command runs. */
+  before?: () => Promise<void>;
 }
 
 interface StepResult {
@@ -43,6 +46,16 @@ function runCli(fleet: Fleet, args: string[]): Promise<StepResult> {
   });
 }
 
+/** Writes a different (made-up) token into the aks-west orders Secret, as `kubectl edit` would. */
+async function editByHand(fleet: Fleet): Promise<void> {
+  const west = fleet.gateways[0].deployments.find((d) => d.context === "aks-west");
+  if (!west) throw new Error("the demo fleet has no aks-west deployment of orders");
+  await fleet.tamperSecret(
+    west,
+    `orders-gw&203001010000&${Buffer.from("edited by hand").toString("base64")}`,
+  );
+}
+
 async function main(): Promise<number> {
   process.stdout.write("Starting the local stand-ins (ARM, Key Vault, two Kubernetes clusters)...\n");
   const fleet = await startFleet({ identity: true, rolloutStepInMs: 150 });
@@ -66,10 +79,22 @@ async function main(): Promise<number> {
       args: ["check", "--config", config],
       expected: 0,
     },
+    {
+      title: "Someone edits the orders Secret in aks-west by hand: status spots it",
+      args: ["status", "orders", "--config", config],
+      expected: 0,
+      before: () => editByHand(fleet),
+    },
+    {
+      title: "rotate repairs it with Key Vault's token, without minting a new one",
+      args: ["rotate", "orders", "--config", config],
+      expected: 0,
+    },
   ];
   let failures = 0;
   try {
     for (const [index, step] of steps.entries()) {
+      await step.before?.();
       process.stdout.write(
         `\n=== ${index + 1}/${steps.length}  ${step.title}\n$ gateway-guard ${step.args.join(" ")}\n\n`,
       );

@@ -50,7 +50,7 @@ read from the clusters, and token-expiry, token-in-sync and pods-have-current-to
 state from the Secrets, the pods and Key Vault (compared by hash; no token is printed).
 
 Options:
-  -c, --config FILE     Check the gateways of this configuration live (see \`gateway-guard status --help\`)
+  -c, --config FILE     Check the gateways of this configuration (YAML or JSON, as for status and rotate) live
   -f, --format FORMAT   ${formatNames.join(" | ")} (default: table)
   -b, --baseline FILE   Baseline file (YAML or JSON): thresholds, severities, disabled rules, exemptions
       --strict          Ignore exemption annotations on Deployments
@@ -102,13 +102,18 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const baseline = values.baseline
     ? await (await import("../../drift/baseline.js")).loadBaseline(relativeTo(cwd, values.baseline))
     : undefined;
-  const checkOptions = { baseline, baselineName: values.baseline ?? "default", strict: values.strict === true };
-  const result =
-    values.config !== undefined
-      ? await (
-          await import("../liveCheck.js")
-        ).checkConfigured(io, { ...checkOptions, config: values.config, names: positionals })
-      : checkObjects(await loadManifests(positionals, io, cwd), rules, checkOptions);
+  const checkOptions = {
+    baseline,
+    baselineName: values.baseline ?? "default",
+    strict: values.strict === true,
+  };
+  let result: CheckResult;
+  if (values.config !== undefined) {
+    const { checkConfigured } = await import("../liveCheck.js");
+    result = await checkConfigured(io, { ...checkOptions, config: values.config, names: positionals });
+  } else {
+    result = checkObjects(await loadManifests(positionals, io, cwd), rules, checkOptions);
+  }
 
   const { version, homepage } = packageInfo();
   const formatter = await formatLoaders[format]();

@@ -3,13 +3,8 @@
  * throw (the host retries, then moves the message to `gateway-rotations-poison`); permanent ones
  * are logged as `rotation.rejected` and the message completes.
  */
-import { createRequire } from "node:module";
-import type * as Functions from "@azure/functions";
-import type { InvocationContext } from "@azure/functions";
-import { rotationQueueName, storageConnectionName } from "../shared/queue/names.js";
-
-/** Loaded with `require`: Node imports this CommonJS bundle through ESM about three times slower. */
-const { app } = createRequire(import.meta.url)("@azure/functions") as typeof Functions;
+import { app, type InvocationContext } from "@azure/functions";
+import { rotationQueueName, storageConnectionName } from "../shared/config/triggers.cjs";
 
 /**
  * Processes one message.

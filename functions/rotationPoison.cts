@@ -3,13 +3,8 @@
  * id, last error) for an alert rule to fire on. It never throws, so a poisoned message is not
  * retried again.
  */
-import { createRequire } from "node:module";
-import type * as Functions from "@azure/functions";
-import type { InvocationContext } from "@azure/functions";
-import { rotationPoisonQueueName, storageConnectionName } from "../shared/queue/names.js";
-
-/** Loaded with `require`: Node imports this CommonJS bundle through ESM about three times slower. */
-const { app } = createRequire(import.meta.url)("@azure/functions") as typeof Functions;
+import { app, type InvocationContext } from "@azure/functions";
+import { rotationPoisonQueueName, storageConnectionName } from "../shared/config/triggers.cjs";
 
 /**
  * Reports one poisoned message.

@@ -2,13 +2,12 @@
  * The timer: enqueues one rotation message per configured gateway on the app setting
  * `ROTATION_SCHEDULE` (NCRONTAB, default daily at 03:00 UTC). It does not rotate itself.
  */
-import { createRequire } from "node:module";
-import type * as Functions from "@azure/functions";
-import type { InvocationContext, Timer } from "@azure/functions";
-import { readRotationSchedule } from "../shared/config/appSettings.js";
+import { app, type InvocationContext, type Timer } from "@azure/functions";
+import { checkRotationSchedule } from "../shared/config/triggers.cjs";
 
-/** Loaded with `require`: Node imports this CommonJS bundle through ESM about three times slower. */
-const { app } = createRequire(import.meta.url)("@azure/functions") as typeof Functions;
+const { schedule, problem } = checkRotationSchedule(process.env.ROTATION_SCHEDULE);
+// Named as shared/errors.ts's InputError: registration loads no ES module.
+if (problem) throw Object.assign(new Error(problem), { name: "InputError" });
 
 /**
  * Fans out the scheduled rotations.
@@ -24,7 +23,7 @@ export async function rotationSchedule(timer: Timer, context: InvocationContext)
 }
 
 app.timer("rotationSchedule", {
-  schedule: readRotationSchedule(),
+  schedule,
   runOnStartup: false,
   handler: rotationSchedule,
 });

@@ -2,12 +2,7 @@
  * `GET /api/drift`, `GET /api/drift/{gateway}` (live check) and `POST /api/drift` (a manifest in
  * the body); JSON, SARIF, Markdown, HTML or JUnit by `?format=` or `Accept`.
  */
-import { createRequire } from "node:module";
-import type * as Functions from "@azure/functions";
-import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-
-/** Loaded with `require`: Node imports this CommonJS bundle through ESM about three times slower. */
-const { app } = createRequire(import.meta.url)("@azure/functions") as typeof Functions;
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 
 /**
  * Handles a drift request.

@@ -1,12 +1,7 @@
 /**
  * `GET /api/health` (anonymous): the version and whether the configuration loads; nothing secret.
  */
-import { createRequire } from "node:module";
-import type * as Functions from "@azure/functions";
-import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-
-/** Loaded with `require`: Node imports this CommonJS bundle through ESM about three times slower. */
-const { app } = createRequire(import.meta.url)("@azure/functions") as typeof Functions;
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 
 /**
  * Answers the health probe.

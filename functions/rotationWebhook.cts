@@ -2,12 +2,7 @@
  * `POST /api/rotations`: Event Grid, CloudEvents, Azure Monitor alerts and plain calls ask for a
  * rotation; one message per gateway goes on the queue. `OPTIONS` answers the CloudEvents handshake.
  */
-import { createRequire } from "node:module";
-import type * as Functions from "@azure/functions";
-import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-
-/** Loaded with `require`: Node imports this CommonJS bundle through ESM about three times slower. */
-const { app } = createRequire(import.meta.url)("@azure/functions") as typeof Functions;
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 
 /**
  * Handles a webhook call.
