@@ -16,7 +16,12 @@ export default tseslint.config(
   {
     files: ["shared/**/*.ts", "shared/**/*.cts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [{ name: "@azure/functions", message: "shared/ must not depend on the Functions runtime" }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "@azure/functions", message: "shared/ must not depend on the Functions runtime" }],
+        },
+      ],
     },
   },
 );

@@ -147,32 +147,18 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   };
 }
 
-/**
- * The real adapters: `DefaultAzureCredential` (the user-assigned identity AZURE_CLIENT_ID when set),
- * the configuration's ARM endpoint, else GATEWAY_GUARD_ARM_ENDPOINT, else the public cloud.
- */
+/** The real adapters (shared/compose/realAdapters.ts) from the app settings. */
 async function realAdapters(config: GuardConfig, settings: AppSettings): Promise<Adapters> {
-  const [{ composeAdapters }, { createCredential }] = await Promise.all([
-    import("../compose/adapters.js"),
-    import("../azure/credential.js"),
-  ]);
-  return composeAdapters(config, {
-    credential: createCredential(
-      settings.azureClientId ? { managedIdentityClientId: settings.azureClientId } : {},
-    ),
-    armEndpoint: config.armEndpoint ?? settings.armEndpoint,
-  });
+  const { buildAdapters } = await import("../compose/realAdapters.js");
+  return buildAdapters(config, settings);
 }
 
 async function loadConfig(settings: AppSettings): Promise<GuardConfig> {
   const { loadConfigFromSettings } = await import("../config/load.js");
-  const config = await loadConfigFromSettings({
+  return loadConfigFromSettings({
     GATEWAY_GUARD_CONFIG: settings.configJson,
     GATEWAY_GUARD_CONFIG_FILE: settings.configFile,
   });
-  return settings.armEndpoint && !config.armEndpoint
-    ? { ...config, armEndpoint: settings.armEndpoint }
-    : config;
 }
 
 let current: Promise<AppServices> | undefined;

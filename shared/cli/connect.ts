@@ -14,20 +14,21 @@ import type { CliIO } from "./io.js";
 export type AdaptersFactory = (config: GuardConfig) => Promise<Adapters>;
 
 /**
- * The real adapters: `DefaultAzureCredential` (a user-assigned identity from AZURE_CLIENT_ID), the
- * configuration's ARM endpoint, else GATEWAY_GUARD_ARM_ENDPOINT, else the public cloud.
+ * The real adapters (shared/compose/realAdapters.ts) from the CLI's environment: AZURE_CLIENT_ID,
+ * GATEWAY_GUARD_ARM_ENDPOINT (the configuration's `armEndpoint` wins), and KUBECONFIG / HOME for
+ * kubeconfig connections without a path.
  * @param env - the CLI's environment.
  */
 export function realAdapters(env: CliIO["env"]): AdaptersFactory {
   return async (config) => {
-    const [{ composeAdapters }, { createCredential }] = await Promise.all([
-      import("../compose/adapters.js"),
-      import("../azure/credential.js"),
+    const [{ buildAdapters }, { pickKubeEnvironment }] = await Promise.all([
+      import("../compose/realAdapters.js"),
+      import("../kube/environment.js"),
     ]);
-    const clientId = env.AZURE_CLIENT_ID?.trim();
-    return composeAdapters(config, {
-      credential: createCredential(clientId ? { managedIdentityClientId: clientId } : {}),
-      armEndpoint: config.armEndpoint ?? (env.GATEWAY_GUARD_ARM_ENDPOINT?.trim() || undefined),
+    return buildAdapters(config, {
+      azureClientId: env.AZURE_CLIENT_ID?.trim() || undefined,
+      armEndpoint: env.GATEWAY_GUARD_ARM_ENDPOINT?.trim() || undefined,
+      kubeEnvironment: pickKubeEnvironment(env),
     });
   };
 }

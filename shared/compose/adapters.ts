@@ -10,6 +10,7 @@ import { SecretClients } from "../azure/keyvault.js";
 import type { ClusterConnection, GatewayConfig, GuardConfig } from "../config/types.js";
 import type { LiveCheckDeps } from "../drift/live.js";
 import { clusterProvider, type KubeGatewayCluster } from "../kube/cluster.js";
+import type { KubeEnvironment } from "../kube/environment.js";
 import { LeaseRotationLock } from "../kube/lock.js";
 import type { RotationDeps, RotationLogger } from "../rotation/types.js";
 
@@ -22,9 +23,14 @@ export type AzureClientOptions = Pick<
 export interface ComposeAdaptersOptions {
   /** For ARM, Key Vault and AKS (`DefaultAzureCredential` from shared/azure/credential.ts in production). */
   credential: TokenCredential;
-  /** ARM endpoint; default the configuration's `armEndpoint`, then the public cloud. */
+  /**
+   * ARM endpoint when the configuration names none (the GATEWAY_GUARD_ARM_ENDPOINT setting): the
+   * configuration's `armEndpoint` wins, then this, then the public cloud.
+   */
   armEndpoint?: string;
   clientOptions?: AzureClientOptions;
+  /** KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT for default-kubeconfig and inCluster connections, from the edge. */
+  kubeEnvironment?: KubeEnvironment;
   /** Backoff for ARM throttling and 5xx (defaults in shared/azure/apim.ts). */
   apimRetry?: ApimRetryOptions;
   /** How often a rollout is polled. Default 1000. */
@@ -54,22 +60,15 @@ export function composeAdapters(config: GuardConfig, options: ComposeAdaptersOpt
   const { credential, clientOptions } = options;
   const issuer = new ApimTokenIssuer({
     credential,
-    endpoint: options.armEndpoint ?? config.armEndpoint,
+    endpoint: config.armEndpoint ?? options.armEndpoint,
     retry: options.apimRetry,
     clientOptions,
   });
   const secrets = new SecretClients({ credential, clientOptions });
-  const loopbackSecrets = new SecretClients({
-    credential,
-    clientOptions: { ...clientOptions, disableChallengeResourceVerification: true },
-  });
-  const secretsFor = (vaultUrl: string) => (isLoopback(vaultUrl) ? loopbackSecrets : secrets);
   const cluster = clusterProvider({
     credential,
-    secrets: {
-      readKubeconfigSecret: (vaultUrl, secretName, readOptions) =>
-        secretsFor(vaultUrl).readKubeconfigSecret(vaultUrl, secretName, readOptions),
-    },
+    secrets,
+    env: options.kubeEnvironment,
     pollIntervalInMs: options.pollIntervalInMs,
     now: options.now,
   });
@@ -78,7 +77,7 @@ export function composeAdapters(config: GuardConfig, options: ComposeAdaptersOpt
     identity: options.lockIdentity,
     now: options.now,
   });
-  const vaultFor = (gateway: GatewayConfig) => secretsFor(gateway.keyVault.url).vault(gateway.keyVault.url);
+  const vaultFor = (gateway: GatewayConfig) => secrets.vault(gateway.keyVault.url);
   return {
     rotationDeps: (gateway) => ({
       issuer,
@@ -91,19 +90,4 @@ export function composeAdapters(config: GuardConfig, options: ComposeAdaptersOpt
     live: { vaultFor, clusterFor: (target) => cluster(target.cluster) },
     cluster,
   };
-}
-
-/**
- * True for a vault on this machine (an emulator or the stand-ins). Key Vault's challenge names the
- * resource `https://vault.azure.net`, which a loopback host can never match, so the SDK's check that
- * the vault's host belongs to that resource is skipped for loopback hosts only.
- */
-export function isLoopback(url: string): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -4,6 +4,7 @@
  * timer's registration uses too (without loading this ES module).
  */
 import { InputError } from "../errors.js";
+import { pickKubeEnvironment, type KubeEnvironment } from "../kube/environment.js";
 import { checkRotationSchedule, defaultRotationSchedule } from "./triggers.cjs";
 
 export { defaultRotationSchedule };
@@ -40,6 +41,8 @@ export interface AppSettings {
   armEndpoint?: string;
   /** Origins allowed in the CloudEvents webhook handshake; empty means any origin. */
   webhookAllowedOrigins: string[];
+  /** KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT, for kubeconfig connections without a path and inCluster ones. */
+  kubeEnvironment?: KubeEnvironment;
 }
 
 /** One app setting the code (or the host, for the storage connection) reads. */
@@ -154,6 +157,7 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
       .split(",")
       .map((origin) => origin.trim().toLowerCase())
       .filter((origin) => origin.length > 0),
+    kubeEnvironment: pickKubeEnvironment(env),
   };
 }
 

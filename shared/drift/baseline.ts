@@ -8,6 +8,8 @@ import { z } from "zod";
 import { InputError } from "../errors.js";
 import { defaultMaxAliasCount, defaultMaxBytes } from "./load.js";
 import { thresholdsOf, type Baseline, type RuleOverride } from "./baselineTypes.js";
+import { exemptionReasonRuleId } from "./check.js";
+import { rules as registry } from "./rules/index.js";
 import type { Rule } from "./types.js";
 
 export {
@@ -18,41 +20,14 @@ export {
   type RuleOverride,
 } from "./baselineTypes.js";
 
-/** The rule ids of ../shared/design/baseline.md, plus `exemption-reason` (an annotation exemption without reason). */
-export const knownRuleIds: readonly string[] = [
-  "namespace",
-  "replicas",
-  "rollout-strategy",
-  "rollout-limits-explicit",
-  "resource-requests",
-  "image-tag-pinned",
-  "image-supported-major",
-  "dns-policy",
-  "config-backup",
-  "config-backup-group",
-  "local-telemetry",
-  "log-level",
-  "token-from-secret",
-  "token-expiry",
-  "token-in-sync",
-  "pods-have-current-token",
-  "readiness-probe",
-  "liveness-probe",
-  "graceful-shutdown",
-  "sync-ports",
-  "disruption-budget",
-  "zone-spread",
-  "autoscaling",
-  "security-context",
-  "no-readonly-rootfs",
-  "tls-validation",
-  "config-endpoint",
-  "entra-auth",
-  "exemption-reason",
-];
+/** The ids of the rule registry, plus `exemption-reason` (an annotation exemption without reason). */
+export const knownRuleIds: readonly string[] = Object.freeze([
+  ...registry.map((rule) => rule.id),
+  exemptionReasonRuleId,
+]);
 
 export interface BaselineOptions {
-  /** Rules to validate ids and thresholds against; without them ids are checked against {@link knownRuleIds}. */
+  /** Rules to validate ids and thresholds against; without them only ids are checked, against {@link knownRuleIds}. */
   rules?: readonly Rule[];
   maxBytes?: number;
 }
@@ -139,7 +114,7 @@ export function parseBaseline(text: string, name: string, options: BaselineOptio
     exemptions?: unknown;
   };
   const byId = options.rules ? new Map(options.rules.map((rule) => [rule.id, rule])) : undefined;
-  const known = new Set(byId ? [...byId.keys(), "exemption-reason"] : knownRuleIds);
+  const known = new Set(byId ? [...byId.keys(), exemptionReasonRuleId] : knownRuleIds);
   if (typeof raw.rules === "object" && raw.rules !== null && !Array.isArray(raw.rules)) {
     for (const [id, override] of Object.entries(raw.rules)) {
       if (!known.has(id)) {

@@ -78,7 +78,6 @@ async function checkGateway(
       const errors = [...(live.errors ?? []), ...(vault.error ? [vault.error] : [])];
       bundle.live = {
         ...live,
-        ...(live.lastRotatedAt ? { lastRotatedAt: toWholeSecond(live.lastRotatedAt) } : {}),
         ...(vault.token ? vaultData(vault.token, live.secretTokenSha256, bundle) : {}),
         ...(errors.length > 0 ? { errors } : {}),
       };
@@ -118,12 +117,4 @@ function vaultData(stored: StoredToken, secretSha256: string | undefined, bundle
   const issued =
     secretSha256 === vaultTokenSha256 && version === stored.version ? stored.createdOn : undefined;
   return { vaultTokenSha256, ...(issued ? { tokenIssuedOn: issued } : {}) };
-}
-
-/**
- * A time cut to the whole second below. Kubernetes records pod start times in whole seconds, so a
- * pod started in the same second as the rotation (after it) must not count as started before it.
- */
-export function toWholeSecond(date: Date): Date {
-  return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }

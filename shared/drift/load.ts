@@ -11,6 +11,7 @@ import {
   isSeq,
   LineCounter,
   parseAllDocuments,
+  parseDocument,
   type Document,
   type Node,
 } from "yaml";
@@ -28,6 +29,15 @@ export const stdinName = "<stdin>";
 
 const manifestExtensions = new Set([".yaml", ".yml", ".json"]);
 
+/** A document that a directory walk left out because it is not a Kubernetes object (e.g. a Kustomization). */
+export interface SkippedDocument {
+  file: string;
+  /** 1-based line of the document's start. */
+  line: number;
+  /** Why it was left out, e.g. "Kustomization has no `metadata.name`". */
+  reason: string;
+}
+
 export interface LoadOptions {
   /** What `-` reads: a stream or the text itself (tests). Defaults to `process.stdin`. */
   stdin?: NodeJS.ReadableStream | string;
@@ -35,32 +45,44 @@ export interface LoadOptions {
   maxBytes?: number;
   /** Alias limit per document (default {@link defaultMaxAliasCount}). */
   maxAliasCount?: number;
+  /** Told about each document skipped below a directory (files named explicitly are never skipped). */
+  onSkip?: (skipped: SkippedDocument) => void;
 }
 
 export interface ParseOptions {
   maxBytes?: number;
   maxAliasCount?: number;
+  /**
+   * When given, documents that are not Kubernetes objects (not a mapping, no `kind`, or a `kind` without
+   * `metadata.name`) are skipped and reported here instead of refused.
+   */
+  onSkip?: (skipped: SkippedDocument) => void;
 }
 
 /**
  * Load every object from the given paths, in order: files, directories (every `.yaml`, `.yml`, `.json` below,
- * sorted by path) and `-` for standard input.
+ * sorted by path, leaving out dot-directories and `node_modules`) and `-` for standard input.
+ * Below a directory, documents that are not Kubernetes objects are skipped and reported to `options.onSkip`;
+ * files named explicitly and stdin are strict.
  * @throws InputError for unreadable paths, oversized or malformed input, or when nothing at all was found.
  */
 export async function loadInputs(paths: string[], options: LoadOptions = {}): Promise<SourcedObject[]> {
   if (paths.length === 0)
     throw new InputError("No input given: expected a file, a directory or `-` for stdin.");
   const maxBytes = options.maxBytes ?? defaultMaxBytes;
+  const strict: ParseOptions = { maxBytes, maxAliasCount: options.maxAliasCount };
+  const lenient: ParseOptions = { ...strict, onSkip: options.onSkip ?? (() => undefined) };
   const objects: SourcedObject[] = [];
   for (const path of paths) {
     if (path === "-") {
       const text = await readStdin(options.stdin ?? process.stdin, maxBytes);
-      objects.push(...parseManifest(text, stdinName, options));
+      objects.push(...parseManifest(text, stdinName, strict));
       continue;
     }
-    for (const file of await expandPath(path)) {
+    const { files, walked } = await expandPath(path);
+    for (const file of files) {
       const text = await readManifestFile(file, maxBytes);
-      objects.push(...parseManifest(text, file, options));
+      objects.push(...parseManifest(text, file, walked ? lenient : strict));
     }
   }
   if (objects.length === 0) {
@@ -74,23 +96,32 @@ export async function loadInputs(paths: string[], options: LoadOptions = {}): Pr
 
 /**
  * Parse manifest text (YAML with any number of documents, or JSON) held in memory.
- * Empty and comment-only documents are skipped; `kind: List` is flattened.
- * @throws InputError naming `file:line` for malformed input, non-object documents and objects without `kind`.
+ * `.json` files, and stdin text starting with `{` or `[`, are read as strict JSON; lines come from the YAML
+ * parser either way. Empty and comment-only documents are skipped; `kind: List` is flattened.
+ * @throws InputError naming `file:line` for malformed input, non-object documents, objects without `kind`
+ *   or `metadata.name` (unless `options.onSkip` is given) and `metadata` fields of the wrong type.
  */
 export function parseManifest(text: string, file: string, options: ParseOptions = {}): SourcedObject[] {
   const maxBytes = options.maxBytes ?? defaultMaxBytes;
   if (Buffer.byteLength(text, "utf8") > maxBytes) throw tooLarge(file, maxBytes);
   const lineCounter = new LineCounter();
-  const isJson = extname(file).toLowerCase() === ".json";
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   const objects: SourcedObject[] = [];
+  if (isJson(text, file)) {
+    if (text.trim() === "") return objects;
+    const value = parseJson(text, file);
+    if (value === null) return objects;
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    const root = doc.errors.length === 0 ? (doc.contents as Node | null) : null;
+    collect(value, { file, root, doc, lineCounter, options }, objects);
+    return objects;
+  }
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) {
       const line = lineCounter.linePos(error.pos[0]).line;
-      const expected = isJson ? "valid JSON" : "valid YAML";
       throw new InputError(
-        `${file}:${line}: malformed ${isJson ? "JSON" : "YAML"}: ${firstLine(error.message)} (expected ${expected}).`,
+        `${file}:${line}: malformed YAML: ${firstLine(error.message)} (expected valid YAML).`,
       );
     }
     const root = doc.contents as Node | null;
@@ -108,21 +139,146 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
       }
       throw new InputError(`${file}:${line}: cannot read the document: ${firstLine(message)}.`);
     }
-    const object = asKubeObject(value, file, line, true);
-    if (object.kind === "List" && Array.isArray((value as { items?: unknown }).items)) {
-      const itemsNode = isMap(root) ? root.get("items", true) : undefined;
-      const items = (value as { items: unknown[] }).items;
-      items.forEach((item, index) => {
-        const itemNode = isSeq(itemsNode) ? (itemsNode.items[index] as Node | undefined) : undefined;
-        const itemLine = itemNode ? lineOfNode(itemNode, lineCounter) : line;
-        const itemObject = asKubeObject(item, file, itemLine, false);
-        objects.push(sourced(itemObject, file, itemLine, itemNode ?? null, doc, lineCounter));
-      });
-      continue;
-    }
-    objects.push(sourced(requireName(object, file, line), file, line, root, doc, lineCounter));
+    collect(value, { file, root, doc, lineCounter, options }, objects);
   }
   return objects;
+}
+
+interface DocumentContext {
+  file: string;
+  /** The document's root node, or null when positions are unavailable. */
+  root: Node | null;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  options: ParseOptions;
+}
+
+/** Adds the object(s) of one document: itself, or the items of a `kind: List`; skips or refuses non-objects. */
+function collect(value: unknown, context: DocumentContext, objects: SourcedObject[]): void {
+  const { file, root, doc, lineCounter, options } = context;
+  const line = root ? lineOfNode(root, lineCounter) : 1;
+  const problem = notAnObject(value);
+  if (problem) {
+    if (options.onSkip) return options.onSkip({ file, line, reason: problem.skip });
+    throw new InputError(`${file}:${line}: ${problem.refuse}`);
+  }
+  const object = value as KubeObject;
+  if (object.kind === "List") {
+    const items = (value as { items?: unknown }).items;
+    if (!Array.isArray(items)) {
+      const itemsLine = (root ? fieldLine(root, ["items"], doc, lineCounter) : undefined) ?? line;
+      throw new InputError(
+        `${file}:${itemsLine}: List: expected \`items\` to be a list, found ${describe(items)}.`,
+      );
+    }
+    const itemsNode = isMap(root) ? root.get("items", true) : undefined;
+    items.forEach((item, index) => {
+      const itemNode = isSeq(itemsNode) ? (itemsNode.items[index] as Node | undefined) : undefined;
+      const itemLine = itemNode ? lineOfNode(itemNode, lineCounter) : line;
+      const itemProblem = notAnObject(item);
+      if (itemProblem) throw new InputError(`${file}:${itemLine}: ${itemProblem.refuse}`);
+      const itemObject = item as KubeObject;
+      const source = sourced(itemObject, file, itemLine, itemNode ?? null, doc, lineCounter);
+      checkMetadata(source, false);
+      objects.push(source);
+    });
+    return;
+  }
+  const source = sourced(object, file, line, root, doc, lineCounter);
+  const missing = checkMetadata(source, options.onSkip !== undefined);
+  if (missing) return options.onSkip?.({ file, line, reason: missing });
+  objects.push(source);
+}
+
+/** Why a value is not a Kubernetes object (a mapping with a `kind`): for a refusal and for a skip note. */
+function notAnObject(value: unknown): { refuse: string; skip: string } | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const found = describe(value);
+    return {
+      refuse: `expected a Kubernetes object (a mapping with \`kind\`), found ${found}.`,
+      skip: `not a Kubernetes object (found ${found})`,
+    };
+  }
+  const kind = (value as { kind?: unknown }).kind;
+  if (typeof kind !== "string" || kind === "") {
+    return {
+      refuse: "expected a Kubernetes object with a `kind`; this mapping has none.",
+      skip: "not a Kubernetes object (no `kind`)",
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Checks `metadata`: a mapping with a string `name` and, if set, a string `namespace`.
+ * @param mayBeUnnamed - return a skip reason for an object without `metadata.name` instead of refusing it.
+ * @returns the skip reason for an unnamed object (only when `mayBeUnnamed`), else undefined.
+ * @throws InputError at the field's line for a missing name or a field of the wrong type.
+ */
+function checkMetadata(source: SourcedObject, mayBeUnnamed: boolean): string | undefined {
+  const { object, file } = source;
+  const at = (path: string[]) => `${file}:${source.lineOf(path) ?? source.line}`;
+  const metadata = object.metadata as unknown;
+  if (
+    metadata !== undefined &&
+    metadata !== null &&
+    (typeof metadata !== "object" || Array.isArray(metadata))
+  ) {
+    throw new InputError(
+      `${at(["metadata"])}: ${object.kind}: expected \`metadata\` to be a mapping, found ${describe(metadata)}.`,
+    );
+  }
+  const name = (metadata as { name?: unknown } | null | undefined)?.name;
+  if (name === undefined || name === null) {
+    if (mayBeUnnamed) return `${object.kind} has no \`metadata.name\`, so it is not an object to check`;
+    throw new InputError(
+      `${at(["metadata"])}: ${object.kind} has no \`metadata.name\`; expected every object to be named.`,
+    );
+  }
+  for (const field of ["name", "namespace"]) {
+    const value = (metadata as Record<string, unknown>)[field];
+    if (value !== undefined && (field === "name" || value !== null) && typeof value !== "string") {
+      throw new InputError(
+        `${at(["metadata", field])}: ${object.kind}: expected \`metadata.${field}\` to be a string, found ${describe(value)}${typeof value === "number" || typeof value === "boolean" ? ` (${String(value)})` : ""}.`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** `a list`, `a string`, `a number`, `null`, `nothing` for messages. */
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `a ${typeof value}`;
+}
+
+/** `.json` files, and stdin whose first non-blank character is `{` or `[` (as `kubectl get -o json` prints). */
+function isJson(text: string, file: string): boolean {
+  if (file === stdinName) return /^[\s\uFEFF]*[{[]/.test(text);
+  return extname(file).toLowerCase() === ".json";
+}
+
+/** JSON.parse with the error turned into `file:line` and column. */
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, " ")) as unknown;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const match = / in JSON at position (\d+)/.exec(message);
+    const position = match ? Number(match[1]) : text.trimEnd().length;
+    const before = text.slice(0, position);
+    const line = before.split("\n").length;
+    const column = position - before.lastIndexOf("\n");
+    const reason = message
+      .replace(/ in JSON at position \d+.*$/, "")
+      .replace(/JSON input$/, "the input");
+    throw new InputError(
+      `${file}:${line}: malformed JSON: ${reason} at column ${column} (expected valid JSON).`,
+    );
+  }
 }
 
 function sourced(
@@ -139,39 +295,6 @@ function sourced(
     line,
     lineOf: (path) => (node ? fieldLine(node, path, doc, lineCounter) : undefined),
   };
-}
-
-function asKubeObject(value: unknown, file: string, line: number, allowList: boolean): KubeObject {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    const actual = Array.isArray(value)
-      ? "a list"
-      : `a ${typeof value === "string" ? "string" : String(typeof value)}`;
-    throw new InputError(
-      `${file}:${line}: expected a Kubernetes object (a mapping with \`kind\`), found ${actual}.`,
-    );
-  }
-  const object = value as Record<string, unknown>;
-  if (typeof object.kind !== "string" || object.kind === "") {
-    throw new InputError(
-      `${file}:${line}: expected a Kubernetes object with a \`kind\`; this mapping has none.`,
-    );
-  }
-  if (!allowList) requireName(object as KubeObject, file, line);
-  return object as KubeObject;
-}
-
-function requireName(object: KubeObject, file: string, line: number): KubeObject {
-  const metadata = object.metadata as unknown;
-  if (
-    typeof metadata !== "object" ||
-    metadata === null ||
-    typeof (metadata as { name?: unknown }).name !== "string"
-  ) {
-    throw new InputError(
-      `${file}:${line}: ${object.kind} has no \`metadata.name\`; expected every object to be named.`,
-    );
-  }
-  return object;
 }
 
 function lineOfNode(node: Node, lineCounter: LineCounter): number {
@@ -215,20 +338,24 @@ function fieldLine(
   return lineOfNode(at, lineCounter);
 }
 
-async function expandPath(path: string): Promise<string[]> {
+/** Directories a walk never enters: dot-directories (`.git`, `.github`, ...) and these. */
+const skippedDirectories = new Set(["node_modules"]);
+
+/** The manifest files of a path: itself, or (`walked`) every manifest below a directory, sorted by path. */
+async function expandPath(path: string): Promise<{ files: string[]; walked: boolean }> {
   let info;
   try {
     info = await stat(path);
   } catch (error) {
     throw unreadable(path, error);
   }
-  if (info.isFile()) return [path];
+  if (info.isFile()) return { files: [path], walked: false };
   if (!info.isDirectory())
     throw new InputError(`${path}: not a file or directory; expected a manifest path.`);
   const files: string[] = [];
   await walk(path, files);
   files.sort();
-  return files;
+  return { files, walked: true };
 }
 
 async function walk(directory: string, files: string[]): Promise<void> {
@@ -240,8 +367,9 @@ async function walk(directory: string, files: string[]): Promise<void> {
   }
   for (const entry of entries) {
     const full = join(directory, entry.name);
-    if (entry.isDirectory()) await walk(full, files);
-    else if (entry.isFile() && manifestExtensions.has(extname(entry.name).toLowerCase())) files.push(full);
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith(".") && !skippedDirectories.has(entry.name)) await walk(full, files);
+    } else if (entry.isFile() && manifestExtensions.has(extname(entry.name).toLowerCase())) files.push(full);
   }
 }
 

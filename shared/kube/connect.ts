@@ -4,12 +4,16 @@
  * pod's service account, or AKS with Entra ID (a bearer token from @azure/identity, refreshed
  * before it expires).
  */
+import { existsSync, readFileSync } from "node:fs";
 import type https from "node:https";
+import { isIPv6 } from "node:net";
+import { delimiter, join } from "node:path";
 import { KubeConfig, type User } from "@kubernetes/client-node";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { InputError } from "../errors.js";
 import type { ClusterConnection } from "../config/types.js";
 import type { AbortOptions } from "../rotation/types.js";
+import type { KubeEnvironment } from "./environment.js";
 
 /** Reads a kubeconfig held in Key Vault (`SecretClients` from shared/azure/keyvault.ts). */
 export interface KubeconfigSecretReader {
@@ -23,7 +27,16 @@ export interface KubeConnectOptions extends AbortOptions {
   secrets?: KubeconfigSecretReader;
   /** Refresh an Entra token this long before it expires. Default 300000 (5 minutes). */
   refreshBeforeExpiryInMs?: number;
+  /**
+   * What `kubeconfig` connections without a path (KUBECONFIG, HOME) and `inCluster` connections
+   * (KUBERNETES_SERVICE_HOST/PORT) read, passed from the edge. Default none.
+   */
+  env?: KubeEnvironment;
+  /** Where the pod's service account is mounted. Default `/var/run/secrets/kubernetes.io/serviceaccount`. */
+  serviceAccountDirectory?: string;
 }
+
+const defaultServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** The name of the auth provider we register for AKS connections. */
 export const entraAuthProviderName = "gateway-guard-entra";
@@ -45,7 +58,7 @@ export async function kubeConfigFor(
       const where = connection.path ? `kubeconfig file ${connection.path}` : "the default kubeconfig";
       try {
         if (connection.path) config.loadFromFile(connection.path);
-        else config.loadFromDefault();
+        else loadDefault(config, options);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new InputError(`Cannot load ${where}: ${reason}`, { cause: error });
@@ -74,8 +87,7 @@ export async function kubeConfigFor(
       break;
     }
     case "inCluster":
-      config.loadFromCluster();
-      if (/\/\/(undefined|\[undefined\]):/.test(config.getCurrentCluster()?.server ?? "")) {
+      if (!loadInCluster(config, options)) {
         throw new InputError(
           "The inCluster connection works only inside a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set)",
         );
@@ -114,6 +126,70 @@ export async function kubeConfigFor(
   if (!config.getCurrentCluster())
     throw new InputError(`No cluster in the kubeconfig for the ${connection.type} connection`);
   return config;
+}
+
+/**
+ * As `KubeConfig.loadFromDefault`, from the given environment instead of `process.env`: the files in
+ * KUBECONFIG (merged; as kubectl, the first current-context set wins), else `$HOME/.kube/config`, else the pod's
+ * service account.
+ */
+function loadDefault(config: KubeConfig, options: KubeConnectOptions): void {
+  const env = options.env ?? {};
+  const files = (env.KUBECONFIG ?? "").split(delimiter).filter((file) => file.length > 0);
+  if (files.length > 0) {
+    config.loadFromFile(files[0]);
+    for (const file of files.slice(1)) {
+      const more = new KubeConfig();
+      more.loadFromFile(file);
+      config.mergeConfig(more, Boolean(config.currentContext));
+    }
+    return;
+  }
+  const homes = [
+    env.HOME,
+    env.USERPROFILE,
+    env.HOMEDRIVE && env.HOMEPATH && join(env.HOMEDRIVE, env.HOMEPATH),
+  ];
+  const file = homes
+    .filter((home): home is string => Boolean(home))
+    .map((home) => join(home, ".kube", "config"))
+    .find((path) => existsSync(path));
+  if (file) {
+    config.loadFromFile(file);
+    return;
+  }
+  if (loadInCluster(config, options)) return;
+  throw new Error("KUBECONFIG is not set, there is no $HOME/.kube/config, and this is not a Kubernetes pod");
+}
+
+/** As `KubeConfig.loadFromCluster`, from the given environment; false outside a pod. */
+function loadInCluster(config: KubeConfig, options: KubeConnectOptions): boolean {
+  const host = options.env?.KUBERNETES_SERVICE_HOST?.trim();
+  const port = options.env?.KUBERNETES_SERVICE_PORT?.trim();
+  if (!host || !port) return false;
+  const directory = options.serviceAccountDirectory ?? defaultServiceAccountDirectory;
+  const scheme = ["80", "8080", "8001"].includes(port) ? "http" : "https";
+  const namespaceFile = join(directory, "namespace");
+  const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, "utf8").trim() : undefined;
+  config.loadFromOptions({
+    clusters: [
+      {
+        name: "inCluster",
+        server: `${scheme}://${isIPv6(host) ? `[${host}]` : host}:${port}`,
+        caFile: join(directory, "ca.crt"),
+        skipTLSVerify: false,
+      },
+    ],
+    users: [
+      {
+        name: "inClusterUser",
+        authProvider: { name: "tokenFile", config: { tokenFile: join(directory, "token") } },
+      },
+    ],
+    contexts: [{ name: "inClusterContext", cluster: "inCluster", user: "inClusterUser", namespace }],
+    currentContext: "inClusterContext",
+  });
+  return true;
 }
 
 function selectContext(config: KubeConfig, context: string | undefined, where: string): void {

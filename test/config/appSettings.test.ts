@@ -15,6 +15,7 @@ describe("readAppSettings", () => {
       azureClientId: undefined,
       armEndpoint: undefined,
       webhookAllowedOrigins: [],
+      kubeEnvironment: {},
     });
     expect(defaultRotationSchedule).toBe("0 0 3 * * *");
   });
@@ -45,6 +46,23 @@ describe("readAppSettings", () => {
     expect(readAppSettings({ ...env, AzureWebJobsStorage: "UseDevelopmentStorage=true" }).storage).toEqual({
       kind: "connectionString",
       connectionString: "UseDevelopmentStorage=true",
+    });
+  });
+
+  it("keeps only the Kubernetes variables for the kube connections", () => {
+    const settings = readAppSettings({
+      KUBECONFIG: "/home/site/kubeconfig",
+      HOME: "/home",
+      KUBERNETES_SERVICE_HOST: "10.0.0.1",
+      KUBERNETES_SERVICE_PORT: "443",
+      PATH: "/usr/bin",
+      AZURE_CLIENT_ID: "app-id",
+    });
+    expect(settings.kubeEnvironment).toEqual({
+      KUBECONFIG: "/home/site/kubeconfig",
+      HOME: "/home",
+      KUBERNETES_SERVICE_HOST: "10.0.0.1",
+      KUBERNETES_SERVICE_PORT: "443",
     });
   });
 

@@ -213,6 +213,65 @@ data:
   });
 });
 
+describe("parseManifest: types and JSON", () => {
+  it("refuses a metadata.namespace or metadata.name that is not a string, at the field's line", () => {
+    const namespace = syncErrorOf(() =>
+      parseManifest("kind: Deployment\nmetadata:\n  name: gw\n  namespace: 5\n", "d.yaml"),
+    );
+    expect(namespace.name).toBe("InputError");
+    expect(namespace.message).toBe(
+      "d.yaml:4: Deployment: expected `metadata.namespace` to be a string, found a number (5).",
+    );
+    const name = syncErrorOf(() => parseManifest("kind: Service\nmetadata:\n  name: [a]\n", "s.yaml"));
+    expect(name.message).toBe("s.yaml:3: Service: expected `metadata.name` to be a string, found a list.");
+    const item = syncErrorOf(() =>
+      parseManifest(
+        "kind: List\nitems:\n- kind: ConfigMap\n  metadata: {name: a, namespace: true}\n",
+        "l.yaml",
+      ),
+    );
+    expect(item.message).toContain("l.yaml:4: ConfigMap: expected `metadata.namespace` to be a string");
+  });
+
+  it("says a List's items must be a list", () => {
+    const error = syncErrorOf(() => parseManifest("kind: List\nitems:\n  a: b\n", "l.yaml"));
+    expect(error.name).toBe("InputError");
+    expect(error.message).toBe("l.yaml:2: List: expected `items` to be a list, found a mapping.");
+    const missing = syncErrorOf(() => parseManifest("kind: List\n", "l.yaml"));
+    expect(missing.message).toBe("l.yaml:1: List: expected `items` to be a list, found nothing.");
+  });
+
+  it("reads .json strictly: a trailing comma or a bare word is malformed JSON at its line", () => {
+    const trailing = syncErrorOf(() => parseManifest('{\n  "kind": "ConfigMap",\n  "a": 1,\n}', "t.json"));
+    expect(trailing.name).toBe("InputError");
+    expect(trailing.message).toMatch(/^t\.json:4: malformed JSON: .* at column 1 \(expected valid JSON\)\.$/);
+    const bare = syncErrorOf(() =>
+      parseManifest('{"kind": "ConfigMap", "metadata": {"name": "a"},\n "value": "x", oops}', "b.json"),
+    );
+    expect(bare.message).toMatch(/^b\.json:2: malformed JSON: .*column 16/);
+    const truncated = syncErrorOf(() => parseManifest('{\n  "kind":\n\n', "c.json"));
+    expect(truncated.message).toMatch(
+      /^c\.json:2: malformed JSON: Unexpected end of the input at column 10 /,
+    );
+  });
+
+  it("keeps object and field lines for JSON, even with a BOM or duplicate keys", () => {
+    const text =
+      '\uFEFF{\n  "kind": "ConfigMap",\n  "metadata": {"name": "a"},\n  "data": {"k": "1", "k": "2"}\n}';
+    const [object] = parseManifest(text, "a.json");
+    expect(object.object.data).toEqual({ k: "2" });
+    expect(object.lineOf(["data"])).toBe(4);
+    expect(object.lineOf(["metadata", "name"])).toBe(3);
+  });
+
+  it("reads stdin starting with { or [ as JSON, anything else as YAML", () => {
+    const error = syncErrorOf(() => parseManifest('\n {"kind": "ConfigMap", oops}', stdinName));
+    expect(error.message).toMatch(/^<stdin>:2: malformed JSON: /);
+    const objects = parseManifest("kind: ConfigMap\nmetadata: {name: a}\n", stdinName);
+    expect(objects.map((o) => o.object.metadata.name)).toEqual(["a"]);
+  });
+});
+
 describe("loadInputs", () => {
   let dir: string;
 
@@ -306,5 +365,40 @@ describe("loadInputs", () => {
     const error = await errorOf(loadInputs([bad]));
     expect(error.name).toBe("InputError");
     expect(error.message.startsWith(`${join(bad, "x.yaml")}:3: malformed YAML: `)).toBe(true);
+  });
+
+  it("skips non-Kubernetes files below a directory with a note, but not files named explicitly", async () => {
+    const repo = join(dir, "repo");
+    await mkdir(join(repo, "k8s", "node_modules", "pkg"), { recursive: true });
+    await mkdir(join(repo, ".git"), { recursive: true });
+    await writeFile(join(repo, "k8s", "gw.yaml"), "kind: Service\nmetadata: {name: gw}\n");
+    await writeFile(
+      join(repo, "k8s", "kustomization.yaml"),
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gw.yaml]\n",
+    );
+    await writeFile(join(repo, "package.json"), '{"name": "x", "version": "1.0.0"}');
+    await writeFile(join(repo, "list.json"), "[1, 2]");
+    await writeFile(join(repo, "k8s", "node_modules", "pkg", "bad.yaml"), "a: [\n");
+    await writeFile(join(repo, ".git", "config.yaml"), "a: [\n");
+    const skipped: string[] = [];
+    const objects = await loadInputs([repo], {
+      onSkip: ({ file, line, reason }) => skipped.push(`${file}:${line}: ${reason}`),
+    });
+    expect(objects.map((o) => o.object.metadata.name)).toEqual(["gw"]);
+    expect(skipped).toEqual([
+      `${join(repo, "k8s", "kustomization.yaml")}:1: Kustomization has no \`metadata.name\`, so it is not an object to check`,
+      `${join(repo, "list.json")}:1: not a Kubernetes object (found a list)`,
+      `${join(repo, "package.json")}:1: not a Kubernetes object (no \`kind\`)`,
+    ]);
+    expect((await loadInputs([repo])).length).toBe(1);
+    const explicit = await errorOf(
+      loadInputs([join(repo, "k8s", "kustomization.yaml")], { onSkip: () => {} }),
+    );
+    expect(explicit.name).toBe("InputError");
+    expect(explicit.message).toContain("kustomization.yaml:1: Kustomization has no `metadata.name`");
+    const onlyOther = join(dir, "only-other");
+    await mkdir(onlyOther);
+    await writeFile(join(onlyOther, "package.json"), "{}");
+    expect((await errorOf(loadInputs([onlyOther]))).message).toContain("No Kubernetes objects found in");
   });
 });

@@ -100,7 +100,9 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
 
   const baseline = values.baseline
-    ? await (await import("../../drift/baseline.js")).loadBaseline(relativeTo(cwd, values.baseline))
+    ? await (
+        await import("../../drift/baseline.js")
+      ).loadBaseline(relativeTo(cwd, values.baseline), { rules })
     : undefined;
   const checkOptions = {
     baseline,
@@ -173,7 +175,11 @@ async function loadManifests(positionals: string[], io: CliIO, cwd: string) {
   }
   return loadInputs(
     paths.map((path) => (path === "-" || isAbsolute(path) ? path : relativeTo(cwd, path))),
-    { stdin: io.stdin },
+    {
+      stdin: io.stdin,
+      onSkip: ({ file, line, reason }) =>
+        io.stderr.write(`gateway-guard: skipped ${file}:${line}: ${reason}\n`),
+    },
   );
 }
 

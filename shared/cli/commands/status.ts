@@ -6,7 +6,7 @@
 import type { Adapters } from "../../compose/adapters.js";
 import type { DeploymentTarget, GatewayConfig } from "../../config/types.js";
 import type { LiveData } from "../../drift/types.js";
-import { toWholeSecond } from "../../drift/live.js";
+import { startedBeforeRotation } from "../../drift/rules/live.js";
 import type { DeploymentTokenStatus, GatewayStatus } from "../../rotation/status.js";
 import { targetLabel } from "../../rotation/target.js";
 import { InputError } from "../../errors.js";
@@ -154,8 +154,8 @@ export async function statusOf(gateway: GatewayConfig, adapters: Adapters): Prom
 function podSummary(live: LiveData): PodSummary {
   const ready = (live.pods ?? []).filter((pod) => pod.ready);
   if (!live.lastRotatedAt) return { ready: ready.length, stale: [] };
-  const rotatedAt = toWholeSecond(live.lastRotatedAt);
-  const stale = ready.filter((pod) => !pod.startedAt || pod.startedAt.getTime() < rotatedAt.getTime());
+  const rotatedAt = live.lastRotatedAt;
+  const stale = ready.filter((pod) => !pod.startedAt || startedBeforeRotation(pod.startedAt, rotatedAt));
   return {
     ready: ready.length,
     onCurrentToken: ready.length - stale.length,

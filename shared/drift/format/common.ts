@@ -17,15 +17,30 @@ export interface FormatOptions {
   baseDirectory?: string;
 }
 
+/** A finding whose text fields are strings (`String()` of whatever was there, `""` for nothing). */
+function withTextFields(finding: Finding): Finding {
+  const text = (value: unknown) => (typeof value === "string" ? value : value == null ? "" : String(value));
+  return {
+    ...finding,
+    path: text(finding.path),
+    expected: text(finding.expected),
+    actual: text(finding.actual),
+    message: text(finding.message),
+  };
+}
+
 /** Rank of a severity: a larger number is more severe. */
 export const severityRank: Readonly<Record<Severity, number>> = { error: 3, warning: 2, info: 1 };
 
 const statusOrder: Readonly<Record<FindingStatus, number>> = { fail: 0, unknown: 1, exempt: 2, pass: 3 };
 
-/** Findings in reading order: failing first (most severe first), then unknown, exempt, pass. Stable otherwise. */
+/**
+ * Findings in reading order: failing first (most severe first), then unknown, exempt, pass. Stable otherwise.
+ * Their text fields come out as strings even if a rule (or a hand-made result) put a number there.
+ */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return findings
-    .map((finding, index) => ({ finding, index }))
+    .map((finding, index) => ({ finding: withTextFields(finding), index }))
     .sort(
       (a, b) =>
         statusOrder[a.finding.status] - statusOrder[b.finding.status] ||

@@ -74,6 +74,22 @@ export function objectName(source: SourcedObject): string {
   return `${source.object.kind}/${namespaceOf(source.object)}/${source.object.metadata.name}`;
 }
 
+/** A Kubernetes IntOrString limit (`maxUnavailable`, `maxSurge`, `minAvailable`) read as a count or a percentage. */
+export type IntOrPercent = { kind: "count"; value: number } | { kind: "percent"; value: number };
+
+/**
+ * Reads an IntOrString limit: a non-negative integer, or a whole percentage such as `25%`.
+ * @returns the count or percentage, or undefined when the value is neither.
+ */
+export function intOrPercent(value: unknown): IntOrPercent | undefined {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value >= 0 ? { kind: "count", value } : undefined;
+  }
+  if (typeof value !== "string") return undefined;
+  const match = /^(\d+)%$/.exec(value.trim());
+  return match ? { kind: "percent", value: Number(match[1]) } : undefined;
+}
+
 /** Path of the pod spec in a Deployment. */
 export const POD: Path = ["spec", "template", "spec"];
 

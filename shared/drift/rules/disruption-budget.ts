@@ -1,28 +1,25 @@
 import type { Rule } from "../types.js";
-import { at, atRelated, get, minimumReplicas, numberSetting, objectName } from "./common.js";
+import { at, atRelated, get, intOrPercent, minimumReplicas, numberSetting, objectName } from "./common.js";
 
 /** How many pods (and what share) a PDB lets go down at once, given the replica count. */
 function allowedDown(spec: unknown, replicas: number): { pods: number; percent: number } | undefined {
   const maxUnavailable = get(spec, ["maxUnavailable"]);
   const minAvailable = get(spec, ["minAvailable"]);
-  const percent = (value: unknown) =>
-    typeof value === "string" && /^\d+%$/.test(value.trim()) ? Number(value.trim().slice(0, -1)) : undefined;
   if (maxUnavailable !== undefined) {
-    if (typeof maxUnavailable === "number")
-      return { pods: maxUnavailable, percent: replicas > 0 ? (100 * maxUnavailable) / replicas : 100 };
-    const share = percent(maxUnavailable);
-    if (share !== undefined) return { pods: Math.ceil((share * replicas) / 100), percent: share };
-    return undefined;
+    const limit = intOrPercent(maxUnavailable);
+    if (!limit) return undefined;
+    if (limit.kind === "count")
+      return { pods: limit.value, percent: replicas > 0 ? (100 * limit.value) / replicas : 100 };
+    return { pods: Math.ceil((limit.value * replicas) / 100), percent: limit.value };
   }
   if (minAvailable !== undefined) {
-    if (typeof minAvailable === "number") {
-      const pods = Math.max(0, replicas - minAvailable);
+    const limit = intOrPercent(minAvailable);
+    if (!limit) return undefined;
+    if (limit.kind === "count") {
+      const pods = Math.max(0, replicas - limit.value);
       return { pods, percent: replicas > 0 ? (100 * pods) / replicas : 0 };
     }
-    const share = percent(minAvailable);
-    if (share !== undefined)
-      return { pods: replicas - Math.ceil((share * replicas) / 100), percent: 100 - share };
-    return undefined;
+    return { pods: replicas - Math.ceil((limit.value * replicas) / 100), percent: 100 - limit.value };
   }
   return { pods: 0, percent: 0 };
 }

@@ -54,3 +54,14 @@ export function liveMissing(bundle: GatewayBundle, expected: string, what: strin
     message: `The live check could not read ${what}${errors}.`,
   };
 }
+
+/**
+ * True when a pod started before a rotation. Kubernetes records a pod's start time in whole seconds
+ * and the `gateway-guard.io/rotated-at` annotation has milliseconds, so both are compared at second
+ * precision: a pod started in the same second as the rotation counts as started after it.
+ * @param startedAt - the pod's `status.startTime`.
+ * @param rotatedAt - the Secret's last rotation.
+ */
+export function startedBeforeRotation(startedAt: Date, rotatedAt: Date): boolean {
+  return Math.floor(startedAt.getTime() / 1000) < Math.floor(rotatedAt.getTime() / 1000);
+}

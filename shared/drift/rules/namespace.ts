@@ -12,9 +12,10 @@ export const namespaceRule: Rule = {
   remediation: `metadata:
   namespace: apim-gateway   # kubectl create namespace apim-gateway`,
   check(bundle) {
-    const namespace = bundle.deployment.object.metadata.namespace;
+    const raw: unknown = bundle.deployment.object.metadata.namespace;
+    const namespace = raw === undefined || raw === null ? "" : String(raw);
     const expected = "set and not `default`";
-    if (typeof namespace === "string" && namespace !== "" && namespace !== "default") {
+    if (namespace !== "" && namespace !== "default") {
       return [
         at(bundle, ["metadata", "namespace"], {
           status: "pass",

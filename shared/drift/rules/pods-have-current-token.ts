@@ -1,5 +1,5 @@
 import type { Rule } from "../types.js";
-import { liveGuard, liveMissing, tokenPlace } from "./live.js";
+import { liveGuard, liveMissing, startedBeforeRotation, tokenPlace } from "./live.js";
 
 /** Every ready pod started after the Secret's last rotation. */
 export const podsHaveCurrentTokenRule: Rule = {
@@ -33,7 +33,7 @@ export const podsHaveCurrentTokenRule: Rule = {
     const place = tokenPlace(bundle, expected);
     const ready = pods.filter((pod) => pod.ready);
     const stale = ready.filter(
-      (pod) => pod.startedAt !== undefined && pod.startedAt.getTime() < rotatedAt.getTime(),
+      (pod) => pod.startedAt !== undefined && startedBeforeRotation(pod.startedAt, rotatedAt),
     );
     const unknown = ready.filter((pod) => pod.startedAt === undefined);
     const rotated = `rotated ${rotatedAt.toISOString()}`;

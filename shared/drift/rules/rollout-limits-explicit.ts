@@ -1,17 +1,7 @@
 import type { Rule } from "../types.js";
-import { at, get } from "./common.js";
+import { at, get, intOrPercent } from "./common.js";
 
 const LIMIT = ["spec", "strategy", "rollingUpdate"];
-
-/** An IntOrString rollout limit as a description, or undefined when it is not a valid one. */
-function parseLimit(value: unknown): { zero: boolean } | undefined {
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return { zero: value === 0 };
-  if (typeof value === "string") {
-    const match = /^(\d+)%$/.exec(value.trim());
-    if (match) return { zero: Number(match[1]) === 0 };
-  }
-  return undefined;
-}
 
 /** maxUnavailable and maxSurge written down, not left to Kubernetes' 25%/25%. */
 export const rolloutLimitsExplicitRule: Rule = {
@@ -63,8 +53,8 @@ export const rolloutLimitsExplicitRule: Rule = {
         }),
       ];
     }
-    const unavailable = parseLimit(maxUnavailable);
-    const surge = parseLimit(maxSurge);
+    const unavailable = intOrPercent(maxUnavailable);
+    const surge = intOrPercent(maxSurge);
     if (!unavailable || !surge) {
       const name = unavailable ? "maxSurge" : "maxUnavailable";
       return [
@@ -76,7 +66,7 @@ export const rolloutLimitsExplicitRule: Rule = {
         }),
       ];
     }
-    if (unavailable.zero && surge.zero) {
+    if (unavailable.value === 0 && surge.value === 0) {
       return [
         at(bundle, LIMIT, {
           status: "fail",
@@ -87,7 +77,7 @@ export const rolloutLimitsExplicitRule: Rule = {
         }),
       ];
     }
-    if (!unavailable.zero) {
+    if (unavailable.value !== 0) {
       const message = `maxUnavailable ${String(maxUnavailable)} lets a rollout take gateways down before new ones are ready; 0 is recommended.`;
       return [
         at(bundle, [...LIMIT, "maxUnavailable"], {

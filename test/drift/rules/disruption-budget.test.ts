@@ -36,6 +36,8 @@ describe("disruption-budget", () => {
 
   it("fails a limit that is not an integer or a percentage", () => {
     expect(one(disruptionBudgetRule, withBudget({ maxUnavailable: "one" })).status).toBe("fail");
+    expect(one(disruptionBudgetRule, withBudget({ maxUnavailable: -1 })).status).toBe("fail");
+    expect(one(disruptionBudgetRule, withBudget({ minAvailable: 1.5 })).status).toBe("fail");
   });
 
   it("ignores a PDB that selects other pods", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { podsHaveCurrentTokenRule } from "../../../shared/drift/rules/pods-have-current-token.js";
+import { startedBeforeRotation } from "../../../shared/drift/rules/live.js";
 import { tokenExpiryRule } from "../../../shared/drift/rules/token-expiry.js";
 import { tokenInSyncRule } from "../../../shared/drift/rules/token-in-sync.js";
 import { container, gateway, one } from "./base.js";
@@ -37,4 +38,13 @@ describe("live rules on a manifest", () => {
       if (rule !== podsHaveCurrentTokenRule) expect(result.message).toContain("Key Vault: 403");
     },
   );
+});
+
+describe("startedBeforeRotation", () => {
+  const rotatedAt = new Date("2026-03-01T03:00:00.999Z");
+  it("compares whole seconds (pod start times have no milliseconds)", () => {
+    expect(startedBeforeRotation(new Date("2026-03-01T03:00:00Z"), rotatedAt)).toBe(false);
+    expect(startedBeforeRotation(new Date("2026-03-01T03:00:01Z"), rotatedAt)).toBe(false);
+    expect(startedBeforeRotation(new Date("2026-03-01T02:59:59Z"), rotatedAt)).toBe(true);
+  });
 });

@@ -27,4 +27,12 @@ describe("namespace", () => {
     );
     expect(result).toMatchObject({ status: "fail", actual: "(unset)" });
   });
+
+  it("reports a namespace that is not a string as text (the loader refuses it; the rule must not pass a number on)", () => {
+    const bundle = gateway();
+    (bundle.deployment.object.metadata as Record<string, unknown>).namespace = 5;
+    const result = one(namespaceRule, bundle);
+    expect(result.actual).toBe("5");
+    expect(typeof result.message).toBe("string");
+  });
 });

@@ -34,6 +34,17 @@ describe("pods-have-current-token", () => {
     expect(result.message).not.toContain("gw-1");
   });
 
+  it("compares at second precision: a pod started in the rotation's second holds the new token", () => {
+    const rotatedAt = new Date("2026-03-01T03:00:00.600Z");
+    const sameSecond = { name: "gw-1", ready: true, startedAt: new Date("2026-03-01T03:00:00Z") };
+    expect(check({ lastRotatedAt: rotatedAt, pods: [sameSecond] }).status).toBe("pass");
+    const secondBefore = { name: "gw-2", ready: true, startedAt: new Date("2026-03-01T02:59:59Z") };
+    const result = check({ lastRotatedAt: rotatedAt, pods: [sameSecond, secondBefore] });
+    expect(result.status).toBe("fail");
+    expect(result.message).toContain("gw-2");
+    expect(result.message).not.toContain("gw-1");
+  });
+
   it("is unknown when a ready pod's start time is unknown", () => {
     expect(check({ lastRotatedAt: rotated, pods: [{ name: "gw-1", ready: true }] }).status).toBe("unknown");
   });

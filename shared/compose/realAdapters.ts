@@ -1,0 +1,39 @@
+/**
+ * The real adapters as both edges build them (the CLI and the Functions app): the default Azure
+ * credential and the ARM endpoint precedence, in one place. Light: the SDKs load on call.
+ */
+import type { GuardConfig } from "../config/types.js";
+import type { KubeEnvironment } from "../kube/environment.js";
+import type { Adapters } from "./adapters.js";
+
+/** What an edge read from its environment or app settings. */
+export interface RealAdaptersSettings {
+  /** Client id of a user-assigned managed identity (AZURE_CLIENT_ID); else the default identity chain. */
+  azureClientId?: string;
+  /** GATEWAY_GUARD_ARM_ENDPOINT; the configuration's `armEndpoint` wins over it. */
+  armEndpoint?: string;
+  /** For default-kubeconfig and inCluster connections. */
+  kubeEnvironment?: KubeEnvironment;
+}
+
+/**
+ * Builds the real adapters: `DefaultAzureCredential` (the user-assigned identity when given), the
+ * configuration's ARM endpoint, else the setting, else the public cloud (precedence applied by
+ * `composeAdapters`).
+ * @param config - the validated configuration.
+ * @param settings - what the edge read.
+ * @returns the adapters (nothing connects until first use).
+ */
+export async function buildAdapters(config: GuardConfig, settings: RealAdaptersSettings): Promise<Adapters> {
+  const [{ composeAdapters }, { createCredential }] = await Promise.all([
+    import("./adapters.js"),
+    import("../azure/credential.js"),
+  ]);
+  return composeAdapters(config, {
+    credential: createCredential(
+      settings.azureClientId ? { managedIdentityClientId: settings.azureClientId } : {},
+    ),
+    ...(settings.armEndpoint ? { armEndpoint: settings.armEndpoint } : {}),
+    ...(settings.kubeEnvironment ? { kubeEnvironment: settings.kubeEnvironment } : {}),
+  });
+}
