@@ -45,7 +45,11 @@ export class RolloutError extends Error {
 }
 
 /** Names of errors that retrying cannot fix. */
-export const permanentErrorNames: ReadonlySet<string> = new Set(["InputError", "PermissionDeniedError", "NotFoundError"]);
+export const permanentErrorNames: ReadonlySet<string> = new Set([
+  "InputError",
+  "PermissionDeniedError",
+  "NotFoundError",
+]);
 
 /** True when the error is worth retrying later (throttling, 5xx, lock held, conflicts, timeouts). */
 export function isTransient(error: unknown): boolean {

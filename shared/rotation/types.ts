@@ -100,7 +100,10 @@ export interface LockHandle {
 /** Mutual exclusion per gateway across processes, expiring if the holder dies. */
 export interface RotationLock {
   /** Undefined when someone else holds it. */
-  tryAcquire(gateway: GatewayConfig, options: { ttlInMs: number } & AbortOptions): Promise<LockHandle | undefined>;
+  tryAcquire(
+    gateway: GatewayConfig,
+    options: { ttlInMs: number } & AbortOptions,
+  ): Promise<LockHandle | undefined>;
 }
 
 /** What the engine needs, given per call. */
