@@ -7,14 +7,11 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
  * Answers the health probe.
  * @param _request - the HTTP request (unused).
  * @param context - the invocation.
- * @returns 200 when the configuration loads, else 503.
+ * @returns 200 when the configuration loads, else 503 (malformed app settings included).
  */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const { withAppServices } = await import("../shared/app/http.js");
-  return withAppServices(context, async (services) => {
-    const { healthResult } = await import("../shared/app/health.js");
-    return healthResult(services, context);
-  });
+  const { appHealth } = await import("../shared/app/health.js");
+  return appHealth(context);
 }
 
 app.http("health", {

@@ -7,15 +7,26 @@ import { app, type InvocationContext } from "@azure/functions";
 import { rotationPoisonQueueName, storageConnectionName } from "../shared/config/triggers.cjs";
 
 /**
- * Reports one poisoned message.
+ * Reports one poisoned message; the gateway and request id come from the message itself, so they
+ * are logged even when the app's services cannot be built.
  * @param message - the message as the worker last saw it.
  * @param context - the invocation.
  */
 export async function rotationPoison(message: unknown, context: InvocationContext): Promise<void> {
   try {
-    const { appServices } = await import("../shared/app/services.js");
     const { deliveryOf, reportPoisonedMessage } = await import("../shared/app/worker.js");
-    reportPoisonedMessage(await appServices(), message, context, deliveryOf(context.triggerMetadata));
+    const { appServices } = await import("../shared/app/services.js");
+    const services = await appServices().then(
+      (built) => ({ built, error: undefined }),
+      (error: unknown) => ({ built: undefined, error }),
+    );
+    reportPoisonedMessage(
+      services.built,
+      message,
+      context,
+      deliveryOf(context.triggerMetadata),
+      services.error,
+    );
   } catch (error) {
     context.error(
       `rotation.poisoned ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}`,

@@ -6,36 +6,29 @@
 import type { GatewayConfig } from "../config/types.js";
 import { findGateway } from "../config/load.js";
 import { InputError } from "../errors.js";
-import { formatResult } from "../drift/format/index.js";
+import { contentTypeOf, formatResult, formats, type FormatName } from "../drift/format/index.js";
 import { packageInfo } from "../cli/package.js";
 import { rules } from "../drift/rules/index.js";
 import type { HttpResult } from "./http.js";
-import { errorResult } from "./http.js";
-import { errorText, eventLogger, type LogSink } from "./log.js";
+import { configurationErrorResult, errorResult } from "./http.js";
+import { eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
-/** Formats the endpoint serves, with their content types. */
-export const driftFormats = {
-  json: "application/json; charset=utf-8",
-  sarif: "application/sarif+json; charset=utf-8",
-  markdown: "text/markdown; charset=utf-8",
-  html: "text/html; charset=utf-8",
-  junit: "application/xml; charset=utf-8",
-} as const;
+/** Formats the endpoint serves (every format but the terminal table); content types from the registry. */
+export const driftFormats = ["json", "sarif", "markdown", "html", "junit"] as const satisfies readonly FormatName[];
 
-export type DriftFormat = keyof typeof driftFormats;
+export type DriftFormat = (typeof driftFormats)[number];
 
 /** Largest manifest accepted in a POST body. */
 export const maxManifestBytes = 5 * 1024 * 1024;
 
-const acceptTypes: Array<[string, DriftFormat]> = [
-  ["application/sarif+json", "sarif"],
-  ["application/json", "json"],
-  ["text/html", "html"],
-  ["text/markdown", "markdown"],
-  ["application/xml", "junit"],
-  ["text/xml", "junit"],
-];
+const acceptTypes: Array<[string, DriftFormat]> = driftFormats.flatMap((name) =>
+  formats[name].mediaTypes.map((mediaType): [string, DriftFormat] => [mediaType, name]),
+);
+
+function isDriftFormat(name: string): name is DriftFormat {
+  return (driftFormats as readonly string[]).includes(name);
+}
 
 /**
  * Chooses the format: `?format=` wins, then the first type of `Accept` that is served, then JSON.
@@ -50,10 +43,8 @@ export function negotiateFormat(
 ): DriftFormat {
   if (format) {
     const name = format.trim().toLowerCase();
-    if (Object.hasOwn(driftFormats, name)) return name as DriftFormat;
-    throw new InputError(
-      `unknown format "${format.slice(0, 40)}"; expected one of ${Object.keys(driftFormats).join(", ")}`,
-    );
+    if (isDriftFormat(name)) return name;
+    throw new InputError(`unknown format "${format.slice(0, 40)}"; expected one of ${driftFormats.join(", ")}`);
   }
   const wanted = (accept ?? "")
     .split(",")
@@ -121,24 +112,17 @@ export async function handleDrift(
         gateways = input.gateway ? [findGateway(config, input.gateway)] : config.gateways;
       } catch (error) {
         if (error instanceof Error && error.name === "NotFoundError") throw error;
-        log.error("drift.config-unavailable", { error: errorText(error) });
-        return {
-          status: 500,
-          jsonBody: {
-            error: "ConfigurationError",
-            message: "the app's gateway configuration could not be loaded (details in the app's log)",
-          },
-        };
+        return configurationErrorResult(error, sink, "drift.config-unavailable", "configuration");
       }
       result = await services.checkLive(gateways);
     }
-    const body = formatResult(format, result, { rules, toolVersion: packageInfo().version });
+    const body = await formatResult(format, result, { rules, toolVersion: packageInfo().version });
     log.info("drift.checked", {
       format,
       reports: result.reports.length,
       live: input.method.toUpperCase() !== "POST",
     });
-    return { status: 200, headers: { "Content-Type": driftFormats[format] }, body };
+    return { status: 200, headers: { "Content-Type": contentTypeOf(format) }, body };
   } catch (error) {
     return errorResult(error, sink, "drift.failed");
   }

@@ -1,6 +1,6 @@
 /**
  * The anonymous health answer: the version and whether the configuration loads. Nothing secret:
- * no gateway names, no URLs, no error detail (that goes to the log).
+ * no gateway names, no URLs, no setting values, no error detail (that goes to the log).
  */
 import { packageInfo } from "../cli/package.js";
 import type { HttpResult } from "./http.js";
@@ -14,7 +14,6 @@ import type { AppServices } from "./services.js";
  * @returns the answer.
  */
 export async function healthResult(services: AppServices, sink: LogSink): Promise<HttpResult> {
-  const version = packageInfo().version;
   try {
     const config = await services.config();
     return {
@@ -22,23 +21,48 @@ export async function healthResult(services: AppServices, sink: LogSink): Promis
       jsonBody: {
         status: "ok",
         name: "gateway-guard",
-        version,
+        version: packageInfo().version,
         configuration: { loaded: true, gateways: config.gateways.length },
       },
     };
   } catch (error) {
     eventLogger(sink).error("health.config-unavailable", { error: errorText(error) });
-    return {
-      status: 503,
-      jsonBody: {
-        status: "unavailable",
-        name: "gateway-guard",
-        version,
-        configuration: {
-          loaded: false,
-          message: "the configuration could not be loaded (details in the app's log)",
-        },
-      },
-    };
+    return unavailable("the configuration could not be loaded (details in the app's log)");
   }
+}
+
+/**
+ * The health answer of this instance: as {@link healthResult}, and 503 with the version and the
+ * malformed setting's name (not its value) when the app's settings cannot even be read.
+ * @param sink - the invocation's log.
+ * @param services - the services of this instance (default: `appServices()`).
+ * @returns the answer; never throws.
+ */
+export async function appHealth(
+  sink: LogSink,
+  services?: () => Promise<AppServices>,
+): Promise<HttpResult> {
+  let built: AppServices;
+  try {
+    built = await (services ?? (await import("./services.js")).appServices)();
+  } catch (error) {
+    eventLogger(sink).error("app.settings-invalid", { error: errorText(error) });
+    const setting = /^app setting (\w+):/.exec(error instanceof Error ? error.message : "")?.[1];
+    return unavailable(
+      `the app's settings are invalid${setting ? `: ${setting} is malformed` : ""} (details in the app's log)`,
+    );
+  }
+  return healthResult(built, sink);
+}
+
+function unavailable(message: string): HttpResult {
+  return {
+    status: 503,
+    jsonBody: {
+      status: "unavailable",
+      name: "gateway-guard",
+      version: packageInfo().version,
+      configuration: { loaded: false, message },
+    },
+  };
 }

@@ -48,9 +48,37 @@ export function errorResult(error: unknown, log: LogSink, event: string): HttpRe
   };
 }
 
+/** What could not be loaded, in {@link configurationErrorResult}'s message. */
+const unloadable = {
+  settings: "the app's settings are invalid",
+  configuration: "the app's gateway configuration could not be loaded",
+} as const;
+
+/**
+ * The answer when the app's own settings or gateway configuration cannot be loaded: the app's
+ * fault, not the caller's, so 500 with a pointer to the log; the detail goes to the log only.
+ * @param error - why loading failed.
+ * @param sink - where it is logged.
+ * @param event - the log event's name.
+ * @param what - `settings` or `configuration`.
+ * @returns the 500 result.
+ */
+export function configurationErrorResult(
+  error: unknown,
+  sink: LogSink,
+  event: string,
+  what: keyof typeof unloadable,
+): HttpResult {
+  sink.error(`${event} ${JSON.stringify({ error: errorText(error) })}`);
+  return {
+    status: 500,
+    jsonBody: { error: "ConfigurationError", message: `${unloadable[what]} (details in the app's log)` },
+  };
+}
+
 /**
  * Runs an HTTP handler's body with the app's services; a failure to build them (a malformed app
- * setting) is the app's fault, so it answers 500 with a pointer to the log, never the detail.
+ * setting) is the app's fault, so it answers 500 ({@link configurationErrorResult}).
  * @param sink - the invocation's log.
  * @param body - the handler's work.
  * @returns its result.
@@ -64,14 +92,7 @@ export async function withAppServices(
   try {
     services = await appServices();
   } catch (error) {
-    sink.error(`app.settings-invalid ${JSON.stringify({ error: errorText(error) })}`);
-    return {
-      status: 500,
-      jsonBody: {
-        error: "ConfigurationError",
-        message: "the app's settings are invalid (details in the app's log)",
-      },
-    };
+    return configurationErrorResult(error, sink, "app.settings-invalid", "settings");
   }
   try {
     return await body(services);

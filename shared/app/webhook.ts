@@ -8,7 +8,7 @@ import type { GuardConfig } from "../config/types.js";
 import { InputError } from "../errors.js";
 import { parseWebhook, type HeadersLike } from "../webhook/parse.js";
 import { resolveGateways } from "../webhook/resolve.js";
-import { errorResult, type HttpResult } from "./http.js";
+import { configurationErrorResult, errorResult, type HttpResult } from "./http.js";
 import { eventLogger, errorText, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
@@ -115,14 +115,7 @@ export async function handleWebhookPost(
   try {
     config = await services.config();
   } catch (error) {
-    log.error("webhook.config-unavailable", { error: errorText(error) });
-    return {
-      status: 500,
-      jsonBody: {
-        error: "ConfigurationError",
-        message: "the app's gateway configuration could not be loaded (details in the app's log)",
-      },
-    };
+    return configurationErrorResult(error, sink, "webhook.config-unavailable", "configuration");
   }
 
   let resolution;

@@ -2,14 +2,30 @@
  * The queue worker's logic: one message, one gateway rotation. A transient failure is rethrown so
  * that the Functions host makes the message visible again (and moves it to the poison queue after
  * `maxDequeueCount` attempts); a permanent one is logged as `rotation.rejected` and the message is
- * completed, since retrying cannot fix it.
+ * completed, since retrying cannot fix it. A rotation that ends `failed` or `rolled-back` is
+ * permanent when the error behind every failed deployment is (a 403 on the Secret, say).
  */
 import { findGateway } from "../config/load.js";
-import { isTransient, RolloutError } from "../errors.js";
+import type { GatewayConfig } from "../config/types.js";
+import { isTransient, permanentErrorNames, RolloutError } from "../errors.js";
 import { decodeRotationMessage, peekRotationMessage, type RotationMessage } from "../queue/message.js";
 import type { RotationOutcome } from "../rotation/types.js";
 import { errorText, eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
+
+/** `functionTimeout` in host.json (a test holds them equal). */
+export const functionTimeoutInMs = 60 * 60_000;
+
+/**
+ * How long the worker lets a rotation start new deployments: the function timeout less one
+ * rollback (the engine finishes or rolls back the deployment in flight when the signal fires) and
+ * a minute's margin, so that a long multi-deployment rotation stops cleanly before the host kills it.
+ * @param gateway - the gateway to rotate.
+ * @returns milliseconds, at least a quarter of the function timeout.
+ */
+export function rotationDeadlineInMs(gateway: GatewayConfig): number {
+  return Math.max(functionTimeoutInMs - gateway.rolloutTimeoutInMs - 2 * 60_000, functionTimeoutInMs / 4);
+}
 
 /** What the trigger tells about the delivery. */
 export interface DeliveryInfo {
@@ -77,9 +93,18 @@ export async function processRotationMessage(
   log.info("rotation.started", { ...attempt, reason: message.reason, force: message.force });
   try {
     const gateway = findGateway(await services.config(), message.gateway);
-    const outcome = await services.rotate(gateway, { force: message.force, log });
+    const outcome = await services.rotate(gateway, {
+      force: message.force,
+      log,
+      abortSignal: AbortSignal.timeout(rotationDeadlineInMs(gateway)),
+    });
     if (outcome.status === "failed" || outcome.status === "rolled-back") {
-      throw new RolloutError(`rotation of ${message.gateway} ended ${outcome.status}: ${outcome.reason}`);
+      const reason = `rotation of ${message.gateway} ended ${outcome.status}: ${outcome.reason}`;
+      if (failedPermanently(outcome)) {
+        log.error("rotation.rejected", { ...attempt, permanent: true, status: outcome.status, error: reason });
+        return { status: "rejected", reason };
+      }
+      throw new RolloutError(reason);
     }
     services.finishedRequests.add(message.requestId);
     log.info("rotation.completed", {
@@ -103,28 +128,41 @@ export async function processRotationMessage(
   }
 }
 
+/** True when the outcome has failed deployments and each failed for a reason retrying cannot fix. */
+function failedPermanently(outcome: RotationOutcome): boolean {
+  const failed = outcome.deployments.filter((d) => d.status === "failed" || d.status === "rolled-back");
+  return (
+    failed.length > 0 &&
+    failed.every((d) => d.errorName !== undefined && permanentErrorNames.has(d.errorName))
+  );
+}
+
 /**
  * Logs a message the host moved to the poison queue: the error event `rotation.poisoned` with the
- * gateway, the request id and the last error this instance saw for it. Never throws.
- * @param services - the app's services.
+ * gateway, the request id and the last error this instance saw for it. Needs no services to name
+ * the gateway, so it reports even when the app's settings are broken. Never throws.
+ * @param services - the app's services; undefined when they could not be built.
  * @param raw - the poison queue trigger's payload.
  * @param sink - the invocation's log.
  * @param delivery - dequeue count and message id on the poison queue.
+ * @param servicesError - why the services could not be built, if so.
  */
 export function reportPoisonedMessage(
-  services: AppServices,
+  services: Pick<AppServices, "lastErrors"> | undefined,
   raw: unknown,
   sink: LogSink,
   delivery: DeliveryInfo = {},
+  servicesError?: unknown,
 ): void {
   const { gateway, requestId } = peekRotationMessage(raw);
   const lastError =
-    (requestId && services.lastErrors.get(requestId)) ??
+    (requestId && services?.lastErrors.get(requestId)) ??
     `not seen by this instance: see the rotation.retry events with requestId ${requestId ?? "(none)"}`;
   eventLogger(sink).error("rotation.poisoned", {
     gateway: gateway ?? "(unreadable message)",
     requestId,
     messageId: delivery.messageId,
     lastError,
+    ...(servicesError === undefined ? {} : { appSettingsError: errorText(servicesError) }),
   });
 }

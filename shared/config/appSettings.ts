@@ -1,11 +1,11 @@
 /**
  * The Functions app's settings: the one place that reads `process.env` for the app. Everything below
- * gets the typed {@link AppSettings}. `ROTATION_SCHEDULE` is checked by `triggers.cts`, which the
- * timer's registration uses too (without loading this ES module).
+ * gets the typed {@link AppSettings}. `ROTATION_SCHEDULE` is read and checked only by the timer's
+ * registration (`triggers.cts`), so it is listed here but not part of {@link AppSettings}.
  */
 import { InputError } from "../errors.js";
 import { pickKubeEnvironment, type KubeEnvironment } from "../kube/environment.js";
-import { checkRotationSchedule, defaultRotationSchedule } from "./triggers.cjs";
+import { defaultRotationSchedule } from "./triggers.cjs";
 
 export { defaultRotationSchedule };
 
@@ -31,8 +31,6 @@ export interface AppSettings {
   configJson?: string;
   /** Path of a YAML or JSON configuration file, if given. */
   configFile?: string;
-  /** NCRONTAB schedule of the rotation fan-out. */
-  rotationSchedule: string;
   /** Storage for the rotation queue; undefined when none is configured. */
   storage?: StorageConnection;
   /** Client id of the user-assigned managed identity for ARM and Key Vault (DefaultAzureCredential). */
@@ -139,7 +137,6 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
     const raw = env[name]?.trim();
     return raw ? raw : undefined;
   };
-  const rotationSchedule = readRotationSchedule(env);
   const armEndpoint = value("GATEWAY_GUARD_ARM_ENDPOINT");
   if (armEndpoint && !URL.canParse(armEndpoint)) {
     throw new InputError(
@@ -149,7 +146,6 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
   return {
     configJson: value("GATEWAY_GUARD_CONFIG"),
     configFile: value("GATEWAY_GUARD_CONFIG_FILE"),
-    rotationSchedule,
     storage: readStorage(value),
     azureClientId: value("AZURE_CLIENT_ID"),
     armEndpoint,
@@ -159,18 +155,6 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
       .filter((origin) => origin.length > 0),
     kubeEnvironment: pickKubeEnvironment(env),
   };
-}
-
-/**
- * Reads only `ROTATION_SCHEDULE`, checked as the timer's registration does ({@link checkRotationSchedule}).
- * @param env - the environment; `process.env` by default.
- * @returns the NCRONTAB expression, default {@link defaultRotationSchedule}.
- * @throws InputError when it is not a 6-field NCRONTAB expression.
- */
-export function readRotationSchedule(env: Environment = process.env): string {
-  const { schedule, problem } = checkRotationSchedule(env.ROTATION_SCHEDULE);
-  if (problem) throw new InputError(problem);
-  return schedule;
 }
 
 function readStorage(value: (name: string) => string | undefined): StorageConnection | undefined {

@@ -272,9 +272,7 @@ function parseJson(text: string, file: string): unknown {
     const before = text.slice(0, position);
     const line = before.split("\n").length;
     const column = position - before.lastIndexOf("\n");
-    const reason = message
-      .replace(/ in JSON at position \d+.*$/, "")
-      .replace(/JSON input$/, "the input");
+    const reason = message.replace(/ in JSON at position \d+.*$/, "").replace(/JSON input$/, "the input");
     throw new InputError(
       `${file}:${line}: malformed JSON: ${reason} at column ${column} (expected valid JSON).`,
     );

@@ -52,6 +52,11 @@ export class RecentKeys {
     }
   }
 
+  /** Forgets the key. */
+  delete(key: string): void {
+    this.#seen.delete(key);
+  }
+
   get size(): number {
     return this.#seen.size;
   }

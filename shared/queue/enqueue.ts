@@ -69,12 +69,20 @@ export class RotationQueue {
     const key = options.eventId === undefined ? undefined : `${options.eventId}\n${message.gateway}`;
     const requestId =
       options.eventId === undefined ? message.requestId : requestIdForEvent(options.eventId, message.gateway);
-    if (key !== undefined && this.#recent.has(key)) return { requestId, duplicate: true };
+    if (key !== undefined) {
+      // Recorded before the send, so that a concurrent delivery of the same event sees it; forgotten if the send fails.
+      if (this.#recent.has(key)) return { requestId, duplicate: true };
+      this.#recent.add(key);
+    }
     const text = encodeRotationMessage({ ...message, requestId });
-    await this.#client.sendMessage(
-      this.#encoding === "base64" ? Buffer.from(text, "utf8").toString("base64") : text,
-    );
-    if (key !== undefined) this.#recent.add(key);
+    try {
+      await this.#client.sendMessage(
+        this.#encoding === "base64" ? Buffer.from(text, "utf8").toString("base64") : text,
+      );
+    } catch (error) {
+      if (key !== undefined) this.#recent.delete(key);
+      throw error;
+    }
     return { requestId, duplicate: false };
   }
 }

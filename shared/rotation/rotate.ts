@@ -6,8 +6,11 @@
  *
  * Failures before any cluster was touched (reading, minting, storing) are logged and thrown, so a
  * caller can tell transient ones from permanent ones (`isTransient`). Failures while delivering
- * are reported in the outcome (`failed`, `rolled-back`): deployments are delivered one at a time
- * and the run stops after the first failure, the rest left `unchanged` for the next run to finish.
+ * are reported in the outcome (`failed`, `rolled-back`, each failed deployment with the `.name`
+ * of its error): deployments are delivered one at a time and the run stops after the first failure,
+ * the rest left `unchanged` for the next run to finish. It also stops, `failed`, before starting a
+ * deployment once `abortSignal` has fired (a deadline): a started one is finished or rolled back.
+ * An error thrown carries no token: its message is scrubbed of every token seen (same `.name`).
  */
 import type { GatewayConfig } from "../config/types.js";
 import { LockHeldError } from "../errors.js";
@@ -121,12 +124,14 @@ class Rotation {
     const done = plan.action === "mint" ? "rotated" : "delivered";
     const results = new Map<DeploymentState, DeploymentOutcome>();
     let failedAt: string | undefined;
+    let stoppedAt: string | undefined;
     for (const d of targets) {
-      if (failedAt) {
+      if (!failedAt && !stoppedAt && abortSignal?.aborted) stoppedAt = d.label;
+      if (failedAt || stoppedAt) {
         results.set(d, {
           target: d.label,
           status: "unchanged",
-          reason: `not attempted after ${failedAt} failed`,
+          reason: failedAt ? `not attempted after ${failedAt} failed` : "not attempted: the run was stopped",
         });
         continue;
       }
@@ -157,6 +162,11 @@ class Rotation {
     if (failures.length > 0) {
       outcome.status = failures.some((d) => d.status === "failed") ? "failed" : "rolled-back";
       outcome.reason = `${failures.map((d) => `${d.target}: ${d.reason}`).join("; ")}; old key not revoked`;
+      return this.finish(outcome);
+    }
+    if (stoppedAt) {
+      outcome.status = "failed";
+      outcome.reason = `stopped before ${stoppedAt} (${this.describe(abortSignal?.reason)}); the next run delivers Key Vault's token to the rest; old key not revoked`;
       return this.finish(outcome);
     }
     outcome.reason = `${done} ${targets.length} of ${deployments.length} deployments with the ${delivery.keyType ?? "unknown"} key`;
@@ -232,6 +242,7 @@ class Rotation {
         target: d.label,
         status: "failed",
         reason: `could not write the Secret: ${this.describe(error)}`,
+        errorName: nameOf(error),
       };
     }
     try {
@@ -242,7 +253,7 @@ class Rotation {
         abortSignal,
       });
     } catch (error) {
-      return this.rollBack(d, previous, delivery, this.describe(error));
+      return this.rollBack(d, previous, delivery, this.describe(error), nameOf(error));
     }
     await this.confirmRollout(d, delivery);
     return { target: d.label, status: done };
@@ -277,8 +288,14 @@ class Rotation {
     previous: DeploymentTokenState,
     delivery: Delivery,
     why: string,
+    errorName: string,
   ): Promise<DeploymentOutcome> {
-    const failed = (reason: string): DeploymentOutcome => ({ target: d.label, status: "failed", reason });
+    const failed = (reason: string): DeploymentOutcome => ({
+      target: d.label,
+      status: "failed",
+      reason,
+      errorName,
+    });
     if (!previous.token) return failed(`rollout failed (${why}); there was no previous token to restore`);
     this.log.warn("rotation.rolling-back", { gateway: this.gateway.name, target: d.label, error: why });
     try {
@@ -307,6 +324,7 @@ class Rotation {
       target: d.label,
       status: "rolled-back",
       reason: `rollout failed (${why}); previous token restored`,
+      errorName,
     };
   }
 
@@ -357,13 +375,13 @@ class Rotation {
     return outcome;
   }
 
-  /** Runs a step whose failure ends the run before any cluster changed: logged, then thrown. */
+  /** Runs a step whose failure ends the run before any cluster changed: logged, then thrown without any token. */
   private async step<T>(stage: "plan" | "mint" | "store", action: () => Promise<T>): Promise<T> {
     try {
       return await action();
     } catch (error) {
       this.log.error("rotation.failed", { gateway: this.gateway.name, stage, error: this.describe(error) });
-      throw error;
+      throw scrubError(error, (text) => this.scrub(text));
     }
   }
 
@@ -391,6 +409,40 @@ function planFields(plan: RotationPlan, dryRun: boolean): Record<string, unknown
     nextExpiresOn: plan.nextExpiresOn?.toISOString(),
     deployments: plan.deployments.map((d) => ({ target: d.target, inSync: d.inSync })),
   };
+}
+
+function nameOf(error: unknown): string {
+  return error instanceof Error ? error.name : "Error";
+}
+
+/**
+ * The error with `scrub` applied to its message, its string properties and its causes: same
+ * prototype and `.name`, the primitive own properties callers use (`permission`, `statusCode`,
+ * `code`), no stack beyond its first line and no object properties (a response body may hold the
+ * token). The error itself when scrubbing changes nothing.
+ */
+function scrubError(error: unknown, scrub: (text: string) => string, depth = 0): unknown {
+  if (typeof error === "string") return scrub(error);
+  if (!(error instanceof Error) || depth > 3) return error;
+  const cause = error.cause === undefined ? undefined : scrubError(error.cause, scrub, depth + 1);
+  const message = scrub(error.message);
+  const props = Object.entries(error).filter(([key]) => key !== "cause");
+  const clean = props.map(([key, value]) => [key, typeof value === "string" ? scrub(value) : value] as const);
+  const unchanged =
+    message === error.message &&
+    cause === error.cause &&
+    scrub(error.stack ?? "") === (error.stack ?? "") &&
+    clean.every(([, value], i) => value === props[i]![1]);
+  if (unchanged) return error;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  for (const [key, value] of clean) {
+    if (value === null || typeof value !== "object") (copy as unknown as Record<string, unknown>)[key] = value;
+  }
+  const hidden = (value: unknown) => ({ value, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(copy, "message", hidden(message));
+  Object.defineProperty(copy, "stack", hidden(`${copy.name}: ${message}`));
+  if (cause !== undefined) Object.defineProperty(copy, "cause", hidden(cause));
+  return copy;
 }
 
 function isNamed(error: unknown, name: string): boolean {

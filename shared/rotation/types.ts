@@ -153,6 +153,8 @@ export interface DeploymentOutcome {
   target: string;
   status: DeploymentOutcomeStatus;
   reason?: string;
+  /** For `failed` and `rolled-back`: the `.name` of the error behind it, so a caller can tell a permanent failure (`isTransient`). */
+  errorName?: string;
 }
 
 /** `planned`: a dry run whose plan would act (mint or deliver); nothing was changed. */

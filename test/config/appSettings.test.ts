@@ -10,7 +10,6 @@ describe("readAppSettings", () => {
     expect(readAppSettings({})).toEqual({
       configJson: undefined,
       configFile: undefined,
-      rotationSchedule: defaultRotationSchedule,
       storage: undefined,
       azureClientId: undefined,
       armEndpoint: undefined,
@@ -66,26 +65,22 @@ describe("readAppSettings", () => {
     });
   });
 
-  it("reads the configuration, schedule, ARM endpoint and allowed origins", () => {
+  it("reads the configuration, ARM endpoint and allowed origins", () => {
     const settings = readAppSettings({
       GATEWAY_GUARD_CONFIG: '{"gateways":[]}',
       GATEWAY_GUARD_CONFIG_FILE: " /home/site/config.yaml ",
-      ROTATION_SCHEDULE: "0 */30 * * * *",
       GATEWAY_GUARD_ARM_ENDPOINT: "https://management.usgovcloudapi.net",
       GATEWAY_GUARD_WEBHOOK_ALLOWED_ORIGINS: "EventGrid.azure.net, , example.org",
     });
     expect(settings).toMatchObject({
       configJson: '{"gateways":[]}',
       configFile: "/home/site/config.yaml",
-      rotationSchedule: "0 */30 * * * *",
       armEndpoint: "https://management.usgovcloudapi.net",
       webhookAllowedOrigins: ["eventgrid.azure.net", "example.org"],
     });
   });
 
   it.each([
-    [{ ROTATION_SCHEDULE: "0 3 * * *" }, /ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields/],
-    [{ ROTATION_SCHEDULE: "0 0 3 * * * ;" }, /ROTATION_SCHEDULE/],
     [{ GATEWAY_GUARD_ARM_ENDPOINT: "management" }, /GATEWAY_GUARD_ARM_ENDPOINT: expected an absolute URL/],
     [{ AzureWebJobsStorage__accountName: "Bad_Name" }, /AzureWebJobsStorage__accountName: expected 3-24/],
     [
@@ -95,6 +90,12 @@ describe("readAppSettings", () => {
   ])("refuses %o naming the setting", (env, message) => {
     expect(() => readAppSettings(env)).toThrowError(message);
     expect(() => readAppSettings(env)).toThrowError(expect.objectContaining({ name: "InputError" }));
+  });
+
+  it("leaves ROTATION_SCHEDULE to the timer's registration, so a bad one does not break the other functions", () => {
+    const settings = readAppSettings({ ROTATION_SCHEDULE: "0 3 * * *", GATEWAY_GUARD_CONFIG: "{}" });
+    expect(settings.configJson).toBe("{}");
+    expect(settings).not.toHaveProperty("rotationSchedule");
   });
 
   it("lists every setting it reads, each with a meaning and a default", () => {

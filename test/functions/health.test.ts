@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { HttpRequest } from "@azure/functions";
 import { health } from "../../functions/health.cjs";
 import { useAppServices } from "../../shared/app/services.js";
@@ -37,5 +37,28 @@ describe("health", () => {
     expect(response.status).toBe(503);
     expect(JSON.stringify(response.jsonBody)).not.toContain("secret-path");
     expect(log.text()).toContain("secret-path");
+  });
+
+  it("answers 503 with the version and the malformed setting's name (not its value) when the settings do not read", async () => {
+    vi.stubEnv("AzureWebJobsStorage__accountName", "Secret_Account_Name");
+    try {
+      const { context, log } = captureContext();
+      const response = await health(request(), context);
+      expect(response.status).toBe(503);
+      expect(response.jsonBody).toEqual({
+        status: "unavailable",
+        name: "gateway-guard",
+        version: packageInfo().version,
+        configuration: {
+          loaded: false,
+          message:
+            "the app's settings are invalid: AzureWebJobsStorage__accountName is malformed (details in the app's log)",
+        },
+      });
+      expect(JSON.stringify(response.jsonBody)).not.toContain("Secret_Account_Name");
+      expect(log.events("app.settings-invalid")).toHaveLength(1);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

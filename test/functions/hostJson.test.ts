@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { appSettingNames } from "../../shared/config/appSettings.js";
+import { functionTimeoutInMs, rotationDeadlineInMs } from "../../shared/app/worker.js";
 import { lockTtlInMs } from "../../shared/rotation/rotate.js";
 import { gateway } from "./helpers.js";
 
@@ -31,22 +32,34 @@ describe("host.json", () => {
     });
   });
 
-  it("retries a message held back by another rotation's lock long enough for that rotation to finish", () => {
+  it("retries a message held back by a crashed rotation's lock until that lock has expired", () => {
+    // Attempts 2..maxDequeueCount come one visibilityTimeout apart: together they must outlast the
+    // lock a crashed holder left behind (one deployment, default rollout timeout), or the message
+    // is poisoned (rotation.poisoned) while the gateway is merely locked.
     const { maxDequeueCount, visibilityTimeout } = host.extensions.queues;
     const retryWindowInMs = (maxDequeueCount - 1) * seconds(visibilityTimeout) * 1000;
-    const oneRollout = gateway("g").rolloutTimeoutInMs;
-    expect(retryWindowInMs).toBeGreaterThanOrEqual(oneRollout * 2);
+    expect(retryWindowInMs).toBeGreaterThanOrEqual(lockTtlInMs(gateway("g")));
   });
 
-  it("lets a rotation of a gateway with two deployments (each rolled back) finish within the function timeout", () => {
-    const twoDeployments = gateway("g", {
-      deployments: [
-        { cluster: { type: "kubeconfig" }, namespace: "a", deployment: "g" },
-        { cluster: { type: "kubeconfig" }, namespace: "b", deployment: "g" },
-      ],
-    });
-    expect(seconds(host.functionTimeout) * 1000).toBeGreaterThanOrEqual(lockTtlInMs(twoDeployments));
+  it("has the function timeout the worker plans its deadline with", () => {
+    expect(seconds(host.functionTimeout) * 1000).toBe(functionTimeoutInMs);
   });
+
+  it.each([1, 2, 3, 5])(
+    "stops starting deployments of a %i-deployment gateway early enough to finish a rollback within the function timeout",
+    (count) => {
+      const many = gateway("g", {
+        deployments: Array.from({ length: count }, (_, i) => ({
+          cluster: { type: "kubeconfig" as const },
+          namespace: `ns-${i}`,
+          deployment: "g",
+        })),
+      });
+      const rollbackInMs = many.rolloutTimeoutInMs + 60_000;
+      expect(rotationDeadlineInMs(many) + rollbackInMs).toBeLessThan(seconds(host.functionTimeout) * 1000);
+      expect(rotationDeadlineInMs(many)).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe("local.settings.sample.json", () => {

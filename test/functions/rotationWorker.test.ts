@@ -1,10 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { rotationWorker } from "../../functions/rotationWorker.cjs";
 import { rotationPoison } from "../../functions/rotationPoison.cjs";
 import { useAppServices, type AppServices } from "../../shared/app/services.js";
 import { LockHeldError, PermissionDeniedError } from "../../shared/errors.js";
 import type { GatewayConfig } from "../../shared/config/types.js";
+import { rotateGateway } from "../../shared/rotation/rotate.js";
 import type { RotationOutcome } from "../../shared/rotation/types.js";
+import { fakeWorld, gatewayConfig } from "../rotation/fakes.js";
 import { captureContext, testServices } from "./helpers.js";
 
 let restore: (() => void) | undefined;
@@ -128,6 +130,81 @@ describe("rotationWorker", () => {
     const { error } = await deliver(message);
     expect(error?.name).toBe("RolloutError");
   });
+
+  it("does not retry a rotation whose deployment failed with a 403 on the Secret", async () => {
+    const { calls } = await setUp(async (gateway) => ({
+      ...outcome(gateway, "failed"),
+      reason: "ctx/gateways/contoso-eu: could not write the Secret: PermissionDeniedError: 403; old key not revoked",
+      deployments: [
+        {
+          target: "ctx/gateways/contoso-eu",
+          status: "failed",
+          reason: "could not write the Secret: PermissionDeniedError: 403",
+          errorName: "PermissionDeniedError",
+        },
+      ],
+    }));
+    const { error, log } = await deliver(message);
+    expect(error).toBeUndefined();
+    expect(calls).toHaveLength(1);
+    expect(log.events("rotation.retry")).toEqual([]);
+    expect(log.events("rotation.rejected")).toEqual([
+      expect.objectContaining({
+        permanent: true,
+        status: "failed",
+        error: expect.stringContaining("PermissionDeniedError: 403"),
+      }),
+    ]);
+  });
+
+  it("retries a failed rotation when any failed deployment's error is transient", async () => {
+    await setUp(async (gateway) => ({
+      ...outcome(gateway, "failed"),
+      deployments: [
+        { target: "a", status: "failed", errorName: "PermissionDeniedError" },
+        { target: "b", status: "rolled-back", errorName: "RolloutError" },
+      ],
+    }));
+    expect((await deliver(message)).error?.name).toBe("RolloutError");
+  });
+
+  it("gives the rotation a deadline that has not passed yet", async () => {
+    const signals: Array<AbortSignal | undefined> = [];
+    await setUp(async (gateway, options) => {
+      signals.push(options.abortSignal);
+      return outcome(gateway);
+    });
+    await deliver(message);
+    expect(signals[0]).toBeInstanceOf(AbortSignal);
+    expect(signals[0]?.aborted).toBe(false);
+  });
+
+  it("keeps a token in an adapter's error out of the thrown error, the logs and the poison event", async () => {
+    const world = fakeWorld(gatewayConfig({ name: "contoso-eu" }));
+    let leaked = "";
+    world.vault.store = async (_name, token) => {
+      leaked = token;
+      throw Object.assign(new Error(`Key Vault refused value ${token}`), {
+        statusCode: 503,
+        cause: new Error(`raw body: ${token}`),
+      });
+    };
+    const { services } = await setUp((_gateway, options) =>
+      rotateGateway(world.gateway, { ...world.deps, log: options.log }, options),
+    );
+    const { error, log } = await deliver(message, 5);
+    expect(leaked).not.toBe("");
+    expect(error?.message).toContain("Key Vault refused value [token]");
+    expect((error as Error & { statusCode?: number }).statusCode).toBe(503);
+    expect(`${error?.message} ${String(error?.stack)} ${String((error?.cause as Error)?.message)}`).not.toContain(
+      leaked,
+    );
+    expect(log.events("rotation.retry")).toHaveLength(1);
+    const poison = captureContext("rotationPoison");
+    await rotationPoison(message, poison.context);
+    expect(poison.log.events("rotation.poisoned")[0]?.lastError).toContain("[token]");
+    expect(`${log.text()}\n${poison.log.text()}\n${services.lastErrors.get("req-1")}`).not.toContain(leaked);
+  });
 });
 
 describe("rotationPoison", () => {
@@ -147,6 +224,24 @@ describe("rotationPoison", () => {
         lastError: "LockHeldError: another rotation holds the lock",
       },
     ]);
+  });
+
+  it("names the gateway and request id even when the app's settings are malformed", async () => {
+    vi.stubEnv("GATEWAY_GUARD_ARM_ENDPOINT", "not a url");
+    try {
+      const { context, log } = captureContext("rotationPoison", { id: "poison-2" });
+      await expect(rotationPoison(message, context)).resolves.toBeUndefined();
+      expect(log.events("rotation.poisoned")).toEqual([
+        expect.objectContaining({
+          gateway: "contoso-eu",
+          requestId: "req-1",
+          messageId: "poison-2",
+          appSettingsError: expect.stringContaining("GATEWAY_GUARD_ARM_ENDPOINT"),
+        }),
+      ]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("logs an unreadable message without throwing", async () => {

@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { delimiter, join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { kubeConfigFor } from "../../shared/kube/connect.js";
@@ -70,6 +70,75 @@ describe("kubeConfigFor", () => {
     await expect(kubeConfigFor({ type: "kubeconfig", path: join(dir, "missing") })).rejects.toMatchObject({
       name: "InputError",
       message: expect.stringContaining("Cannot load kubeconfig file"),
+    });
+  });
+
+  describe("from the environment the edge passes (never process.env)", () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it("reads KUBECONFIG from the env option, merging files with the first current context", async () => {
+      const first = join(dir, "env-first");
+      const second = join(dir, "env-second");
+      await plain.writeKubeConfig(first, { context: "first" });
+      await secure.writeKubeConfig(second, { context: "second" });
+      vi.stubEnv("KUBECONFIG", join(dir, "missing"));
+      const config = await kubeConfigFor(
+        { type: "kubeconfig" },
+        { env: { KUBECONFIG: [first, second].join(delimiter) } },
+      );
+      expect(config.getCurrentContext()).toBe("first");
+      expect(config.getContexts().map((c) => c.name)).toEqual(["first", "second"]);
+      expect(await namespaces(config)).toContain("plain-ns");
+    });
+
+    it("falls back to $HOME/.kube/config from the env option", async () => {
+      const home = join(dir, "home");
+      await mkdir(join(home, ".kube"), { recursive: true });
+      await plain.writeKubeConfig(join(home, ".kube", "config"), { context: "at-home" });
+      const config = await kubeConfigFor({ type: "kubeconfig" }, { env: { HOME: home } });
+      expect(config.getCurrentContext()).toBe("at-home");
+    });
+
+    it("does not read process.env: without the env option there is no default kubeconfig", async () => {
+      const path = join(dir, "in-process-env");
+      await plain.writeKubeConfig(path, { context: "edge" });
+      vi.stubEnv("KUBECONFIG", path);
+      await expect(kubeConfigFor({ type: "kubeconfig" })).rejects.toMatchObject({
+        name: "InputError",
+        message: expect.stringContaining("Cannot load the default kubeconfig: KUBECONFIG is not set"),
+      });
+    });
+
+    it("builds the inCluster connection from KUBERNETES_SERVICE_HOST/PORT in the env option", async () => {
+      const account = join(dir, "serviceaccount");
+      await mkdir(account, { recursive: true });
+      await writeFile(join(account, "namespace"), "apim-gateway\n");
+      vi.stubEnv("KUBERNETES_SERVICE_HOST", "10.9.9.9");
+      vi.stubEnv("KUBERNETES_SERVICE_PORT", "443");
+      await expect(
+        kubeConfigFor({ type: "inCluster" }, { serviceAccountDirectory: account }),
+      ).rejects.toMatchObject({
+        name: "InputError",
+        message: expect.stringContaining("inside a Kubernetes pod"),
+      });
+      const config = await kubeConfigFor(
+        { type: "inCluster" },
+        {
+          env: { KUBERNETES_SERVICE_HOST: "fd00::1", KUBERNETES_SERVICE_PORT: "6443" },
+          serviceAccountDirectory: account,
+        },
+      );
+      expect(config.getCurrentCluster()).toMatchObject({
+        server: "https://[fd00::1]:6443",
+        caFile: join(account, "ca.crt"),
+      });
+      expect(config.getContextObject(config.getCurrentContext())?.namespace).toBe("apim-gateway");
+      expect(config.getCurrentUser()?.authProvider).toEqual({
+        name: "tokenFile",
+        config: { tokenFile: join(account, "token") },
+      });
     });
   });
 

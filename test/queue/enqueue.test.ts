@@ -30,6 +30,17 @@ describe("RotationQueue (in memory)", () => {
     expect(client.sent).toHaveLength(3);
   });
 
+  it("sends one message for two concurrent deliveries of one event", async () => {
+    const client = new MemoryQueueClient();
+    const queue = new RotationQueue(client);
+    const results = await Promise.all([
+      queue.send({ ...message, requestId: "random-1" }, { eventId: "evt-1" }),
+      queue.send({ ...message, requestId: "random-2" }, { eventId: "evt-1" }),
+    ]);
+    expect(results.map((r) => r.duplicate)).toEqual([false, true]);
+    expect(client.sent).toHaveLength(1);
+  });
+
   it("does not remember an event whose send failed, so the redelivery goes through", async () => {
     const client = new MemoryQueueClient();
     const queue = new RotationQueue(client);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PermissionDeniedError, RolloutError } from "../../shared/errors.js";
 import { rotateGateway } from "../../shared/rotation/rotate.js";
 import { targetLabel } from "../../shared/rotation/target.js";
 import { secretAnnotations, type GatewayCluster, type RotationDeps } from "../../shared/rotation/types.js";
@@ -361,6 +362,75 @@ describe("rotateGateway", () => {
     expect(world.clusterOf(east).writes).toEqual([]);
     expect(world.lock.held.size).toBe(0);
     expect(world.log.events.at(-1)).toMatchObject({ event: "rotation.failed", fields: { stage: "store" } });
+  });
+
+  it("names the error behind a failed deployment, so a caller can tell a 403 is permanent", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    const cluster = world.clusterOf(east);
+    cluster.writeToken = async () => {
+      throw new PermissionDeniedError("403 patch secrets", "patch secrets");
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.deployments[0]).toMatchObject({ status: "failed", errorName: "PermissionDeniedError" });
+  });
+
+  it("names the rollout's error on a rolled-back deployment", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    world.clusterOf(east).stalls.set(targetLabel(east), 1);
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
+    expect(outcome.deployments[0]).toMatchObject({ status: "rolled-back", errorName: "RolloutError" });
+  });
+
+  it("starts no further deployment once the abort signal has fired, and reports failed", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
+    await rotateGateway(world.gateway, world.deps);
+    const westWrites = world.clusterOf(west).writes.length;
+    const deadline = new AbortController();
+    const eastCluster = world.clusterOf(east);
+    const wait = eastCluster.waitForRollout.bind(eastCluster);
+    eastCluster.waitForRollout = async (t, o) => {
+      await wait(t, o);
+      deadline.abort(new RolloutError("the worker's deadline passed"));
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps, {
+      force: true,
+      abortSignal: deadline.signal,
+    });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.reason).toContain("stopped before west/apim/gateway (RolloutError: the worker's deadline passed)");
+    expect(outcome.deployments).toEqual([
+      { target: "east/gateways/gw", status: "rotated" },
+      { target: "west/apim/gateway", status: "unchanged", reason: "not attempted: the run was stopped" },
+    ]);
+    expect(world.clusterOf(west).writes).toHaveLength(westWrites);
+    expect(world.lock.held.size).toBe(0);
+  });
+
+  it("throws a step's error without the token in it, keeping its name and properties", async () => {
+    const world = fakeWorld();
+    let token = "";
+    world.vault.store = async (_name, value) => {
+      token = value;
+      throw new PermissionDeniedError(`setSecret refused ${value}`, "secrets/set", {
+        cause: new Error(`body: ${value}`),
+      });
+    };
+    const error = await rotateGateway(world.gateway, world.deps).then(
+      () => undefined,
+      (e: unknown) => e as PermissionDeniedError,
+    );
+    expect(token).not.toBe("");
+    expect(error).toMatchObject({
+      name: "PermissionDeniedError",
+      permission: "secrets/set",
+      message: "setSecret refused [token]",
+    });
+    expect(error).toBeInstanceOf(PermissionDeniedError);
+    expect(`${error?.stack} ${(error?.cause as Error).message}`).not.toContain(token);
+    expect((error?.cause as Error).message).toBe("body: [token]");
   });
 
   it("never lets a token into logs or reasons, even from an adapter's error message", async () => {

@@ -1,5 +1,6 @@
 /**
- * A throw-away certificate authority and a server certificate for `localhost` / `127.0.0.1`, made with
+ * A throw-away certificate authority and a server certificate for `localhost` / `127.0.0.1` and the
+ * Key Vault stand-in's name ({@link standinVaultHost}), made with
  * `openssl` at test time (no private key is ever committed; the key files are deleted once read).
  *
  * How clients trust it: `NODE_EXTRA_CA_CERTS` is read only when Node starts, so it cannot help the
@@ -21,7 +22,7 @@ const run = promisify(execFile);
 export interface TestCertificate {
   /** PEM private key of the server certificate (memory only). */
   key: string;
-  /** PEM server certificate, SAN `DNS:localhost, IP:127.0.0.1`. */
+  /** PEM server certificate, SAN `DNS:localhost, DNS:gateway-guard.vault.localhost, IP:127.0.0.1`. */
   cert: string;
   /** PEM CA certificate that clients must trust. */
   ca: string;
@@ -31,6 +32,13 @@ export interface TestCertificate {
    */
   caPath: string;
 }
+
+/**
+ * The Key Vault stand-in's host name. A vault's host must end with `.<challenge resource host>` for
+ * the SDK, so the stand-in is addressed by this name (resource `https://vault.localhost`). Named
+ * explicitly in the certificate: no wildcard.
+ */
+export const standinVaultHost = "gateway-guard.vault.localhost";
 
 let cached: Promise<TestCertificate> | undefined;
 
@@ -85,7 +93,7 @@ async function generateIn(dir: string): Promise<TestCertificate> {
       "basicConstraints=CA:FALSE",
       "keyUsage=critical,digitalSignature,keyEncipherment",
       "extendedKeyUsage=serverAuth",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      `subjectAltName=DNS:localhost,DNS:${standinVaultHost},IP:127.0.0.1`,
     ].join("\n"),
   );
   await run("openssl", [

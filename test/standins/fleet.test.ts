@@ -59,6 +59,8 @@ describe("startFleet", () => {
   it("writes a valid configuration and a kubeconfig with one context per cluster", async () => {
     const config = await fleet.loadConfig();
     expect(config.armEndpoint).toBe(fleet.arm.endpoint);
+    expect(config.gateways[0].keyVault.url).toBe(fleet.keyVault.namedVaultUrl);
+    expect(fleet.keyVault.namedVaultUrl).toMatch(/^https:\/\/gateway-guard\.vault\.localhost:\d+$/);
     expect(config.gateways.map((g) => [g.name, g.deployments.length])).toEqual([
       ["orders", 2],
       ["payments", 1],
@@ -72,6 +74,7 @@ describe("startFleet", () => {
 
   it("gives child processes the CA and the identity endpoint", () => {
     expect(fleet.env.NODE_EXTRA_CA_CERTS).toBe(fleet.caPath);
+    expect(fleet.env.NODE_OPTIONS).toMatch(/^--import ".*localhostPreload\.js"$/);
     expect(fleet.env.IDENTITY_ENDPOINT).toBe(fleet.identity?.endpoint);
     expect(fleet.env.IDENTITY_HEADER).toMatch(/^[0-9a-f]{32}$/);
   });

@@ -9,6 +9,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import type { TokenCredential } from "@azure/core-auth";
 import { ApimTokenIssuer } from "../../shared/azure/apim.js";
@@ -28,9 +29,13 @@ import { gatewayDeploymentObjects, secretLocation, type SecretLayout } from "./g
 import { staticTokenCredential } from "./http.js";
 import { startIdentityStandin, type IdentityStandin } from "./identity.js";
 import { startKeyVaultStandin, type KeyVaultStandin } from "./keyvault.js";
+import { lookupLocalhost } from "./localhostLookup.js";
 import { kubeConfigYaml, startKubeStandin, type KubeStandin } from "./kube/index.js";
 
 const dayInMs = 86_400_000;
+
+/** Preloaded into CLI child processes: resolves `*.localhost` (the Key Vault stand-in's name). */
+const preloadPath = fileURLToPath(new URL("./localhostPreload.js", import.meta.url));
 
 /** One deployment of a seeded gateway. */
 export interface FleetDeploymentSpec {
@@ -101,9 +106,16 @@ export interface Fleet {
   kubeconfigPath: string;
   /** The CA file every stand-in's certificate chains to. */
   caPath: string;
-  /** What a child process running the CLI needs: `NODE_EXTRA_CA_CERTS` and, with `identity`, the identity endpoint. */
+  /**
+   * What a child process running the CLI needs: `NODE_EXTRA_CA_CERTS`, `NODE_OPTIONS` preloading
+   * localhostPreload.js (the vault's `*.localhost` name) and, with `identity`, the identity endpoint.
+   */
   env: Record<string, string>;
-  /** For in-process use of the real adapters: a fake credential and TLS options that trust the stand-ins. */
+  /**
+   * For in-process use of the real adapters: a fake credential and TLS options that trust the
+   * stand-ins and resolve the vault's `*.localhost` name (`lookup`, which the SDK's https.Agent
+   * passes to `net.connect`).
+   */
   credential: TokenCredential;
   clientOptions: { tlsOptions: { ca: string } };
   /** The configuration in config.yaml, validated. */
@@ -200,7 +212,8 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     );
 
     const credential = staticTokenCredential();
-    const clientOptions = { tlsOptions: { ca: certificate.ca } };
+    const tlsOptions = { ca: certificate.ca, lookup: lookupLocalhost };
+    const clientOptions: Fleet["clientOptions"] = { tlsOptions };
     const issuer = new ApimTokenIssuer({ credential, endpoint: arm.endpoint, clientOptions });
     const rolloutTimeoutInMs = options.rolloutTimeoutInMs ?? 60_000;
     const gateways: FleetGateway[] = [];
@@ -211,7 +224,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       configGateways.push({
         name: gateway.name,
         apim: gateway.apim,
-        keyVault: { url: keyVault.vaultUrl, secretName: gateway.vaultSecret },
+        keyVault: { url: keyVault.namedVaultUrl, secretName: gateway.vaultSecret },
         deployments: gateway.deployments.map((d) => ({
           cluster: { type: "kubeconfig", path: kubeconfigPath, context: d.context },
           namespace: d.namespace,
@@ -227,7 +240,11 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
         stringify({ armEndpoint: arm.endpoint, gateways: configGateways }),
     );
 
-    const env: Record<string, string> = { NODE_EXTRA_CA_CERTS: certificate.caPath, ...identity?.env };
+    const env: Record<string, string> = {
+      NODE_EXTRA_CA_CERTS: certificate.caPath,
+      NODE_OPTIONS: `--import ${JSON.stringify(preloadPath)}`,
+      ...identity?.env,
+    };
     const seen = new Set<string>();
     const collect = (): string[] => {
       for (const gateway of gateways) {

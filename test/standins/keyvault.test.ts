@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { startKeyVaultStandin, type KeyVaultStandin } from "./keyvault.js";
+import { challengeResource, startKeyVaultStandin, type KeyVaultStandin } from "./keyvault.js";
+import { lookupLocalhost } from "./localhostLookup.js";
 import { testClientTlsOptions } from "./certs.js";
 import { staticTokenCredential } from "./http.js";
 
@@ -132,5 +133,35 @@ describe("Key Vault stand-in through SecretClient", () => {
     } finally {
       await strict.close();
     }
+  });
+
+  it("passes the SDK's real challenge verification when addressed by name", async () => {
+    const named = await startKeyVaultStandin();
+    try {
+      const { tlsOptions } = await testClientTlsOptions();
+      const namedCredential = staticTokenCredential();
+      const verifying = new SecretClient(named.namedVaultUrl, namedCredential, {
+        tlsOptions: { ...tlsOptions, lookup: lookupLocalhost } as typeof tlsOptions,
+      });
+      const secret = await verifying.setSecret("named", "by name");
+      expect(namedCredential.scopes).toEqual(["https://vault.localhost/.default"]);
+      expect(secret.properties.vaultUrl).toBe(named.namedVaultUrl);
+      expect((await verifying.getSecret("named")).value).toBe("by name");
+
+      const byIp = new SecretClient(named.vaultUrl, staticTokenCredential(), { tlsOptions });
+      await expect(byIp.getSecret("named")).rejects.toThrow(/challenge resource 'vault\.azure\.net'/);
+    } finally {
+      await named.close();
+    }
+  });
+});
+
+describe("challengeResource", () => {
+  it("is the host without its first label, or Key Vault's resource for an IP or a short name", () => {
+    expect(challengeResource("gateway-guard.vault.localhost")).toBe("https://vault.localhost");
+    expect(challengeResource("contoso.vault.azure.net")).toBe("https://vault.azure.net");
+    expect(challengeResource("127.0.0.1")).toBe("https://vault.azure.net");
+    expect(challengeResource("[::1]")).toBe("https://vault.azure.net");
+    expect(challengeResource("localhost")).toBe("https://vault.azure.net");
   });
 });

@@ -3,12 +3,18 @@
  * challenge flow, set (PUT, a new version), get (current or a version), list versions and list secrets
  * (paged with `nextLink`), update properties (PATCH). HTTPS with the test certificate.
  *
- * Client quirks: `SecretClient` needs HTTPS, and since the vault is `127.0.0.1` and not
- * `*.vault.azure.net`, `disableChallengeResourceVerification: true` (tests only). Any bearer token is
- * accepted unless `acceptToken` says otherwise.
+ * Client quirks: `SecretClient` needs HTTPS, and verifies that the vault's host ends with
+ * `.<host of the challenge's resource>`. The challenge names the resource after the Host header, as
+ * Key Vault does (`https://vault.azure.net` for `*.vault.azure.net`): addressed as {@link
+ * KeyVaultStandin.namedVaultUrl} (`https://gateway-guard.vault.localhost:<port>`) the resource is
+ * `https://vault.localhost` and the SDK's real verification passes, given a resolver for `*.localhost`
+ * (test/standins/localhostLookup.js). Addressed by IP ({@link KeyVaultStandin.vaultUrl}) the resource
+ * is `https://vault.azure.net`, which a client must accept with `disableChallengeResourceVerification`
+ * (tests only). Any bearer token is accepted unless `acceptToken` says otherwise.
  */
 import { randomBytes } from "node:crypto";
-import { makeTestCertificate } from "./certs.js";
+import { isIP } from "node:net";
+import { makeTestCertificate, standinVaultHost } from "./certs.js";
 import {
   FaultList,
   bearerToken,
@@ -68,8 +74,13 @@ export interface SeedSecretOptions {
 
 /** A running Key Vault stand-in. */
 export interface KeyVaultStandin {
-  /** The vault URL to give `SecretClient`, e.g. `https://127.0.0.1:41234`. */
+  /** The vault by IP, e.g. `https://127.0.0.1:41234` (needs `disableChallengeResourceVerification`). */
   readonly vaultUrl: string;
+  /**
+   * The vault by name, `https://gateway-guard.vault.localhost:<port>`: passes the SDK's challenge
+   * verification; the client must resolve the name to 127.0.0.1 (test/standins/localhostLookup.js).
+   */
+  readonly namedVaultUrl: string;
   readonly port: number;
   readonly calls: KeyVaultCall[];
   latencyInMs: number;
@@ -138,6 +149,9 @@ export async function startKeyVaultStandin(options: KeyVaultStandinOptions = {})
     get vaultUrl() {
       return vaultUrl();
     },
+    get namedVaultUrl() {
+      return `https://${standinVaultHost}:${server.port}`;
+    },
     get port() {
       return server.port;
     },
@@ -162,17 +176,17 @@ export async function startKeyVaultStandin(options: KeyVaultStandinOptions = {})
     };
   }
 
-  function item(v: StoredSecretVersion, withVersion: boolean) {
+  function item(v: StoredSecretVersion, withVersion: boolean, origin: string) {
     return {
-      id: `${vaultUrl()}/secrets/${v.name}${withVersion ? `/${v.version}` : ""}`,
+      id: `${origin}/secrets/${v.name}${withVersion ? `/${v.version}` : ""}`,
       attributes: attributes(v),
       ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
       ...(v.tags !== undefined ? { tags: v.tags } : {}),
     };
   }
 
-  function bundle(v: StoredSecretVersion) {
-    return { value: v.value, ...item(v, true) };
+  function bundle(v: StoredSecretVersion, origin: string) {
+    return { value: v.value, ...item(v, true, origin) };
   }
 
   async function handle(request: StandinRequest): Promise<StandinReply> {
@@ -198,7 +212,7 @@ export async function startKeyVaultStandin(options: KeyVaultStandinOptions = {})
       return {
         status: 401,
         headers: {
-          "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"`,
+          "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="${challengeResource(request.url.hostname)}"`,
         },
         body: kvError("Unauthorized", "AKV10000: Request is missing a Bearer or PoP token."),
       };
@@ -246,7 +260,7 @@ export async function startKeyVaultStandin(options: KeyVaultStandinOptions = {})
             },
           };
         }
-        return { status: 200, body: bundle(found) };
+        return { status: 200, body: bundle(found, request.url.origin) };
       }
       case "update": {
         const found = findVersion(name, version);
@@ -261,19 +275,19 @@ export async function startKeyVaultStandin(options: KeyVaultStandinOptions = {})
         if (typeof body.contentType === "string") found.contentType = body.contentType;
         if (body.tags && typeof body.tags === "object") found.tags = body.tags as Record<string, string>;
         found.updated = seconds(now());
-        return { status: 200, body: item(found, true) };
+        return { status: 200, body: item(found, true, request.url.origin) };
       }
       case "listVersions": {
         const list = secrets.get(name.toLowerCase()) ?? [];
         return page(
           request,
-          list.map((v) => item(v, true)),
+          list.map((v) => item(v, true, request.url.origin)),
         );
       }
       case "list":
         return page(
           request,
-          [...secrets.values()].map((list) => item(list[list.length - 1], false)),
+          [...secrets.values()].map((list) => item(list[list.length - 1], false, request.url.origin)),
         );
       default:
         return { status: 404, body: kvError("NotFound", "Unknown operation.") };
@@ -301,7 +315,7 @@ export async function startKeyVaultStandin(options: KeyVaultStandinOptions = {})
       expiresOn: typeof attrs.exp === "number" ? new Date(attrs.exp * 1000) : undefined,
       notBefore: typeof attrs.nbf === "number" ? new Date(attrs.nbf * 1000) : undefined,
     });
-    return { status: 200, body: bundle(version) };
+    return { status: 200, body: bundle(version, request.url.origin) };
   }
 
   function findVersion(name: string, version: string | undefined): StoredSecretVersion | undefined {
@@ -327,7 +341,7 @@ export async function startKeyVaultStandin(options: KeyVaultStandinOptions = {})
     const value = all.slice(skip, skip + size);
     let nextLink: string | null = null;
     if (skip + size < all.length) {
-      const next = new URL(request.url.pathname, vaultUrl());
+      const next = new URL(request.url.pathname, request.url.origin);
       next.searchParams.set("api-version", request.query.get("api-version") ?? "");
       next.searchParams.set("$skiptoken", String(skip + size));
       next.searchParams.set("maxresults", String(size));
@@ -337,6 +351,19 @@ export async function startKeyVaultStandin(options: KeyVaultStandinOptions = {})
   }
 
   return standin;
+}
+
+/**
+ * The resource a 401 challenge names, after the host the client addressed: the host without its
+ * first label (`gateway-guard.vault.localhost` → `https://vault.localhost`, as
+ * `contoso.vault.azure.net` → `https://vault.azure.net`); `https://vault.azure.net` for an IP address
+ * or a name of fewer than three labels.
+ * @param hostname - the request's host name, without the port.
+ */
+export function challengeResource(hostname: string): string {
+  const labels = hostname.split(".");
+  if (isIP(hostname.replace(/^\[|\]$/g, "")) !== 0 || labels.length < 3) return "https://vault.azure.net";
+  return `https://${labels.slice(1).join(".")}`;
 }
 
 function faultReply(fault: Fault, operation: string): StandinReply {

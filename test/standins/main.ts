@@ -41,7 +41,7 @@ function usage(fleet: Fleet, envPath: string): string {
     .join("\n");
   return `gateway-guard stand-ins are running on loopback (Ctrl-C stops them):
   ARM         ${fleet.arm.endpoint}
-  Key Vault   ${fleet.keyVault.vaultUrl}
+  Key Vault   ${fleet.keyVault.namedVaultUrl} (*.localhost: the env file preloads a resolver)
   Kubernetes  ${clusters}
   Azurite     ${fleet.azurite?.queueUrl ?? "not started"}
   Identity    ${fleet.identity?.endpoint ?? "not started"} (App Service managed identity, for DefaultAzureCredential)
@@ -50,7 +50,7 @@ Gateways (orders: token expires in 4 days; payments: fresh):
 ${gateways}
 
 Wrote ${config}, ${kubeconfig} and ${relative(process.cwd(), envPath)}. In another shell, from this directory:
-  . ${relative(process.cwd(), envPath)}     # NODE_EXTRA_CA_CERTS=${fleet.caPath} and the identity endpoint
+  . ${relative(process.cwd(), envPath)}     # NODE_EXTRA_CA_CERTS=${fleet.caPath}, NODE_OPTIONS (resolver) and the identity endpoint
   npx gateway-guard status --config ${config}
   npx gateway-guard rotate --all --config ${config} --dry-run
   npx gateway-guard rotate orders --config ${config}
