@@ -15,7 +15,13 @@ import { eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
 /** Formats the endpoint serves (every format but the terminal table); content types from the registry. */
-export const driftFormats = ["json", "sarif", "markdown", "html", "junit"] as const satisfies readonly FormatName[];
+export const driftFormats = [
+  "json",
+  "sarif",
+  "markdown",
+  "html",
+  "junit",
+] as const satisfies readonly FormatName[];
 
 export type DriftFormat = (typeof driftFormats)[number];
 
@@ -44,7 +50,9 @@ export function negotiateFormat(
   if (format) {
     const name = format.trim().toLowerCase();
     if (isDriftFormat(name)) return name;
-    throw new InputError(`unknown format "${format.slice(0, 40)}"; expected one of ${driftFormats.join(", ")}`);
+    throw new InputError(
+      `unknown format "${format.slice(0, 40)}"; expected one of ${driftFormats.join(", ")}`,
+    );
   }
   const wanted = (accept ?? "")
     .split(",")

@@ -38,10 +38,7 @@ export async function healthResult(services: AppServices, sink: LogSink): Promis
  * @param services - the services of this instance (default: `appServices()`).
  * @returns the answer; never throws.
  */
-export async function appHealth(
-  sink: LogSink,
-  services?: () => Promise<AppServices>,
-): Promise<HttpResult> {
+export async function appHealth(sink: LogSink, services?: () => Promise<AppServices>): Promise<HttpResult> {
   let built: AppServices;
   try {
     built = await (services ?? (await import("./services.js")).appServices)();

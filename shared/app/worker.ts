@@ -101,7 +101,12 @@ export async function processRotationMessage(
     if (outcome.status === "failed" || outcome.status === "rolled-back") {
       const reason = `rotation of ${message.gateway} ended ${outcome.status}: ${outcome.reason}`;
       if (failedPermanently(outcome)) {
-        log.error("rotation.rejected", { ...attempt, permanent: true, status: outcome.status, error: reason });
+        log.error("rotation.rejected", {
+          ...attempt,
+          permanent: true,
+          status: outcome.status,
+          error: reason,
+        });
         return { status: "rejected", reason };
       }
       throw new RolloutError(reason);

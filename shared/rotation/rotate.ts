@@ -436,7 +436,8 @@ function scrubError(error: unknown, scrub: (text: string) => string, depth = 0):
   if (unchanged) return error;
   const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
   for (const [key, value] of clean) {
-    if (value === null || typeof value !== "object") (copy as unknown as Record<string, unknown>)[key] = value;
+    if (value === null || typeof value !== "object")
+      (copy as unknown as Record<string, unknown>)[key] = value;
   }
   const hidden = (value: unknown) => ({ value, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(copy, "message", hidden(message));

@@ -128,7 +128,7 @@ describe("readAppSettings", () => {
     const read = [...source.matchAll(/(?:value\("|env\.)([A-Za-z_]+)/g)].map((m) => m[1]);
     expect(read).toEqual(
       expect.arrayContaining([
-        "ROTATION_SCHEDULE",
+        "GATEWAY_GUARD_ARM_ENDPOINT",
         "GATEWAY_GUARD_CONFIG",
         "AzureWebJobsStorage__accountName",
       ]),

@@ -57,7 +57,7 @@ describe("checkLive", () => {
     }
     expect(finding(result, eastOrders, "sync-ports").status).toBe("pass");
     expect(finding(result, eastOrders, "disruption-budget").status).toBe("pass");
-    const json = formatResult("json", result, { rules, toolVersion: "test" });
+    const json = await formatResult("json", result, { rules, toolVersion: "test" });
     expectNoToken(json, fleet.tokens());
   });
 
@@ -70,7 +70,7 @@ describe("checkLive", () => {
       const result = await checkLive(config, adapters.live, { gateways: ["orders"] });
       expect(finding(result, westOrders, "token-in-sync").status).toBe("fail");
       expect(finding(result, eastOrders, "token-in-sync").status).toBe("pass");
-      expectNoToken(formatResult("json", result, { rules, toolVersion: "test" }), fleet.tokens());
+      expectNoToken(await formatResult("json", result, { rules, toolVersion: "test" }), fleet.tokens());
     } finally {
       await fleet.tamperSecret(west, original);
     }

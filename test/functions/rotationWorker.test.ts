@@ -134,7 +134,8 @@ describe("rotationWorker", () => {
   it("does not retry a rotation whose deployment failed with a 403 on the Secret", async () => {
     const { calls } = await setUp(async (gateway) => ({
       ...outcome(gateway, "failed"),
-      reason: "ctx/gateways/contoso-eu: could not write the Secret: PermissionDeniedError: 403; old key not revoked",
+      reason:
+        "ctx/gateways/contoso-eu: could not write the Secret: PermissionDeniedError: 403; old key not revoked",
       deployments: [
         {
           target: "ctx/gateways/contoso-eu",
@@ -196,9 +197,9 @@ describe("rotationWorker", () => {
     expect(leaked).not.toBe("");
     expect(error?.message).toContain("Key Vault refused value [token]");
     expect((error as Error & { statusCode?: number }).statusCode).toBe(503);
-    expect(`${error?.message} ${String(error?.stack)} ${String((error?.cause as Error)?.message)}`).not.toContain(
-      leaked,
-    );
+    expect(
+      `${error?.message} ${String(error?.stack)} ${String((error?.cause as Error)?.message)}`,
+    ).not.toContain(leaked);
     expect(log.events("rotation.retry")).toHaveLength(1);
     const poison = captureContext("rotationPoison");
     await rotationPoison(message, poison.context);

@@ -400,7 +400,9 @@ describe("rotateGateway", () => {
       abortSignal: deadline.signal,
     });
     expect(outcome.status).toBe("failed");
-    expect(outcome.reason).toContain("stopped before west/apim/gateway (RolloutError: the worker's deadline passed)");
+    expect(outcome.reason).toContain(
+      "stopped before west/apim/gateway (RolloutError: the worker's deadline passed)",
+    );
     expect(outcome.deployments).toEqual([
       { target: "east/gateways/gw", status: "rotated" },
       { target: "west/apim/gateway", status: "unchanged", reason: "not attempted: the run was stopped" },

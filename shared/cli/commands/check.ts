@@ -11,29 +11,13 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { InputError } from "../../errors.js";
 import { checkObjects } from "../../drift/check.js";
 import { severityRank } from "../../drift/format/common.js";
-import type { FormatName, Formatter } from "../../drift/format/index.js";
+import { formatNames, isFormatName, loadFormatter } from "../../drift/format/index.js";
 import { loadInputs } from "../../drift/load.js";
 import { rules } from "../../drift/rules/index.js";
 import type { CheckResult } from "../../drift/types.js";
 import { parseCommandArgs } from "../args.js";
 import type { CliIO } from "../io.js";
 import { bundledExamplePath, packageInfo } from "../package.js";
-
-/** Each format's module, loaded only when chosen (start-up time: see test/bench/check.bench.ts). */
-const formatLoaders: Readonly<Record<FormatName, () => Promise<Formatter>>> = {
-  table: async () => (await import("../../drift/format/table.js")).formatTable,
-  json: async () => (await import("../../drift/format/json.js")).formatJson,
-  sarif: async () => (await import("../../drift/format/sarif.js")).formatSarif,
-  junit: async () => (await import("../../drift/format/junit.js")).formatJunit,
-  markdown: async () => (await import("../../drift/format/markdown.js")).formatMarkdown,
-  html: async () => (await import("../../drift/format/html.js")).formatHtml,
-};
-
-const formatNames = Object.keys(formatLoaders) as FormatName[];
-
-function isFormatName(name: string): name is FormatName {
-  return Object.hasOwn(formatLoaders, name);
-}
 
 /** The `--fail-on` levels: the least severe failing finding that makes the exit code 1. */
 export const failOnLevels = ["error", "warning", "info", "none"] as const;
@@ -118,7 +102,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   }
 
   const { version, homepage } = packageInfo();
-  const formatter = await formatLoaders[format]();
+  const formatter = await loadFormatter(format);
   const text = formatter(result, {
     color: format === "table" && values.output === undefined && io.isTTY && !io.env.NO_COLOR,
     rules,
