@@ -9,7 +9,7 @@ import type { DeploymentTarget, GatewayConfig, GuardConfig } from "../config/typ
 import { findGateway } from "../config/load.js";
 import type { KubeGatewayCluster } from "../kube/cluster.js";
 import { readLiveObjects } from "../kube/live.js";
-import { clusterLabel, targetLabel } from "../rotation/target.js";
+import { clusterLabel } from "../rotation/target.js";
 import {
   secretAnnotations,
   type AbortOptions,
@@ -17,7 +17,6 @@ import {
   type TokenVault,
 } from "../rotation/types.js";
 import { sha256 } from "../token/parse.js";
-import { buildBundles } from "./bundle.js";
 import { checkBundles, type CheckOptions } from "./check.js";
 import { rules as allRules } from "./rules/index.js";
 import type { CheckResult, GatewayBundle, Report, Rule } from "./types.js";
@@ -70,11 +69,7 @@ async function checkGateway(
   const vault = await readVault(gateway, deps, options);
   return Promise.all(
     gateway.deployments.map(async (target) => {
-      const { objects, live } = await readLiveObjects(target, deps.clusterFor(target), options);
-      const bundle = buildBundles(objects, { partial: false }).find(
-        (b) => b.deployment.object.metadata.name === target.deployment,
-      );
-      if (!bundle) throw new Error(`Deployment ${targetLabel(target)} has no gateway container to check`);
+      const { bundle, live } = await readLiveObjects(target, deps.clusterFor(target), options);
       const errors = [...(live.errors ?? []), ...(vault.error ? [vault.error] : [])];
       bundle.live = {
         ...live,

@@ -9,7 +9,7 @@ import {
   type KubeConfig,
   type V1Deployment,
 } from "@kubernetes/client-node";
-import { RolloutError } from "../errors.js";
+import { isTransient, RolloutError } from "../errors.js";
 import type { ClusterConnection, DeploymentTarget } from "../config/types.js";
 import type {
   AbortOptions,
@@ -19,9 +19,9 @@ import type {
   WaitForRolloutOptions,
   WriteTokenOptions,
 } from "../rotation/types.js";
-import { clusterLabel } from "../rotation/target.js";
+import { targetLabel } from "../rotation/target.js";
 import { kubeConfigFor, type KubeConnectOptions } from "./connect.js";
-import { toKubeError } from "./errors.js";
+import { kubeStatusCode, toKubeError } from "./errors.js";
 import { gatewayKeyPrefix } from "../token/parse.js";
 import { readGatewayObjects, tokenFromSecret, tokenLocation } from "./objects.js";
 import { mergePatchOptions, requestOptions, strategicMergePatchOptions } from "./request.js";
@@ -32,8 +32,6 @@ export const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
 export interface KubeGatewayClusterOptions {
   /** The cluster's config, or a loader called on first use (and again after a failure). */
   config: KubeConfig | (() => Promise<KubeConfig>);
-  /** Name of the cluster in target labels (`<label>/<namespace>/<deployment>`). Default `cluster`. */
-  label?: string;
   /** How often `waitForRollout` reads the Deployment. Default 1000. */
   pollIntervalInMs?: number;
   now?: () => Date;
@@ -41,7 +39,6 @@ export interface KubeGatewayClusterOptions {
 
 /** One Kubernetes cluster, reached through @kubernetes/client-node. */
 export class KubeGatewayCluster implements GatewayCluster {
-  readonly label: string;
   readonly #options: KubeGatewayClusterOptions;
   #config: Promise<KubeConfig> | undefined;
   readonly #apis = new Map<unknown, unknown>();
@@ -49,12 +46,6 @@ export class KubeGatewayCluster implements GatewayCluster {
 
   constructor(options: KubeGatewayClusterOptions) {
     this.#options = options;
-    this.label = options.label ?? "cluster";
-  }
-
-  /** `<cluster>/<namespace>/<deployment>`, as in plans and progress. */
-  targetLabel(target: DeploymentTarget): string {
-    return `${this.label}/${target.namespace}/${target.deployment}`;
   }
 
   /** A client-node API client for this cluster (cached per type). */
@@ -70,7 +61,7 @@ export class KubeGatewayCluster implements GatewayCluster {
   /** The Secret, key and token (without `GatewayKey `) the Deployment's gateway container reads. */
   async readToken(target: DeploymentTarget, options: AbortOptions = {}): Promise<DeploymentTokenState> {
     const apis = { core: await this.api(CoreV1Api), apps: await this.api(AppsV1Api) };
-    const objects = await readGatewayObjects(apis, target, options.abortSignal);
+    const objects = await readGatewayObjects(apis, target, options);
     const { secretName, secretKey } = tokenLocation(objects, target);
     this.#locations.set(locationKey(target), { secretName, secretKey });
     let secret = objects.secrets.find((s) => s.metadata?.name === secretName);
@@ -95,6 +86,7 @@ export class KubeGatewayCluster implements GatewayCluster {
       token: tokenFromSecret(secret, secretKey),
       resourceVersion: secret.metadata?.resourceVersion ?? "",
       annotations: { ...secret.metadata?.annotations },
+      paused: objects.deployment.spec?.paused === true,
     };
   }
 
@@ -146,30 +138,41 @@ export class KubeGatewayCluster implements GatewayCluster {
   }
 
   /**
-   * As `kubectl rollout status`: polls the Deployment until it is rolled out.
+   * As `kubectl rollout status`: polls the Deployment until it is rolled out. A read that fails
+   * transiently (429, 5xx, network) is retried until the deadline; a permanent one (403, 404) ends the wait.
    * @throws RolloutError on ProgressDeadlineExceeded or when `timeoutInMs` passes.
    */
   async waitForRollout(target: DeploymentTarget, options: WaitForRolloutOptions): Promise<void> {
     const apps = await this.api(AppsV1Api);
-    const label = this.targetLabel(target);
+    const label = targetLabel(target);
     const deadline = Date.now() + options.timeoutInMs;
     const interval = this.#options.pollIntervalInMs ?? 1000;
     let last: RolloutProgress | undefined;
+    let lastFailure: string | undefined;
     for (;;) {
-      const deployment = await this.#readDeployment(apps, target, options.abortSignal).catch(
-        (error: unknown) => {
-          throw options.abortSignal?.aborted ? options.abortSignal.reason : error;
-        },
-      );
-      const state = rolloutState(deployment, label);
-      if (state.progress.message !== last?.message) options.onProgress?.(state.progress);
-      last = state.progress;
-      if (state.done) return;
-      if (state.failed) throw new RolloutError(state.progress.message);
+      let deployment: V1Deployment | undefined;
+      try {
+        deployment = await this.#readDeployment(apps, target, options.abortSignal);
+        lastFailure = undefined;
+      } catch (error) {
+        if (options.abortSignal?.aborted) throw options.abortSignal.reason;
+        if (!isTransientRead(error)) throw error;
+        lastFailure = error instanceof Error ? error.message : String(error);
+      }
+      if (deployment) {
+        const state = rolloutState(deployment, label);
+        if (state.progress.message !== last?.message) options.onProgress?.(state.progress);
+        last = state.progress;
+        if (state.done) return;
+        if (state.failed) throw new RolloutError(state.progress.message);
+      }
       const left = deadline - Date.now();
       if (left <= 0) {
+        const where = lastFailure
+          ? `the last read failed: ${lastFailure}`
+          : (last?.message ?? "no state read");
         throw new RolloutError(
-          `Rollout of ${label} did not finish within ${options.timeoutInMs / 1000}s: ${state.progress.message}`,
+          `Rollout of ${label} did not finish within ${options.timeoutInMs / 1000}s: ${where}`,
         );
       }
       await sleep(Math.min(interval, left), options.abortSignal);
@@ -279,7 +282,6 @@ export function clusterProvider(
     if (!cluster) {
       cluster = new KubeGatewayCluster({
         config: () => kubeConfigFor(connection, options),
-        label: clusterLabel(connection),
         pollIntervalInMs: options.pollIntervalInMs,
         now: options.now,
       });
@@ -287,6 +289,13 @@ export function clusterProvider(
     }
     return cluster;
   };
+}
+
+/** A failed read worth repeating: throttling (429), a server error (5xx) or no answer at all. */
+function isTransientRead(error: unknown): boolean {
+  if (!isTransient(error)) return false;
+  const code = kubeStatusCode((error as { cause?: unknown }).cause);
+  return code === undefined || code === 429 || code >= 500;
 }
 
 function locationKey(target: DeploymentTarget): string {

@@ -8,14 +8,16 @@ import {
   AutoscalingV2Api,
   CoreV1Api,
   PolicyV1Api,
+  type V1Deployment,
   type V1Pod,
   type V1Secret,
 } from "@kubernetes/client-node";
-import { buildBundles, redacted, selectorMatches } from "../drift/bundle.js";
-import type { KubeObject, LiveData, SourcedObject } from "../drift/types.js";
+import { selectorMatches } from "../drift/bundle.js";
+import type { GatewayBundle, LiveData, SourcedObject } from "../drift/types.js";
 import type { DeploymentTarget } from "../config/types.js";
 import { secretAnnotations, type AbortOptions } from "../rotation/types.js";
-import { sha256, tokenExpiry } from "../token/parse.js";
+import { sha256 } from "../token/parse.js";
+import { secretTokenInfo } from "../token/secretInfo.js";
 import type { KubeGatewayCluster } from "./cluster.js";
 import { toKubeError, type KubeOperation } from "./errors.js";
 import { readGatewayObjects, sourced, tokenFromSecret, tokenLocation, toPlain } from "./objects.js";
@@ -25,14 +27,17 @@ export interface LiveObjects {
   /** The Deployment, then the ConfigMaps, Secrets (values redacted), Services, PDBs, HPAs and pods related to it. */
   objects: SourcedObject[];
   live: LiveData;
+  /** The Deployment's bundle, built once from these objects, with `live` set. */
+  bundle: GatewayBundle;
 }
 
 /**
  * Reads a gateway Deployment and its related objects from the cluster.
  * @param target - the deployment.
  * @param cluster - the cluster it runs in.
- * @returns the objects and live data; what could not be read is listed in `live.errors`.
- * @throws NotFoundError / PermissionDeniedError when the Deployment itself cannot be read.
+ * @returns the objects, live data and bundle; what could not be read is listed in `live.errors`.
+ * @throws NotFoundError / PermissionDeniedError when the Deployment itself cannot be read,
+ *   InputError when it has no gateway container.
  */
 export async function readLiveObjects(
   target: DeploymentTarget,
@@ -42,7 +47,8 @@ export async function readLiveObjects(
   const { namespace } = target;
   const core = await cluster.api(CoreV1Api);
   const apps = await cluster.api(AppsV1Api);
-  const gateway = await readGatewayObjects({ core, apps }, target, options.abortSignal);
+  const policy = await cluster.api(PolicyV1Api);
+  const autoscaling = await cluster.api(AutoscalingV2Api);
   const errors: string[] = [];
   const reqOptions = requestOptions(options.abortSignal);
   const listed = async <T>(operation: KubeOperation, list: () => Promise<{ items: T[] }>): Promise<T[]> => {
@@ -54,59 +60,55 @@ export async function readLiveObjects(
     }
   };
 
-  const policy = await cluster.api(PolicyV1Api);
-  const autoscaling = await cluster.api(AutoscalingV2Api);
-  const [services, budgets, autoscalers, pods] = await Promise.all([
-    listed({ verb: "list", resource: "services", namespace }, () =>
-      core.listNamespacedService({ namespace }, reqOptions),
-    ),
-    listed({ verb: "list", resource: "poddisruptionbudgets.policy", namespace }, () =>
-      policy.listNamespacedPodDisruptionBudget({ namespace }, reqOptions),
-    ),
-    listed({ verb: "list", resource: "horizontalpodautoscalers.autoscaling", namespace }, () =>
-      autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, reqOptions),
-    ),
-    listed({ verb: "list", resource: "pods", namespace }, () =>
-      core.listNamespacedPod(
-        { namespace, labelSelector: matchLabelsSelector(gateway.deployment.spec?.selector?.matchLabels) },
-        reqOptions,
+  let pods: V1Pod[] = [];
+  const related = async (deployment: V1Deployment): Promise<SourcedObject[]> => {
+    const [services, budgets, autoscalers, listedPods] = await Promise.all([
+      listed({ verb: "list", resource: "services", namespace }, () =>
+        core.listNamespacedService({ namespace }, reqOptions),
       ),
-    ),
-  ]);
-
-  const deployment = toPlain(gateway.deployment, "apps/v1", "Deployment");
-  const candidates = [
-    sourced(deployment),
-    ...gateway.configMaps.map((c) => sourced(toPlain(c, "v1", "ConfigMap"))),
-    ...gateway.secrets.map((s) => sourced(redactSecret(s))),
-    ...services.map((s) => sourced(toPlain(s, "v1", "Service"))),
-    ...budgets.map((b) => sourced(toPlain(b, "policy/v1", "PodDisruptionBudget"))),
-    ...autoscalers.map((h) => sourced(toPlain(h, "autoscaling/v2", "HorizontalPodAutoscaler"))),
-  ];
-  const bundle = buildBundles(candidates, { partial: false }).find((b) => b.deployment.object === deployment);
+      listed({ verb: "list", resource: "poddisruptionbudgets.policy", namespace }, () =>
+        policy.listNamespacedPodDisruptionBudget({ namespace }, reqOptions),
+      ),
+      listed({ verb: "list", resource: "horizontalpodautoscalers.autoscaling", namespace }, () =>
+        autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, reqOptions),
+      ),
+      listed({ verb: "list", resource: "pods", namespace }, () =>
+        core.listNamespacedPod(
+          { namespace, labelSelector: matchLabelsSelector(deployment.spec?.selector?.matchLabels) },
+          reqOptions,
+        ),
+      ),
+    ]);
+    pods = listedPods;
+    return [
+      ...services.map((s) => sourced(toPlain(s, "v1", "Service"))),
+      ...budgets.map((b) => sourced(toPlain(b, "policy/v1", "PodDisruptionBudget"))),
+      ...autoscalers.map((h) => sourced(toPlain(h, "autoscaling/v2", "HorizontalPodAutoscaler"))),
+    ];
+  };
+  const gateway = await readGatewayObjects({ core, apps }, target, {
+    abortSignal: options.abortSignal,
+    related,
+  });
+  const { bundle } = gateway;
   const selector = gateway.deployment.spec?.selector ?? {};
   const ownPods = pods.filter((p) => selectorMatches(selector, p.metadata?.labels ?? {}));
   const objects = [
-    sourced(deployment),
-    ...(bundle
-      ? [
-          ...bundle.configMaps,
-          ...bundle.secrets,
-          ...bundle.services,
-          ...bundle.podDisruptionBudgets,
-          ...bundle.horizontalPodAutoscalers,
-        ]
-      : []),
+    bundle.deployment,
+    ...bundle.configMaps,
+    ...bundle.secrets,
+    ...bundle.services,
+    ...bundle.podDisruptionBudgets,
+    ...bundle.horizontalPodAutoscalers,
     ...ownPods.map((p) => sourced(toPlain(p, "v1", "Pod"))),
   ];
-  return {
-    objects,
-    live: {
-      ...tokenData(gateway, target, errors),
-      pods: ownPods.map(podState),
-      ...(errors.length ? { errors } : {}),
-    },
+  const live: LiveData = {
+    ...tokenData(gateway, target, errors),
+    pods: ownPods.map(podState),
+    ...(errors.length ? { errors } : {}),
   };
+  bundle.live = live;
+  return { objects, live, bundle };
 }
 
 function tokenData(
@@ -131,26 +133,13 @@ function tokenData(
   const annotations = secret.metadata?.annotations ?? {};
   const token = tokenFromSecret(secret, key);
   const data: LiveData = {};
-  const annotated = parseDate(annotations[secretAnnotations.expiresOn]);
-  const expiresOn = annotated ?? (token ? tokenExpiry(token) : undefined);
+  const { expiresOn } = secretTokenInfo(annotations, token);
   if (expiresOn) data.tokenExpiresOn = expiresOn;
   if (token) data.secretTokenSha256 = sha256(token);
   else errors.push(`Secret ${target.namespace}/${secret.metadata?.name} has no key "${key}"`);
   const rotatedAt = parseDate(annotations[secretAnnotations.rotatedAt]);
   if (rotatedAt) data.lastRotatedAt = rotatedAt;
   return data;
-}
-
-/** A Secret as plain data with every value replaced by `<redacted>` and no last-applied-configuration. */
-export function redactSecret(secret: V1Secret): KubeObject {
-  const plain = toPlain(secret, "v1", "Secret");
-  const annotations = { ...plain.metadata.annotations };
-  delete annotations["kubectl.kubernetes.io/last-applied-configuration"];
-  const hidden = Buffer.from(redacted, "utf8").toString("base64");
-  const data = Object.fromEntries(Object.keys(secret.data ?? {}).map((key) => [key, hidden]));
-  const { stringData: _stringData, ...rest } = plain;
-  const { managedFields: _managedFields, ...metadata } = plain.metadata;
-  return { ...rest, metadata: { ...metadata, annotations }, data };
 }
 
 function podState(pod: V1Pod): { name: string; ready: boolean; startedAt?: Date } {

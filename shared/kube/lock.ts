@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { CoordinationV1Api, V1MicroTime, type V1Lease } from "@kubernetes/client-node";
-import { InputError } from "../errors.js";
+import { InputError, LockHeldError } from "../errors.js";
 import type { ClusterConnection, GatewayConfig } from "../config/types.js";
 import type { AbortOptions, LockHandle, RotationLock } from "../rotation/types.js";
 import type { KubeGatewayCluster } from "./cluster.js";
@@ -106,6 +106,7 @@ export class LeaseRotationLock implements RotationLock {
       api,
       lease,
       holder,
+      now,
       this.#options.renewIntervalInMs ?? Math.floor(options.ttlInMs / 3),
       () => this.#now(),
     );
@@ -127,33 +128,48 @@ export function isHeld(lease: V1Lease, now: Date): boolean {
   return renewedAt + (spec.leaseDurationSeconds ?? 0) * 1000 > now.getTime();
 }
 
+/**
+ * A held Lease. Renews every `renewIntervalInMs`; a transient failure is retried until the lease
+ * would expire. `lost` aborts when the lease is lost: renewal did not succeed before it expired,
+ * another holder took it, or renewal is forbidden.
+ */
 class LeaseHandle implements LockHandle {
   #lease: V1Lease;
+  #expiresAt: number;
   #timer: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
   #released = false;
   #renewing: Promise<void> | undefined;
+  #lastFailure: Error | undefined;
+  readonly #lost = new AbortController();
+  readonly #durationInMs: number;
 
   constructor(
     private readonly api: CoordinationV1Api,
     lease: V1Lease,
     private readonly holder: string,
-    renewIntervalInMs: number,
+    acquiredAt: Date,
+    private readonly renewIntervalInMs: number,
     private readonly now: () => Date,
   ) {
     this.#lease = lease;
-    if (renewIntervalInMs > 0) {
-      this.#timer = setInterval(() => {
-        this.#renewing ??= this.#renew().finally(() => (this.#renewing = undefined));
-      }, renewIntervalInMs);
-      this.#timer.unref();
-    }
+    this.#durationInMs = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
+    this.#expiresAt = acquiredAt.getTime() + this.#durationInMs;
+    this.#armWatchdog();
+    if (renewIntervalInMs > 0) this.#schedule(renewIntervalInMs);
+  }
+
+  /** Aborts, with a LockHeldError (or PermissionDeniedError) as reason, when the lease is no longer ours. */
+  get lost(): AbortSignal {
+    return this.#lost.signal;
   }
 
   /** Clears the holder (replace on the resourceVersion held), so that the next taker need not wait. */
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
+    clearTimeout(this.#watchdog);
     await this.#renewing;
     const { name = "", namespace = "" } = this.#lease.metadata ?? {};
     let current: V1Lease;
@@ -176,17 +192,103 @@ class LeaseHandle implements LockHandle {
     }
   }
 
+  #schedule(delayInMs: number): void {
+    if (this.#released || this.#lost.signal.aborted) return;
+    this.#timer = setTimeout(() => {
+      this.#renewing ??= this.#renew().finally(() => (this.#renewing = undefined));
+    }, delayInMs);
+    this.#timer.unref();
+  }
+
+  #armWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    this.#watchdog = setTimeout(
+      () => {
+        const why = this.#lastFailure ? `: ${this.#lastFailure.message}` : "";
+        this.#lose(
+          new LockHeldError(
+            `Lost the rotation lock: Lease ${this.#describe()} expired at ${new Date(this.#expiresAt).toISOString()} without a successful renewal${why}`,
+            { cause: this.#lastFailure },
+          ),
+        );
+      },
+      Math.max(0, this.#expiresAt - this.now().getTime()),
+    );
+    this.#watchdog.unref();
+  }
+
   async #renew(): Promise<void> {
-    if (this.#released) return;
+    if (this.#released || this.#lost.signal.aborted) return;
     const { name = "", namespace = "" } = this.#lease.metadata ?? {};
+    const renewedAt = this.now().getTime();
     const body: V1Lease = {
       ...this.#lease,
-      spec: { ...this.#lease.spec, renewTime: new V1MicroTime(this.now().getTime()) },
+      spec: { ...this.#lease.spec, renewTime: new V1MicroTime(renewedAt) },
     };
+    const operation = { verb: "update", resource: "leases.coordination.k8s.io", namespace, name };
     try {
       this.#lease = await this.api.replaceNamespacedLease({ name, namespace, body });
-    } catch {
-      clearInterval(this.#timer);
+    } catch (error) {
+      if (this.#released) return;
+      const failure = toKubeError(error, operation);
+      if (kubeStatusCode(error) === 409) return this.#recheck(failure);
+      if (failure.name === "PermissionDeniedError") return this.#lose(failure);
+      if (kubeStatusCode(error) === 404) {
+        return this.#lose(
+          new LockHeldError(`Lost the rotation lock: Lease ${this.#describe()} was deleted`, {
+            cause: failure,
+          }),
+        );
+      }
+      return this.#retry(failure);
     }
+    if (this.#released || this.#lost.signal.aborted) return;
+    this.#lastFailure = undefined;
+    this.#expiresAt = renewedAt + this.#durationInMs;
+    this.#armWatchdog();
+    this.#schedule(this.renewIntervalInMs);
+  }
+
+  /** After a 409: still ours (someone touched the Lease) → renew on the new version; else lost. */
+  async #recheck(conflict: Error): Promise<void> {
+    const { name = "", namespace = "" } = this.#lease.metadata ?? {};
+    let current: V1Lease;
+    try {
+      current = await this.api.readNamespacedLease({ name, namespace });
+    } catch (error) {
+      return this.#retry(
+        toKubeError(error, { verb: "get", resource: "leases.coordination.k8s.io", namespace, name }),
+      );
+    }
+    if (current.spec?.holderIdentity === this.holder) {
+      this.#lease = current;
+      return this.#retry(conflict);
+    }
+    this.#lose(
+      new LockHeldError(
+        `Lost the rotation lock: Lease ${this.#describe()} is now held by ${current.spec?.holderIdentity ?? "nobody"}`,
+        { cause: conflict },
+      ),
+    );
+  }
+
+  /** A transient failure: try again soon, as long as the lease has not expired (the watchdog signals that). */
+  #retry(failure: Error): void {
+    this.#lastFailure = failure;
+    const left = this.#expiresAt - this.now().getTime();
+    if (left <= 0) return;
+    this.#schedule(Math.min(Math.max(this.renewIntervalInMs / 4, 10), 1000, left));
+  }
+
+  #lose(reason: Error): void {
+    if (this.#released || this.#lost.signal.aborted) return;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#watchdog);
+    this.#lost.abort(reason);
+  }
+
+  #describe(): string {
+    const { name = "", namespace = "" } = this.#lease.metadata ?? {};
+    return `${namespace}/${name}`;
   }
 }

@@ -3,7 +3,7 @@
  * and finding the Secret key that holds the token by following env/envFrom (shared/drift/bundle.ts).
  */
 import type { AppsV1Api, CoreV1Api, V1ConfigMap, V1Deployment, V1Secret } from "@kubernetes/client-node";
-import { buildBundles, findGatewayContainer } from "../drift/bundle.js";
+import { authModes, buildBundles, findGatewayContainer, redacted } from "../drift/bundle.js";
 import type { GatewayBundle, KubeObject, SourcedObject } from "../drift/types.js";
 import { InputError, NotFoundError } from "../errors.js";
 import type { DeploymentTarget } from "../config/types.js";
@@ -27,8 +27,17 @@ export interface GatewayObjects {
   /** ConfigMaps and Secrets referenced by the gateway container's env/envFrom that exist. */
   configMaps: V1ConfigMap[];
   secrets: V1Secret[];
-  /** The bundle built from these objects (settings redacted, token source found). */
+  /**
+   * The bundle built once from these objects and the `related` ones (Secret values redacted,
+   * settings redacted, token source found).
+   */
   bundle: GatewayBundle;
+}
+
+export interface ReadGatewayObjectsOptions {
+  abortSignal?: AbortSignal;
+  /** Reads more objects to bundle with the Deployment (Services, PDBs, HPAs), once it is read. */
+  related?: (deployment: V1Deployment) => Promise<SourcedObject[]>;
 }
 
 /**
@@ -38,7 +47,7 @@ export interface GatewayObjects {
 export async function readGatewayObjects(
   apis: { core: CoreV1Api; apps: AppsV1Api },
   target: DeploymentTarget,
-  abortSignal?: AbortSignal,
+  { abortSignal, related }: ReadGatewayObjectsOptions = {},
 ): Promise<GatewayObjects> {
   const { namespace, deployment: name } = target;
   const options = requestOptions(abortSignal);
@@ -93,13 +102,35 @@ export async function readGatewayObjects(
   const objects = [
     sourced(deploymentObject),
     ...configMaps.map((c) => sourced(toPlain(c, "v1", "ConfigMap"))),
-    ...secrets.map((s) => sourced(toPlain(s, "v1", "Secret"))),
+    ...secrets.map((s) => sourced(redactSecret(s))),
+    ...((await related?.(deployment)) ?? []),
   ];
   const bundle = buildBundles(objects, { partial: false }).find(
     (b) => b.deployment.object === deploymentObject,
   );
   if (!bundle) throw new InputError(`Deployment ${namespace}/${name} has no gateway container`);
   return { deployment, configMaps, secrets, bundle };
+}
+
+/**
+ * A Secret as plain data with every value replaced by `<redacted>` and no last-applied-configuration.
+ * An auth mode name (`key`, `workloadIdentity`, ...) is kept: it is no secret, and it tells where the token is.
+ */
+export function redactSecret(secret: V1Secret): KubeObject {
+  const plain = toPlain(secret, "v1", "Secret");
+  const annotations = { ...plain.metadata.annotations };
+  delete annotations["kubectl.kubernetes.io/last-applied-configuration"];
+  const hidden = Buffer.from(redacted, "utf8").toString("base64");
+  const data = Object.fromEntries(
+    Object.entries(secret.data ?? {}).map(([key, value]) => [key, isAuthMode(value) ? value : hidden]),
+  );
+  const { stringData: _stringData, ...rest } = plain;
+  const { managedFields: _managedFields, ...metadata } = plain.metadata;
+  return { ...rest, metadata: { ...metadata, annotations }, data };
+}
+
+function isAuthMode(base64: string): boolean {
+  return authModes.has(Buffer.from(base64, "base64").toString("utf8").trim().toLowerCase());
 }
 
 /** Where the token is: the target's explicit Secret and key, else the one the deployment reads. */

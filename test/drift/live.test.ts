@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import * as bundleModule from "../../shared/drift/bundle.js";
+import { buildBundles } from "../../shared/drift/bundle.js";
 import type { GuardConfig } from "../../shared/config/types.js";
 import { checkLive } from "../../shared/drift/live.js";
 import { formatResult } from "../../shared/drift/format/index.js";
@@ -9,6 +11,11 @@ import { secretAnnotations } from "../../shared/rotation/types.js";
 import type { Adapters } from "../../shared/compose/adapters.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
 import { expectNoToken } from "../cli/capture.js";
+
+vi.mock("../../shared/drift/bundle.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof bundleModule>();
+  return { ...actual, buildBundles: vi.fn(actual.buildBundles) };
+});
 
 let fleet: Fleet;
 let config: GuardConfig;
@@ -39,7 +46,9 @@ const westOrders = "Deployment/apim-gateway/orders-gateway (cluster aks-west, ga
 
 describe("checkLive", () => {
   it("checks every deployment as it runs; after a rotation the token rules pass", async () => {
+    vi.mocked(buildBundles).mockClear();
     const result = await checkLive(config, adapters.live);
+    expect(buildBundles, "one bundle per deployment").toHaveBeenCalledTimes(3);
     expect(result.reports.map((r) => r.target)).toEqual([
       eastOrders,
       westOrders,

@@ -38,7 +38,7 @@ beforeEach(async () => {
     ...helmGateway(ns, "helm", oldToken),
     ...docsGateway(ns, "docs", oldToken),
   ]);
-  cluster = new KubeGatewayCluster({ config: kubeConfigOf(standin), label: "test", pollIntervalInMs: 10 });
+  cluster = new KubeGatewayCluster({ config: kubeConfigOf(standin), pollIntervalInMs: 10 });
 });
 
 afterEach(async () => {
@@ -58,6 +58,24 @@ describe("KubeGatewayCluster.readToken", () => {
       expect(state.resourceVersion).toMatch(/^\d+$/);
     },
   );
+
+  it("tells whether the Deployment is paused", async () => {
+    expect((await cluster.readToken(target("docs"))).paused).toBe(false);
+    const deployment = standin.get("Deployment", ns, "docs") as { spec: Record<string, unknown> };
+    await standin.apply([{ ...deployment, spec: { ...deployment.spec, paused: true } }]);
+    expect((await cluster.readToken(target("docs"))).paused).toBe(true);
+  });
+
+  it("finds the token key when the auth mode is kept in the same Secret", async () => {
+    const docs = standin.get("Secret", ns, "apim-access-token") as unknown as {
+      data: Record<string, string>;
+    };
+    await standin.apply([
+      { ...docs, data: { ...docs.data, "config.service.auth": Buffer.from("key").toString("base64") } },
+    ]);
+    const state = await cluster.readToken(target("docs"));
+    expect(state).toMatchObject({ secretKey: "config.service.auth.key", token: oldToken });
+  });
 
   it("uses the Secret and key given in the target", async () => {
     await standin.apply([
@@ -255,7 +273,6 @@ describe("KubeGatewayCluster.restart and waitForRollout", () => {
       await slow.apply(portalGateway(ns, "portal", oldToken));
       const slowCluster = new KubeGatewayCluster({
         config: kubeConfigOf(slow),
-        label: "slow",
         pollIntervalInMs: 10,
       });
       slow.stallRollouts(ns, "portal");
@@ -270,6 +287,38 @@ describe("KubeGatewayCluster.restart and waitForRollout", () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it.each([503, 429, 500])(
+    "keeps waiting through a transient %i while reading the Deployment",
+    async (status) => {
+      await cluster.restart(target("portal"));
+      standin.failNext({ status, verb: "get", resource: "deployments", count: 3 });
+      const progress: RolloutProgress[] = [];
+      await cluster.waitForRollout(target("portal"), {
+        timeoutInMs: 10_000,
+        onProgress: (p) => progress.push(p),
+      });
+      expect(progress.at(-1)?.message).toBe('deployment "portal" successfully rolled out');
+    },
+  );
+
+  it("ends the wait at the deadline when reads keep failing, naming the last failure", async () => {
+    await cluster.restart(target("portal"));
+    standin.failNext({ status: 503, verb: "get", resource: "deployments", count: 1_000 });
+    const started = Date.now();
+    const error = await failure(cluster.waitForRollout(target("portal"), { timeoutInMs: 300 }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(error.name).toBe("RolloutError");
+    expect(error.message).toMatch(/did not finish within 0.3s.*HTTP 503/);
+  });
+
+  it("ends the wait at once on a permanent error (403)", async () => {
+    await cluster.restart(target("portal"));
+    standin.forbid({ verb: "get", resource: "deployments" });
+    const error = await failure(cluster.waitForRollout(target("portal"), { timeoutInMs: 60_000 }));
+    expect(error.name).toBe("PermissionDeniedError");
+    expect(error.message).toContain('"get deployments.apps"');
   });
 
   it("refuses to restart a paused Deployment", async () => {
@@ -309,7 +358,6 @@ describe("clusterProvider", () => {
       const connection = { type: "kubeconfig" as const, path, context: "edge" };
       const first = provider(connection);
       expect(provider({ ...connection })).toBe(first);
-      expect(first.label).toBe("edge");
       const state = await first.readToken({ cluster: connection, namespace: ns, deployment: "docs" });
       expect(state.token).toBe(oldToken);
     } finally {

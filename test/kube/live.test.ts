@@ -1,5 +1,6 @@
 import { inspect } from "node:util";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import * as bundleModule from "../../shared/drift/bundle.js";
 import { buildBundles } from "../../shared/drift/bundle.js";
 import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
 import { readLiveObjects } from "../../shared/kube/live.js";
@@ -8,6 +9,11 @@ import { sha256 } from "../../shared/token/parse.js";
 import type { DeploymentTarget } from "../../shared/config/types.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
 import { docsGateway, fakeToken, kubeConfigOf, portalGateway, secretData } from "./fixtures.js";
+
+vi.mock("../../shared/drift/bundle.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof bundleModule>();
+  return { ...actual, buildBundles: vi.fn(actual.buildBundles) };
+});
 
 const ns = "gateways";
 const tokenExpiry = new Date("2026-03-04T05:06:00Z");
@@ -96,6 +102,35 @@ describe("readLiveObjects", () => {
       secretName: "portal-token",
       key: "value",
     });
+  });
+
+  it("builds the bundle once and returns it with the live data", async () => {
+    vi.mocked(buildBundles).mockClear();
+    const { bundle, live, objects } = await readLiveObjects(target, cluster);
+    expect(buildBundles).toHaveBeenCalledTimes(1);
+    expect(bundle.live).toBe(live);
+    expect(bundle.deployment.object.metadata.name).toBe("portal");
+    expect(bundle.services.map((s) => s.object.metadata.name)).toEqual(["portal-live"]);
+    expect(bundle.podDisruptionBudgets).toHaveLength(1);
+    expect(bundle.horizontalPodAutoscalers).toHaveLength(1);
+    expect(bundle.token).toMatchObject({ kind: "secretKeyRef", secretName: "portal-token", key: "value" });
+    expect(objects).toEqual(expect.arrayContaining([bundle.deployment, ...bundle.secrets]));
+    expect(inspect(bundle, { depth: 20 })).not.toContain(secretData(token));
+  });
+
+  it("ignores an annotated expiry that describes another token than the one held", async () => {
+    const secret = standin.get("Secret", ns, "portal-token") as { metadata: Record<string, unknown> };
+    await standin.apply([
+      {
+        ...secret,
+        metadata: {
+          ...secret.metadata,
+          annotations: { [secretAnnotations.expiresOn]: "2027-01-01T00:00:00.000Z" },
+        },
+      },
+    ]);
+    const { live } = await readLiveObjects(target, cluster);
+    expect(live.tokenExpiresOn?.toISOString()).toBe(tokenExpiry.toISOString());
   });
 
   it("gives the token's hash and expiry (parsed from the token), and the pods with readiness and start times", async () => {

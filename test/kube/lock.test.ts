@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
-import { LeaseRotationLock, leaseName } from "../../shared/kube/lock.js";
+import type { V1Lease } from "@kubernetes/client-node";
+import { LeaseRotationLock, isHeld, leaseName } from "../../shared/kube/lock.js";
 import type { GatewayConfig } from "../../shared/config/types.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
 import { kubeConfigOf } from "./fixtures.js";
@@ -33,6 +34,15 @@ function lock(options: {
 
 function lease(): { spec: Record<string, unknown> } | undefined {
   return standin.get("Lease", ns, leaseName(gateway.name)) as { spec: Record<string, unknown> } | undefined;
+}
+
+/** Resolves with the abort reason once the signal aborts. */
+function lostReason(signal: AbortSignal | undefined): Promise<Error> {
+  if (!signal) return Promise.reject(new Error("the handle has no lost signal"));
+  if (signal.aborted) return Promise.resolve(signal.reason as Error);
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(signal.reason as Error), { once: true }),
+  );
 }
 
 beforeEach(async () => {
@@ -100,6 +110,77 @@ describe("LeaseRotationLock", () => {
     expect(lease()?.spec.renewTime).not.toBe(first);
     await handle?.release();
     expect(lease()?.spec.holderIdentity).toBeUndefined();
+  });
+
+  it("keeps renewing through transient failures and does not report the lock lost", async () => {
+    const handle = await lock({ identity: "steady", renewIntervalInMs: 20 }).tryAcquire(gateway, {
+      ttlInMs: 60_000,
+    });
+    const first = lease()?.spec.renewTime;
+    standin.failNext({ status: 503, verb: "update", resource: "leases", count: 3 });
+    const deadline = Date.now() + 5_000;
+    while (lease()?.spec.renewTime === first && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(lease()?.spec.renewTime).not.toBe(first);
+    expect(handle?.lost).toBeInstanceOf(AbortSignal);
+    expect(handle?.lost?.aborted).toBe(false);
+    await handle?.release();
+  });
+
+  it("reports the lock lost when renewal keeps failing until the lease expires", async () => {
+    const acquired = Date.now();
+    const handle = await lock({ identity: "flaky", renewIntervalInMs: 100 }).tryAcquire(gateway, {
+      ttlInMs: 1_000,
+    });
+    standin.failNext({ status: 500, verb: "update", resource: "leases", count: 100_000 });
+    const reason = await lostReason(handle?.lost);
+    expect(Date.now() - acquired).toBeGreaterThanOrEqual(900);
+    expect(reason.name).toBe("LockHeldError");
+    expect(reason.message).toMatch(
+      /Lease gateways\/gateway-guard-edge-west expired at .* without a successful renewal: .*HTTP 500/,
+    );
+    expect(isHeld(lease() as V1Lease, new Date())).toBe(false);
+  });
+
+  it("reports the lock lost at once when another holder took the lease", async () => {
+    const handle = await lock({ identity: "first", renewIntervalInMs: 20 }).tryAcquire(gateway, {
+      ttlInMs: 60_000,
+    });
+    const current = standin.get("Lease", ns, leaseName(gateway.name)) as { spec: Record<string, unknown> };
+    await standin.apply([{ ...current, spec: { ...current.spec, holderIdentity: "intruder" } }]);
+    const reason = await lostReason(handle?.lost);
+    expect(reason.name).toBe("LockHeldError");
+    expect(reason.message).toContain("now held by intruder");
+  });
+
+  it("renews on after someone else touched the lease but left it ours", async () => {
+    const handle = await lock({ identity: "owner", renewIntervalInMs: 20 }).tryAcquire(gateway, {
+      ttlInMs: 60_000,
+    });
+    const current = standin.get("Lease", ns, leaseName(gateway.name)) as {
+      metadata: Record<string, unknown>;
+      spec: Record<string, unknown>;
+    };
+    await standin.apply([{ ...current, metadata: { ...current.metadata, labels: { touched: "yes" } } }]);
+    const touched = lease()?.spec.renewTime;
+    const deadline = Date.now() + 5_000;
+    while (lease()?.spec.renewTime === touched && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(lease()?.spec.renewTime).not.toBe(touched);
+    expect(handle?.lost?.aborted).toBe(false);
+    await handle?.release();
+  });
+
+  it("reports the lock lost with PermissionDeniedError when renewal is forbidden", async () => {
+    const handle = await lock({ identity: "denied", renewIntervalInMs: 20 }).tryAcquire(gateway, {
+      ttlInMs: 60_000,
+    });
+    const lift = standin.forbid({ verb: "update", resource: "leases" });
+    const reason = (await lostReason(handle?.lost)) as Error & { permission?: string };
+    expect(reason.name).toBe("PermissionDeniedError");
+    expect(reason.permission).toBe("update leases.coordination.k8s.io");
+    lift();
+    await handle?.release();
   });
 
   it("names the denied permission", async () => {
