@@ -4,9 +4,8 @@
  * docs (key `config.service.auth.key` via `envFrom.secretRef`, mode `key` from a ConfigMap).
  */
 import { KubeConfig } from "@kubernetes/client-node";
+import { gatewayDeployment, gatewayImage, gatewayKeyData } from "../standins/kube/fixtures.js";
 import type { KubeStandin } from "../standins/kube/index.js";
-
-export const image = "mcr.microsoft.com/azure-api-management/gateway:v2";
 
 /** A token in the documented shape (`<gw>&<yyyyMMddHHmm>&<signature>`). */
 export function fakeToken(gateway: string, expiresOn: Date, signature: string): string {
@@ -14,29 +13,10 @@ export function fakeToken(gateway: string, expiresOn: Date, signature: string): 
   return `${gateway}&${stamp}&${Buffer.from(signature).toString("base64")}`;
 }
 
-export function secretData(token: string): string {
-  return Buffer.from(`GatewayKey ${token}`, "utf8").toString("base64");
-}
-
+/** The gateway's Deployment, with a log-shipper sidecar before the gateway container. */
 function deployment(namespace: string, name: string, container: object, replicas = 2): object {
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name, namespace, labels: { app: name } },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          containers: [
-            { name: "log-shipper", image: "busybox:1.36" },
-            { name, image, ...container },
-          ],
-        },
-      },
-    },
-  };
+  const sidecar = { name: "log-shipper", image: "busybox:1.36" };
+  return gatewayDeployment(namespace, name, [sidecar, { name, image: gatewayImage, ...container }], replicas);
 }
 
 /** Portal YAML: Secret `<name>-token` key `value`, env `config.service.auth` from `secretKeyRef`. */
@@ -47,7 +27,7 @@ export function portalGateway(namespace: string, name: string, token: string, re
       kind: "Secret",
       metadata: { name: `${name}-token`, namespace },
       type: "Opaque",
-      data: { value: secretData(token) },
+      data: { value: gatewayKeyData(token) },
     },
     {
       apiVersion: "v1",
@@ -80,7 +60,7 @@ export function helmGateway(namespace: string, name: string, token: string): obj
       kind: "Secret",
       metadata: { name: `${name}-secret`, namespace },
       type: "Opaque",
-      data: { "gateway-key": secretData(token) },
+      data: { "gateway-key": gatewayKeyData(token) },
     },
     deployment(namespace, name, {
       env: [
@@ -103,7 +83,7 @@ export function docsGateway(namespace: string, name: string, token: string): obj
       metadata: { name: "apim-access-token", namespace },
       type: "Opaque",
       data: {
-        "config.service.auth.key": secretData(token),
+        "config.service.auth.key": gatewayKeyData(token),
         unrelated: Buffer.from("other").toString("base64"),
       },
     },

@@ -8,7 +8,8 @@ import { secretAnnotations } from "../../shared/rotation/types.js";
 import { sha256 } from "../../shared/token/parse.js";
 import type { DeploymentTarget } from "../../shared/config/types.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
-import { docsGateway, fakeToken, kubeConfigOf, portalGateway, secretData } from "./fixtures.js";
+import { gatewayKeyData } from "../standins/kube/fixtures.js";
+import { docsGateway, fakeToken, kubeConfigOf, portalGateway } from "./fixtures.js";
 
 vi.mock("../../shared/drift/bundle.js", async (importOriginal) => {
   const actual = await importOriginal<typeof bundleModule>();
@@ -89,7 +90,7 @@ describe("readLiveObjects", () => {
 
     const everything = inspect({ objects: objects.map((o) => o.object), live }, { depth: 20 });
     expect(everything).not.toContain(token);
-    expect(everything).not.toContain(secretData(token));
+    expect(everything).not.toContain(gatewayKeyData(token));
     const secret = objects.find((o) => o.object.kind === "Secret")?.object as unknown as {
       data: Record<string, string>;
     };
@@ -115,7 +116,7 @@ describe("readLiveObjects", () => {
     expect(bundle.horizontalPodAutoscalers).toHaveLength(1);
     expect(bundle.token).toMatchObject({ kind: "secretKeyRef", secretName: "portal-token", key: "value" });
     expect(objects).toEqual(expect.arrayContaining([bundle.deployment, ...bundle.secrets]));
-    expect(inspect(bundle, { depth: 20 })).not.toContain(secretData(token));
+    expect(inspect(bundle, { depth: 20 })).not.toContain(gatewayKeyData(token));
   });
 
   it("ignores an annotated expiry that describes another token than the one held", async () => {
@@ -157,7 +158,7 @@ describe("readLiveObjects", () => {
             [secretAnnotations.expiresOn]: "2026-03-04T05:06:30.000Z",
             [secretAnnotations.rotatedAt]: "2026-02-03T00:00:00.000Z",
             "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify({
-              data: { value: secretData(token) },
+              data: { value: gatewayKeyData(token) },
             }),
           },
         },
@@ -166,13 +167,13 @@ describe("readLiveObjects", () => {
     const { objects, live } = await readLiveObjects(target, cluster);
     expect(live.tokenExpiresOn?.toISOString()).toBe("2026-03-04T05:06:30.000Z");
     expect(live.lastRotatedAt?.toISOString()).toBe("2026-02-03T00:00:00.000Z");
-    expect(JSON.stringify(objects.map((o) => o.object))).not.toContain(secretData(token));
+    expect(JSON.stringify(objects.map((o) => o.object))).not.toContain(gatewayKeyData(token));
   });
 
   it("follows envFrom for the docs layout", async () => {
     const { live, objects } = await readLiveObjects({ ...target, deployment: "docs" }, cluster);
     expect(live.secretTokenSha256).toBe(sha256(token));
-    expect(JSON.stringify(objects.map((o) => o.object))).not.toContain(secretData(token));
+    expect(JSON.stringify(objects.map((o) => o.object))).not.toContain(gatewayKeyData(token));
   });
 
   it("lists what it could not read in errors instead of failing", async () => {

@@ -5,6 +5,7 @@
  * both read by env `config.service.auth` through `secretKeyRef`.
  */
 import { secretAnnotations, type KeyType } from "../../shared/rotation/types.js";
+import { gatewayPodSpec } from "../drift/gatewayPod.js";
 import type { KubeObject } from "./kube/index.js";
 
 /** Where the token lives: the portal's layout or the Helm chart's. */
@@ -44,6 +45,8 @@ export function gatewayDeploymentObjects(options: GatewayObjectsOptions): KubeOb
       ? { app: name }
       : { "app.kubernetes.io/name": "azure-api-management-gateway", "app.kubernetes.io/instance": name };
   const discovery = `${name}-instance-discovery`;
+  const podSpec = gatewayPodSpec({ labels, secretName, secretKey, configMapName: `${name}-env` });
+  podSpec.containers[0].ports.splice(1, 0, { name: "https", containerPort: 8081 });
   return [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
     {
@@ -86,48 +89,7 @@ export function gatewayDeploymentObjects(options: GatewayObjectsOptions): KubeOb
         replicas: options.replicas ?? 3,
         selector: { matchLabels: labels },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-        template: {
-          metadata: { labels },
-          spec: {
-            terminationGracePeriodSeconds: 60,
-            securityContext: { fsGroup: 1001 },
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: "topology.kubernetes.io/zone",
-                whenUnsatisfiable: "ScheduleAnyway",
-                labelSelector: { matchLabels: labels },
-              },
-            ],
-            containers: [
-              {
-                name: "gateway",
-                image: "mcr.microsoft.com/azure-api-management/gateway:2.9.2",
-                ports: [
-                  { name: "http", containerPort: 8080 },
-                  { name: "https", containerPort: 8081 },
-                  { name: "rate-limit-dc", protocol: "UDP", containerPort: 4290 },
-                  { name: "dc-heartbeat", protocol: "UDP", containerPort: 4291 },
-                ],
-                resources: { requests: { cpu: "2", memory: "2Gi" } },
-                readinessProbe: { httpGet: { path: "/status-0123456789abcdef", port: "http" } },
-                livenessProbe: { httpGet: { path: "/status-0123456789abcdef", port: "http" } },
-                securityContext: {
-                  runAsNonRoot: true,
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ["ALL"] },
-                },
-                env: [
-                  {
-                    name: "config.service.auth",
-                    valueFrom: { secretKeyRef: { name: secretName, key: secretKey } },
-                  },
-                ],
-                envFrom: [{ configMapRef: { name: `${name}-env` } }],
-              },
-            ],
-          },
-        },
+        template: { metadata: { labels }, spec: podSpec },
       },
     },
     {

@@ -4,6 +4,7 @@
  */
 import { stringify } from "yaml";
 import type { GatewayBundle, LiveData, Rule, RuleResult } from "../../../shared/drift/types.js";
+import { gatewayPodSpec } from "../gatewayPod.js";
 import { bundleFromYaml } from "../helpers.js";
 
 /** Plain, freely mutable manifest data (tests only). */
@@ -43,49 +44,7 @@ export function baseParts(): GatewayParts {
         replicas: 3,
         selector: { matchLabels: { app: "gw" } },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-        template: {
-          metadata: { labels: { app: "gw" } },
-          spec: {
-            terminationGracePeriodSeconds: 60,
-            securityContext: { fsGroup: 1001 },
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: "topology.kubernetes.io/zone",
-                whenUnsatisfiable: "ScheduleAnyway",
-                labelSelector: { matchLabels: { app: "gw" } },
-              },
-            ],
-            containers: [
-              {
-                name: "gateway",
-                image: "mcr.microsoft.com/azure-api-management/gateway:2.9.2",
-                ports: [
-                  { name: "http", containerPort: 8080 },
-                  { name: "rate-limit-dc", protocol: "UDP", containerPort: 4290 },
-                  { name: "dc-heartbeat", protocol: "UDP", containerPort: 4291 },
-                ],
-                resources: { requests: { cpu: "2", memory: "2Gi" } },
-                readinessProbe: { httpGet: { path: "/status-0123456789abcdef", port: "http" } },
-                livenessProbe: { httpGet: { path: "/status-0123456789abcdef", port: "http" } },
-                securityContext: {
-                  runAsNonRoot: true,
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ["ALL"] },
-                },
-                env: [
-                  {
-                    name: "config.service.auth",
-                    valueFrom: { secretKeyRef: { name: "gw-token", key: "value" } },
-                  },
-                ],
-                envFrom: [{ configMapRef: { name: "gw-env" } }],
-                volumeMounts: [{ name: "config-backup", mountPath: "/apim/config" }],
-              },
-            ],
-            volumes: [{ name: "config-backup", persistentVolumeClaim: { claimName: "gw-config" } }],
-          },
-        },
+        template: { metadata: { labels: { app: "gw" } }, spec: basePodSpec() },
       },
     },
     service: {
@@ -109,6 +68,19 @@ export function baseParts(): GatewayParts {
     },
     extra: [],
   };
+}
+
+/** The shared gateway pod, with its configuration backup volume. */
+function basePodSpec(): Doc {
+  const spec: Doc = gatewayPodSpec({
+    labels: { app: "gw" },
+    secretName: "gw-token",
+    secretKey: "value",
+    configMapName: "gw-env",
+  });
+  spec.containers[0].volumeMounts = [{ name: "config-backup", mountPath: "/apim/config" }];
+  spec.volumes = [{ name: "config-backup", persistentVolumeClaim: { claimName: "gw-config" } }];
+  return spec;
 }
 
 /** An HPA targeting the base Deployment. */

@@ -4,9 +4,34 @@
  */
 import type { KubeObject } from "./objects.js";
 
+/** The gateway image the test Deployments run. */
+export const gatewayImage = "mcr.microsoft.com/azure-api-management/gateway:v2";
+
 /** The Secret value the gateway reads: `GatewayKey <token>`, base64-encoded as `data` holds it. */
 export function gatewayKeyData(token: string): string {
   return Buffer.from(`GatewayKey ${token}`, "utf8").toString("base64");
+}
+
+/** A Deployment labelled and selected by `app: <name>`, running `containers`. */
+export function gatewayDeployment(
+  namespace: string,
+  name: string,
+  containers: object[],
+  replicas: number,
+): KubeObject {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers },
+      },
+    },
+  };
 }
 
 /** Namespace, token Secret and Deployment of one gateway. */
@@ -20,31 +45,22 @@ export function gatewayObjects(namespace: string, name: string, token: string, r
       type: "Opaque",
       data: { value: gatewayKeyData(token) },
     },
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name, namespace, labels: { app: name } },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            containers: [
-              {
-                name,
-                image: "mcr.microsoft.com/azure-api-management/gateway:v2",
-                env: [
-                  {
-                    name: "config.service.auth",
-                    valueFrom: { secretKeyRef: { name: `${name}-token`, key: "value" } },
-                  },
-                ],
-              },
-            ],
-          },
+    gatewayDeployment(
+      namespace,
+      name,
+      [
+        {
+          name,
+          image: gatewayImage,
+          env: [
+            {
+              name: "config.service.auth",
+              valueFrom: { secretKeyRef: { name: `${name}-token`, key: "value" } },
+            },
+          ],
         },
-      },
-    },
+      ],
+      replicas,
+    ),
   ];
 }
