@@ -55,3 +55,13 @@ export const permanentErrorNames: ReadonlySet<string> = new Set([
 export function isTransient(error: unknown): boolean {
   return !(error instanceof Error && permanentErrorNames.has(error.name));
 }
+
+/**
+ * An error as one line for a person: `<name>: <message>`, or just the message for a plain `Error`.
+ * No stack trace and no cause (a cause may hold a response body).
+ * @param error - anything thrown.
+ */
+export function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
+}

@@ -4,12 +4,13 @@
  * `maxDequeueCount` attempts); a permanent one is logged as `rotation.rejected` and the message is
  * completed, since retrying cannot fix it. A rotation that ends `failed` or `rolled-back` is
  * permanent when the error behind every failed deployment is (a 403 on the Secret, say).
+ * The engine's metrics become log lines `metric <name> {"value":…,…dimensions}` (see {@link metricLogger}).
  */
 import { findGateway } from "../config/load.js";
 import type { GatewayConfig } from "../config/types.js";
 import { isTransient, permanentErrorNames, RolloutError } from "../errors.js";
 import { decodeRotationMessage, peekRotationMessage, type RotationMessage } from "../queue/message.js";
-import type { RotationOutcome } from "../rotation/types.js";
+import type { RotationLogger, RotationOutcome } from "../rotation/types.js";
 import { errorText, eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
@@ -82,7 +83,10 @@ export async function processRotationMessage(
     });
     return { status: "rejected", reason };
   }
-  const log = eventLogger(sink, { gateway: message.gateway, requestId: message.requestId });
+  const log = metricLogger(
+    eventLogger(sink, { gateway: message.gateway, requestId: message.requestId }),
+    sink,
+  );
   if (services.finishedRequests.has(message.requestId)) {
     log.info("rotation.skipped", {
       ...attempt,
@@ -131,6 +135,24 @@ export async function processRotationMessage(
     log.error("rotation.rejected", { ...attempt, permanent: true, error: reason });
     return { status: "rejected", reason };
   }
+}
+
+/**
+ * Adds metrics to an event logger: each one an info line `metric <name> <JSON>` holding `value` and
+ * the dimensions, which Application Insights can chart
+ * (`traces | where message startswith "metric token.days_left" | extend m = parse_json(substring(message, indexof(message, "{")))`).
+ * @param logger - the event logger.
+ * @param sink - where the metric lines go.
+ * @returns the logger with `metric`.
+ */
+export function metricLogger(logger: RotationLogger, sink: LogSink): RotationLogger {
+  return {
+    info: (event, fields) => logger.info(event, fields),
+    warn: (event, fields) => logger.warn(event, fields),
+    error: (event, fields) => logger.error(event, fields),
+    metric: (name, value, dimensions) =>
+      sink.info(`metric ${name} ${JSON.stringify({ value, ...dimensions })}`),
+  };
 }
 
 /** True when the outcome has failed deployments and each failed for a reason retrying cannot fix. */

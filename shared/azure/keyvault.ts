@@ -79,18 +79,17 @@ export class SecretClients {
   }
 }
 
-export type KeyVaultTokenVaultOptions =
-  { client: SecretClient } | ({ vaultUrl: string } & SecretClientsOptions);
+export interface KeyVaultTokenVaultOptions {
+  /** The vault's client (from {@link SecretClients.client}, which caches one per vault). */
+  client: SecretClient;
+}
 
 /** Gateway tokens in one Key Vault. */
 export class KeyVaultTokenVault implements TokenVault {
   readonly #client: SecretClient;
 
   constructor(options: KeyVaultTokenVaultOptions) {
-    this.#client =
-      "client" in options
-        ? options.client
-        : new SecretClient(options.vaultUrl, options.credential, options.clientOptions);
+    this.#client = options.client;
   }
 
   /** The latest version, or undefined when the secret does not exist. */

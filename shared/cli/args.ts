@@ -46,3 +46,20 @@ function describe(error: unknown): string {
       return message.split("\n")[0].replace(/\.$/, "");
   }
 }
+
+/**
+ * Checks a `--format` value.
+ * @param value - the value given, or undefined for the default
+ * @param formats - the accepted formats; the first is the default
+ * @throws InputError naming the accepted formats
+ */
+export function parseFormat<const F extends readonly [string, ...string[]]>(
+  value: string | undefined,
+  formats: F,
+): F[number] {
+  const format = value ?? formats[0];
+  if (!formats.includes(format)) {
+    throw new InputError(`unknown format "${format}"; expected one of ${formats.join(", ")}.`);
+  }
+  return format;
+}

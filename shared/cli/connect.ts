@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { Adapters } from "../compose/adapters.js";
 import type { GatewayConfig, GuardConfig } from "../config/types.js";
 import { InputError } from "../errors.js";
+import { formatDays } from "../token/days.js";
 import type { CliIO } from "./io.js";
 
 /** Builds the adapters for a configuration (the real ones, or ones trusting local stand-ins in tests). */
@@ -52,7 +53,7 @@ export async function loadCliConfig(
     });
   }
   throw new InputError(
-    `${command} needs a configuration: --config FILE (YAML or JSON), or GATEWAY_GUARD_CONFIG_FILE. Run \`gateway-guard ${command} --help\`.`,
+    `${command} needs a configuration: --config FILE (YAML or JSON), GATEWAY_GUARD_CONFIG (the configuration as JSON) or GATEWAY_GUARD_CONFIG_FILE (a path). Run \`gateway-guard ${command} --help\`.`,
   );
 }
 
@@ -84,7 +85,7 @@ export function reportInputError(io: CliIO, error: unknown): number {
 /** `in 4.0 days`, `expired 2.5 days ago`, or `unknown`. */
 export function expiresIn(days: number | undefined): string {
   if (days === undefined) return "unknown";
-  return days < 0 ? `expired ${(-days).toFixed(1)} days ago` : `in ${days.toFixed(1)} days`;
+  return days < 0 ? `expired ${formatDays(-days)} ago` : `in ${formatDays(days)}`;
 }
 
 /** Fixed-width columns, two spaces apart, every line indented. */

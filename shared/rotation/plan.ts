@@ -5,7 +5,9 @@
  */
 import type { DeploymentTarget, GatewayConfig } from "../config/types.js";
 import { maxTokenLifetimeInDays } from "../config/schema.js";
+import { formatDays } from "../token/days.js";
 import { tokenExpiry } from "../token/parse.js";
+import { secretTokenInfo } from "../token/secretInfo.js";
 import { targetLabel } from "./target.js";
 import {
   secretAnnotations,
@@ -100,17 +102,19 @@ export function decideRotation(
   now: Date,
   force: boolean,
 ): PlannedRotation {
-  const deployments: DeploymentState[] = secrets.map(({ target, cluster, secret }) => ({
-    target,
-    label: targetLabel(target),
-    cluster,
-    secret,
-    inSync: vault !== undefined && secret.token === vault.token,
-    rolloutPending: isRolloutPending(secret.annotations),
-    keyType: annotatedKeyType(secret.annotations),
-    expiresOn: secretExpiry(secret),
-  }));
-  for (const d of deployments) if (d.inSync && vault?.expiresOn) d.expiresOn = vault.expiresOn;
+  const deployments: DeploymentState[] = secrets.map(({ target, cluster, secret }) => {
+    const { keyType, expiresOn } = secretTokenInfo(secret.annotations, secret.token, vault);
+    return {
+      target,
+      label: targetLabel(target),
+      cluster,
+      secret,
+      inSync: vault !== undefined && secret.token === vault.token,
+      rolloutPending: isRolloutPending(secret.annotations),
+      keyType,
+      expiresOn,
+    };
+  });
 
   const currentKeyType = vault
     ? (vault.keyType ?? deployments.find((d) => d.inSync && d.keyType)?.keyType)
@@ -185,24 +189,10 @@ export function vaultExpiry(stored: StoredToken): Date | undefined {
   return stored.expiresOn ?? tokenExpiry(stored.token);
 }
 
-/** The Secret's expiry annotation, else the one the token carries. */
-export function secretExpiry(secret: DeploymentTokenState): Date | undefined {
-  const annotated = secret.annotations[secretAnnotations.expiresOn];
-  const date = annotated ? new Date(annotated) : undefined;
-  if (date && !Number.isNaN(date.getTime())) return date;
-  return secret.token ? tokenExpiry(secret.token) : undefined;
-}
-
 /** True when the Secret records a vault version whose rollout was not confirmed. */
 export function isRolloutPending(annotations: Record<string, string>): boolean {
   const written = annotations[secretAnnotations.vaultVersion];
   return Boolean(written) && annotations[secretAnnotations.rolledOutVersion] !== written;
-}
-
-/** The key type annotated on the Secret, if it is one. */
-export function annotatedKeyType(annotations: Record<string, string>): KeyType | undefined {
-  const value = annotations[secretAnnotations.keyType];
-  return value === "primary" || value === "secondary" ? value : undefined;
 }
 
 /** Days (one decimal) from `now` to `date`; negative when past. */
@@ -212,8 +202,8 @@ export function daysUntil(date: Date, now: Date): number {
 
 function describeExpiry(leftInMs: number | undefined, renewBeforeInDays: number): string {
   if (leftInMs === undefined) return "the expiry of Key Vault's token is unknown";
-  const days = Math.round((leftInMs / dayInMs) * 10) / 10;
-  if (leftInMs <= 0) return `Key Vault's token expired ${-days} days ago`;
+  const days = leftInMs / dayInMs;
+  if (leftInMs <= 0) return `Key Vault's token expired ${formatDays(-days)} ago`;
   const relation = leftInMs > renewBeforeInDays * dayInMs ? "fresh: more than" : "expiring: less than";
-  return `Key Vault's token expires in ${days} days (${relation} the ${renewBeforeInDays} days renew-before)`;
+  return `Key Vault's token expires in ${formatDays(days)} (${relation} the ${renewBeforeInDays} days renew-before)`;
 }

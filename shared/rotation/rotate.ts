@@ -11,10 +11,15 @@
  * the rest left `unchanged` for the next run to finish. It also stops, `failed`, before starting a
  * deployment once `abortSignal` has fired (a deadline): a started one is finished or rolled back.
  * An error thrown carries no token: its message is scrubbed of every token seen (same `.name`).
+ *
+ * A dry run takes no lock and changes nothing: it only reads and plans. A deployment that is paused
+ * cannot be rolled, so the run fails before minting or writing anything when one it must deliver to is.
+ * Step 8 also emits metrics through `log.metric`: `rotation.outcome` (1, `{ gateway, status }`) and
+ * `token.days_left` (days, `{ gateway }`) for the token every deployment then runs (not on a dry run).
  */
 import type { GatewayConfig } from "../config/types.js";
-import { LockHeldError } from "../errors.js";
-import { nextExpiry, planRotation, type DeploymentState } from "./plan.js";
+import { errorText, LockHeldError } from "../errors.js";
+import { daysUntil, nextExpiry, planRotation, type DeploymentState } from "./plan.js";
 import {
   secretAnnotations,
   type DeploymentOutcome,
@@ -39,8 +44,8 @@ export function lockTtlInMs(gateway: GatewayConfig): number {
  * Rotates (or repairs) one gateway's token across all its deployments.
  * @param gateway - the gateway's configuration
  * @param deps - issuer, vault, clusters, lock, clock and logger
- * @param options - `force`, `dryRun` (plan only: status `fresh` or `planned`), `revokeOldKey`
- *   (overrides the configuration), `onProgress` for rollouts, `abortSignal`
+ * @param options - `force`, `dryRun` (plan only, without the lock: status `fresh` or `planned`),
+ *   `revokeOldKey` (overrides the configuration), `onPlan`, `onProgress` for rollouts, `abortSignal`
  * @returns the outcome: `fresh`, `planned`, `rotated`, `delivered`, `rolled-back` or `failed`
  * @throws LockHeldError when another rotation of the gateway holds the lock; the error of reading,
  *   minting or storing when that fails (nothing was changed in any cluster then)
@@ -51,12 +56,14 @@ export async function rotateGateway(
   options: RotateOptions = {},
 ): Promise<RotationOutcome> {
   const log = deps.log ?? silent;
+  if (options.dryRun) return new Rotation(gateway, deps, options, log).run();
   const lock = await deps.lock.tryAcquire(gateway, {
     ttlInMs: lockTtlInMs(gateway),
     abortSignal: options.abortSignal,
   });
   if (!lock) {
     log.warn("rotation.locked", { gateway: gateway.name });
+    log.metric?.("rotation.outcome", 1, { gateway: gateway.name, status: "locked" });
     throw new LockHeldError(`another rotation of gateway "${gateway.name}" is in progress; try again later`);
   }
   try {
@@ -65,7 +72,7 @@ export async function rotateGateway(
     try {
       await lock.release();
     } catch (error) {
-      log.warn("rotation.lock-release-failed", { gateway: gateway.name, error: describe(error) });
+      log.warn("rotation.lock-release-failed", { gateway: gateway.name, error: errorText(error) });
     }
   }
 }
@@ -101,6 +108,7 @@ class Rotation {
     if (state.vault) this.secrets.add(state.vault.token);
     for (const d of state.deployments) if (d.secret.token) this.secrets.add(d.secret.token);
     this.log.info("rotation.planned", planFields(plan, this.options.dryRun === true));
+    this.options.onPlan?.(plan);
 
     if (plan.action === "none" || this.options.dryRun) {
       const status: RotationStatus = plan.action === "none" ? "fresh" : "planned";
@@ -115,12 +123,14 @@ class Rotation {
       });
     }
 
-    const delivery =
-      plan.action === "mint" ? await this.mintAndStore(plan) : this.fromVault(plan, state.vault);
     const targets =
       plan.action === "mint"
         ? state.deployments
         : state.deployments.filter((d) => !d.inSync || d.rolloutPending);
+    const paused = targets.filter((d) => d.secret.paused);
+    if (paused.length > 0) return this.finish(pausedOutcome(plan, state.deployments, paused));
+    const delivery =
+      plan.action === "mint" ? await this.mintAndStore(plan) : this.fromVault(plan, state.vault);
     const done = plan.action === "mint" ? "rotated" : "delivered";
     const results = new Map<DeploymentState, DeploymentOutcome>();
     let failedAt: string | undefined;
@@ -213,8 +223,8 @@ class Rotation {
   ): Promise<DeploymentOutcome> {
     const { abortSignal, onProgress } = this.options;
     const annotations = {
-      [secretAnnotations.keyType]: delivery.keyType ?? "",
-      [secretAnnotations.expiresOn]: delivery.expiresOn?.toISOString() ?? "",
+      [secretAnnotations.keyType]: delivery.keyType ?? null,
+      [secretAnnotations.expiresOn]: delivery.expiresOn?.toISOString() ?? null,
       [secretAnnotations.vaultVersion]: delivery.vaultVersion,
       [secretAnnotations.rotatedAt]: this.now().toISOString(),
     };
@@ -306,7 +316,7 @@ class Rotation {
         );
       }
       const restored = Object.fromEntries(
-        Object.values(secretAnnotations).map((key) => [key, previous.annotations[key] ?? ""]),
+        Object.values(secretAnnotations).map((key) => [key, previous.annotations[key] ?? null]),
       );
       await d.cluster.writeToken(d.target, previous.token, {
         resourceVersion: current.resourceVersion,
@@ -372,7 +382,20 @@ class Rotation {
     if (outcome.status === "failed" || outcome.status === "rolled-back")
       this.log.error("rotation.failed", fields);
     else this.log.info("rotation.completed", fields);
+    this.metrics(outcome);
     return outcome;
+  }
+
+  /** `rotation.outcome`, and `token.days_left` when every deployment runs Key Vault's token. Not on a dry run. */
+  private metrics(outcome: RotationOutcome): void {
+    if (!this.log.metric || this.options.dryRun) return;
+    const gateway = outcome.gateway;
+    this.log.metric("rotation.outcome", 1, { gateway, status: outcome.status });
+    const settled =
+      outcome.status === "fresh" || outcome.status === "rotated" || outcome.status === "delivered";
+    if (settled && outcome.expiresOn) {
+      this.log.metric("token.days_left", daysUntil(outcome.expiresOn, this.now()), { gateway });
+    }
   }
 
   /** Runs a step whose failure ends the run before any cluster changed: logged, then thrown without any token. */
@@ -381,12 +404,13 @@ class Rotation {
       return await action();
     } catch (error) {
       this.log.error("rotation.failed", { gateway: this.gateway.name, stage, error: this.describe(error) });
+      this.log.metric?.("rotation.outcome", 1, { gateway: this.gateway.name, status: "failed" });
       throw scrubError(error, (text) => this.scrub(text));
     }
   }
 
   private describe(error: unknown): string {
-    return this.scrub(describe(error));
+    return this.scrub(errorText(error));
   }
 
   private scrub(text: string): string {
@@ -394,6 +418,36 @@ class Rotation {
     for (const secret of this.secrets) if (secret) out = out.split(secret).join("[token]");
     return out;
   }
+}
+
+/**
+ * The outcome when a deployment to deliver to is paused: it cannot be rolled, so nothing is minted
+ * or written anywhere; the paused ones fail, the rest are left for the next run.
+ */
+function pausedOutcome(
+  plan: RotationPlan,
+  deployments: DeploymentState[],
+  paused: DeploymentState[],
+): RotationOutcome {
+  const names = paused.map((d) => d.label).join(", ");
+  return {
+    gateway: plan.gateway,
+    status: "failed",
+    plan,
+    reason: `${names} ${paused.length === 1 ? "is" : "are"} paused; nothing was changed, old key not revoked`,
+    keyType: plan.currentKeyType,
+    expiresOn: plan.currentExpiresOn,
+    deployments: deployments.map((d) =>
+      paused.includes(d)
+        ? {
+            target: d.label,
+            status: "failed",
+            reason: `paused: resume it (kubectl rollout resume deployment/${d.target.deployment} -n ${d.target.namespace}) and rotate again`,
+            errorName: "RolloutError",
+          }
+        : { target: d.label, status: "unchanged", reason: `not attempted: ${names} paused` },
+    ),
+  };
 }
 
 function planFields(plan: RotationPlan, dryRun: boolean): Record<string, unknown> {
@@ -416,41 +470,24 @@ function nameOf(error: unknown): string {
 }
 
 /**
- * The error with `scrub` applied to its message, its string properties and its causes: same
- * prototype and `.name`, the primitive own properties callers use (`permission`, `statusCode`,
- * `code`), no stack beyond its first line and no object properties (a response body may hold the
- * token). The error itself when scrubbing changes nothing.
+ * A fresh error with `scrub` applied to its message and its causes' (a few deep): same `.name`,
+ * `permission` and `statusCode`, a one-line stack and nothing else (a response body may hold the token).
  */
-function scrubError(error: unknown, scrub: (text: string) => string, depth = 0): unknown {
-  if (typeof error === "string") return scrub(error);
-  if (!(error instanceof Error) || depth > 3) return error;
-  const cause = error.cause === undefined ? undefined : scrubError(error.cause, scrub, depth + 1);
-  const message = scrub(error.message);
-  const props = Object.entries(error).filter(([key]) => key !== "cause");
-  const clean = props.map(([key, value]) => [key, typeof value === "string" ? scrub(value) : value] as const);
-  const unchanged =
-    message === error.message &&
-    cause === error.cause &&
-    scrub(error.stack ?? "") === (error.stack ?? "") &&
-    clean.every(([, value], i) => value === props[i]![1]);
-  if (unchanged) return error;
-  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
-  for (const [key, value] of clean) {
-    if (value === null || typeof value !== "object")
-      (copy as unknown as Record<string, unknown>)[key] = value;
-  }
-  const hidden = (value: unknown) => ({ value, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(copy, "message", hidden(message));
-  Object.defineProperty(copy, "stack", hidden(`${copy.name}: ${message}`));
-  if (cause !== undefined) Object.defineProperty(copy, "cause", hidden(cause));
-  return copy;
+function scrubError(error: unknown, scrub: (text: string) => string, depth = 0): Error {
+  if (!(error instanceof Error)) return new Error(scrub(String(error)));
+  const cause =
+    error.cause !== undefined && depth < 3 ? scrubError(error.cause, scrub, depth + 1) : undefined;
+  const fresh = new Error(scrub(error.message), cause ? { cause } : undefined);
+  fresh.name = error.name;
+  fresh.stack = `${fresh.name}: ${fresh.message}`;
+  const { permission, statusCode } = error as { permission?: unknown; statusCode?: unknown };
+  return Object.assign(
+    fresh,
+    permission === undefined ? {} : { permission },
+    statusCode === undefined ? {} : { statusCode },
+  );
 }
 
 function isNamed(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
 }

@@ -3,16 +3,10 @@
  * by hash, with what a rotation would do now. Reading errors are reported per part, not thrown.
  */
 import type { GatewayConfig } from "../config/types.js";
+import { errorText } from "../errors.js";
 import { sha256 } from "../token/parse.js";
-import {
-  annotatedKeyType,
-  daysUntil,
-  decideRotation,
-  isRolloutPending,
-  secretExpiry,
-  vaultExpiry,
-  type RotationReadings,
-} from "./plan.js";
+import { secretTokenInfo } from "../token/secretInfo.js";
+import { daysUntil, decideRotation, isRolloutPending, vaultExpiry, type RotationReadings } from "./plan.js";
 import { targetLabel } from "./target.js";
 import {
   secretAnnotations,
@@ -151,13 +145,14 @@ function deploymentStatus(
 ): DeploymentTokenStatus {
   const rotatedAt = secret.annotations[secretAnnotations.rotatedAt];
   const rotated = rotatedAt ? new Date(rotatedAt) : undefined;
-  const expiresOn = decided?.expiresOn ?? secretExpiry(secret);
+  const info = decided ?? secretTokenInfo(secret.annotations, secret.token, vault);
+  const expiresOn = info.expiresOn;
   return {
     target,
     secretName: secret.secretName,
     secretKey: secret.secretKey,
     hasToken: secret.token !== undefined,
-    keyType: decided?.keyType ?? annotatedKeyType(secret.annotations),
+    keyType: info.keyType,
     expiresOn,
     expiresInDays: expiresOn ? daysUntil(expiresOn, now) : undefined,
     inSync: decided?.inSync ?? (vault !== undefined && secret.token === vault.token),
@@ -174,7 +169,6 @@ async function settle<T>(read: () => Promise<T>): Promise<Settled<T>> {
   try {
     return { ok: true, value: await read() };
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { ok: false, error: message };
+    return { ok: false, error: errorText(error) };
   }
 }

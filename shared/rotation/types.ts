@@ -60,12 +60,15 @@ export interface DeploymentTokenState {
   token?: string;
   resourceVersion: string;
   annotations: Record<string, string>;
+  /** The Deployment is paused (`spec.paused`): it cannot be rolled, so nothing is written to it. */
+  paused?: boolean;
 }
 
 export interface WriteTokenOptions extends AbortOptions {
   /** Precondition: the Secret's resourceVersion as read. A change in between → ConflictError. */
   resourceVersion: string;
-  annotations: Record<string, string>;
+  /** Merged into the Secret's annotations (a merge patch): `null` removes one. */
+  annotations: Record<string, string | null>;
 }
 
 export interface RolloutProgress {
@@ -95,6 +98,8 @@ export interface GatewayCluster {
 /** A held lock. */
 export interface LockHandle {
   release(): Promise<void>;
+  /** Aborts (reason: LockHeldError, or PermissionDeniedError) when the lock is lost while held; stop changing things then. */
+  lost?: AbortSignal;
 }
 
 /** Mutual exclusion per gateway across processes, expiring if the holder dies. */
@@ -117,11 +122,16 @@ export interface RotationDeps {
   log?: RotationLogger;
 }
 
-/** Structured events; never a token. */
+/** Structured events and metrics; never a token. */
 export interface RotationLogger {
   info(event: string, fields: Record<string, unknown>): void;
   warn(event: string, fields: Record<string, unknown>): void;
   error(event: string, fields: Record<string, unknown>): void;
+  /**
+   * A measurement to chart, e.g. `rotation.outcome` (1, `{ gateway, status }`) or
+   * `token.days_left` (days, `{ gateway }`). Dimensions are low-cardinality names, never a token.
+   */
+  metric?(name: string, value: number, dimensions: Record<string, string>): void;
 }
 
 export type PlanDecision = "fresh" | "expiring" | "forced" | "out-of-sync";
@@ -179,4 +189,6 @@ export interface RotateOptions extends AbortOptions {
   /** Overrides the gateway's revokeOldKey. */
   revokeOldKey?: boolean;
   onProgress?: (progress: RolloutProgress) => void;
+  /** Called with the plan as soon as it is made (also on a dry run), before anything changes. */
+  onPlan?: (plan: RotationPlan) => void;
 }

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runWith } from "../../shared/cli/commands/rotate.js";
+import type { AdaptersFactory } from "../../shared/cli/connect.js";
+import { InputError } from "../../shared/errors.js";
 import { startFleet, type Fleet, type FleetOptions } from "../standins/fleet.js";
 import { captureIO, expectNoToken } from "./capture.js";
 
@@ -134,6 +136,79 @@ describe("gateway-guard rotate", () => {
     expect(f.keyVault.versions(f.gateways[0].vaultSecret)).toHaveLength(1);
   });
 
+  it("reports a gateway rejected as bad input with the others, rotates the rest and exits 2 at the end", async () => {
+    const f = await start();
+    const real = f.connect();
+    const connect: AdaptersFactory = async (config) => {
+      const adapters = await real(config);
+      return {
+        ...adapters,
+        rotationDeps: (gateway) => {
+          const deps = adapters.rotationDeps(gateway);
+          if (gateway.name !== "orders") return deps;
+          return {
+            ...deps,
+            clusterFor: (t) => ({
+              ...deps.clusterFor(t),
+              readToken: async () => {
+                throw new InputError("Deployment apim-gateway/orders-gateway has no gateway container");
+              },
+            }),
+          };
+        },
+      };
+    };
+    const out = captureIO();
+    const code = await runWith(
+      ["--all", "--force", "--format", "json", "--config", f.configPath],
+      out.io,
+      connect,
+    );
+    expect(code).toBe(2);
+    const { outcomes } = JSON.parse(out.stdout()) as {
+      outcomes: Array<{ gateway: string; status: string; errorName?: string; error?: string }>;
+    };
+    expect(outcomes.map((o) => [o.gateway, o.status, o.errorName])).toEqual([
+      ["orders", "failed", "InputError"],
+      ["payments", "rotated", undefined],
+    ]);
+    expect(outcomes[0].error).toContain("has no gateway container");
+    expect(f.keyVault.versions(f.gateways[1].vaultSecret)).toHaveLength(2);
+
+    const table = captureIO();
+    expect(await runWith(["--all", "--config", f.configPath], table.io, connect)).toBe(2);
+    expect(table.stdout()).toContain("orders: failed: InputError: Deployment apim-gateway/orders-gateway");
+    expect(table.stdout()).toContain("payments: fresh");
+    expectNoToken(out.stdout() + table.stdout() + table.stderr(), f.tokens());
+  });
+
+  it("shows rolled-out deployments with a detail", async () => {
+    const f = await start();
+    const run = await rotate(f, "payments", "--force");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/aks-east\/payments\/payments-gateway\s+rotated\s+rolled out/);
+  });
+
+  it("--dry-run plans while another rotation holds the gateway's lock, without any Lease rights", async () => {
+    const f = await start();
+    const config = await f.loadConfig();
+    const [orders] = config.gateways;
+    const holder = (await f.connect({ lockIdentity: "other" })(config)).rotationDeps(orders).lock;
+    const held = await holder.tryAcquire(orders, { ttlInMs: 60_000 });
+    expect(held).toBeDefined();
+    const [east] = f.gateways[0].deployments;
+    const lift = east.standin.forbid({ resource: "leases", namespace: east.namespace });
+    try {
+      const run = await rotate(f, "orders", "--dry-run");
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("orders: plan (dry run, nothing changed): expiring");
+    } finally {
+      lift();
+      await held?.release();
+    }
+  });
+
   it("exits 2 for bad input", async () => {
     const f = await start({ gateways: [] });
     const dir = await mkdtemp(join(tmpdir(), "gateway-guard-rotate-"));
@@ -165,5 +240,9 @@ describe("gateway-guard rotate", () => {
     const none = captureIO();
     expect(await runWith(["--all"], none.io, f.connect())).toBe(2);
     expect(none.stderr()).toContain("--config FILE");
+    expect(none.stderr()).toContain("GATEWAY_GUARD_CONFIG (the configuration as JSON)");
+    const help = captureIO();
+    expect(await runWith(["--help"], help.io, f.connect())).toBe(0);
+    expect(help.stdout()).toMatch(/GATEWAY_GUARD_CONFIG setting\s+\(the configuration as JSON\)/);
   });
 });

@@ -62,7 +62,13 @@ describe("gateway-guard status", () => {
     try {
       const out = await run(status, "orders");
       expect(out.code).toBe(0);
-      expect(row(out.stdout, "aks-west/apim-gateway/orders-gateway")[3]).toBe("NO");
+      const [, key, expires, inSync, pods] = row(out.stdout, "aks-west/apim-gateway/orders-gateway");
+      expect([key, inSync, pods]).toEqual(["unknown", "NO", "0/3"]);
+      const daysLeft = (Date.parse("2030-01-01T00:00:00Z") - Date.now()) / 86_400_000;
+      expect(Math.abs(Number(/^in ([\d.]+) days$/.exec(expires)?.[1]) - daysLeft)).toBeLessThan(0.2);
+      expect(out.stdout).toContain(
+        "aks-west/apim-gateway/orders-gateway: the Secret differs from Key Vault: no pod runs Key Vault's token",
+      );
       expect(out.stdout).toContain("Rotation now: out-of-sync (deliver)");
       expectNoToken(out.stdout, fleet.tokens());
     } finally {
@@ -105,6 +111,8 @@ describe("gateway-guard status", () => {
     const bad = await run(status, "--format", "yaml");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown format "yaml"');
+    const help = await run(status, "--help");
+    expect(help.stdout).toMatch(/GATEWAY_GUARD_CONFIG setting\s+\(the configuration as JSON\)/);
   });
 
   it("runs as a real process with DefaultAzureCredential and the stand-ins' CA from the environment", async () => {

@@ -206,6 +206,21 @@ describe("rotationWorker", () => {
     expect(poison.log.events("rotation.poisoned")[0]?.lastError).toContain("[token]");
     expect(`${log.text()}\n${poison.log.text()}\n${services.lastErrors.get("req-1")}`).not.toContain(leaked);
   });
+
+  it("writes the engine's metrics as `metric <name> {json}` lines, never a token", async () => {
+    const world = fakeWorld(gatewayConfig({ name: "contoso-eu" }));
+    await setUp((_gateway, options) =>
+      rotateGateway(world.gateway, { ...world.deps, log: options.log }, options),
+    );
+    const { error, log } = await deliver(message);
+    expect(error).toBeUndefined();
+    expect(log.events("metric rotation.outcome")).toEqual([
+      { value: 1, gateway: "contoso-eu", status: "rotated" },
+    ]);
+    expect(log.events("metric token.days_left")).toEqual([{ value: 29, gateway: "contoso-eu" }]);
+    const token = (await world.vault.current("gw1-token"))!.token;
+    expect(log.text()).not.toContain(token);
+  });
 });
 
 describe("rotationPoison", () => {

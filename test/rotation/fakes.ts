@@ -133,6 +133,8 @@ interface FakeSecret {
   token?: string;
   resourceVersion: number;
   annotations: Record<string, string>;
+  /** The Deployment's `spec.paused`: `restart` refuses it, as `kubectl rollout restart` does. */
+  paused?: boolean;
 }
 
 /** One cluster: a Secret per deployment, rollouts that record which token the pods run. */
@@ -156,6 +158,7 @@ export class FakeCluster implements GatewayCluster {
       annotations?: Record<string, string>;
       secretName?: string;
       secretKey?: string;
+      paused?: boolean;
     } = {},
   ): void {
     const label = targetLabel(target);
@@ -165,6 +168,7 @@ export class FakeCluster implements GatewayCluster {
       token: secret.token,
       resourceVersion: 1,
       annotations: { ...secret.annotations },
+      paused: secret.paused,
     });
     this.podTokens.set(label, secret.token);
   }
@@ -177,6 +181,7 @@ export class FakeCluster implements GatewayCluster {
       token: secret.token,
       resourceVersion: String(secret.resourceVersion),
       annotations: { ...secret.annotations },
+      ...(secret.paused ? { paused: true } : {}),
     };
   }
 
@@ -189,13 +194,16 @@ export class FakeCluster implements GatewayCluster {
       throw new ConflictError(`Secret ${secret.secretName} was changed since it was read`);
     }
     secret.token = token;
-    secret.annotations = { ...secret.annotations, ...options.annotations };
+    for (const [key, value] of Object.entries(options.annotations)) {
+      if (value === null) delete secret.annotations[key];
+      else secret.annotations[key] = value;
+    }
     secret.resourceVersion++;
   }
 
   async restart(target: DeploymentTarget): Promise<void> {
     const label = targetLabel(target);
-    this.secretOf(target);
+    if (this.secretOf(target).paused) throw new RolloutError(`deployment ${label} is paused`);
     this.restarts.push(label);
     this.pending.add(label);
   }
@@ -258,11 +266,15 @@ export class CaptureLogger implements RotationLogger {
   error(event: string, fields: Record<string, unknown>): void {
     this.events.push({ level: "error", event, fields });
   }
+  readonly metrics: Array<{ name: string; value: number; dimensions: Record<string, string> }> = [];
+  metric(name: string, value: number, dimensions: Record<string, string>): void {
+    this.metrics.push({ name, value, dimensions });
+  }
   names(): string[] {
     return this.events.map((e) => e.event);
   }
   text(): string {
-    return JSON.stringify(this.events);
+    return JSON.stringify([this.events, this.metrics]);
   }
 }
 

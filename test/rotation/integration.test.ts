@@ -26,8 +26,8 @@ interface Setup {
 }
 
 /** A fleet and the real adapters for its first gateway (`orders`: two clusters, token expiring). */
-async function setup(rolloutStepInMs = 20): Promise<Setup> {
-  const f = (fleet = await startFleet({ rolloutStepInMs }));
+async function setup(rolloutStepInMs = 20, progressDeadlineInMs?: number): Promise<Setup> {
+  const f = (fleet = await startFleet({ rolloutStepInMs, progressDeadlineInMs }));
   const config = await f.loadConfig();
   const gateway = config.gateways[0];
   const lines: string[] = [];
@@ -73,6 +73,43 @@ describe("rotation through the real adapters", () => {
     expect(f.arm.isValid(old.value)).toMatchObject({ valid: false, reason: "bad-signature" });
     const current = f.keyVault.versions(seeded.vaultSecret).at(-1);
     expect(f.arm.isValid(current?.value ?? "").valid).toBe(true);
+  });
+
+  it("a rollback removes the annotations the Secret did not have before (null in the merge patch)", async () => {
+    const { fleet: f, gateway, seeded, deps } = await setup(20, 150);
+    const [east] = seeded.deployments;
+    const secret = east.standin.get("Secret", east.namespace, east.secretName);
+    if (!secret) throw new Error("no seeded Secret");
+    const annotations = { "example.com/owner": "team-orders" };
+    await east.standin.apply([{ ...secret, metadata: { ...secret.metadata, annotations } }]);
+    const before = f.secretToken(east);
+    east.standin.stallRollouts(east.namespace, east.deployment);
+
+    const outcome = await rotateGateway(gateway, deps);
+    expect(outcome.deployments[0]).toMatchObject({ status: "rolled-back" });
+    expect(f.secretToken(east)).toBe(before);
+    const after = east.standin.get("Secret", east.namespace, east.secretName);
+    expect(after?.metadata.annotations).toEqual(annotations);
+  });
+
+  it("a paused Deployment fails the run before anything is minted or written", async () => {
+    const { fleet: f, gateway, seeded, deps } = await setup();
+    const [, west] = seeded.deployments;
+    const deployment = west.standin.get("Deployment", west.namespace, west.deployment);
+    if (!deployment) throw new Error("no seeded Deployment");
+    const spec = (deployment as { spec: Record<string, unknown> }).spec;
+    await west.standin.apply([{ ...deployment, spec: { ...spec, paused: true } }]);
+    const minted = generateTokenCalls(f, seeded.apim.gatewayId);
+
+    const outcome = await rotateGateway(gateway, deps);
+    expect(outcome.status).toBe("failed");
+    expect(outcome.deployments.map((d) => d.status)).toEqual(["unchanged", "failed"]);
+    expect(outcome.deployments[1].reason).toMatch(/^paused: resume it \(kubectl rollout resume /);
+    expect(outcome.reason).not.toContain("rolling back");
+    expect(generateTokenCalls(f, seeded.apim.gatewayId)).toBe(minted);
+    expect(f.keyVault.versions(seeded.vaultSecret)).toHaveLength(1);
+    for (const d of seeded.deployments)
+      expect(f.secretToken(d)).toBe(f.keyVault.versions(seeded.vaultSecret)[0].value);
   });
 
   it("a crash right after the Key Vault write is finished by the next run without minting again", async () => {

@@ -34,10 +34,32 @@ describe("planRotation", () => {
     const world = fakeWorld();
     world.clusterOf(east).addDeployment(east, {
       token: "gw1&202503100000&c2ln",
-      annotations: { [secretAnnotations.keyType]: "primary" },
+      annotations: {
+        [secretAnnotations.keyType]: "primary",
+        [secretAnnotations.expiresOn]: "2025-03-10T00:00:00.000Z",
+      },
     });
     const { plan } = await planRotation(world.gateway, world.deps);
     expect(plan).toMatchObject({ action: "mint", currentKeyType: "primary", nextKeyType: "secondary" });
+  });
+
+  it("ignores the annotations of a Secret whose token was replaced by hand: key type unknown, the token's own expiry", async () => {
+    const { world } = await synced(20);
+    const cluster = world.clusterOf(west);
+    const annotations = {
+      [secretAnnotations.keyType]: "primary",
+      [secretAnnotations.expiresOn]: inDays(world, 20).toISOString(),
+      [secretAnnotations.vaultVersion]: "v1",
+    };
+    cluster.addDeployment(west, { token: "gw1&202503040000&aGFuZA==", annotations });
+    const { plan, state } = await planRotation(world.gateway, world.deps);
+    expect(plan.deployments[1]).toEqual({
+      target: "west/gateways/gw",
+      inSync: false,
+      expiresOn: new Date("2025-03-04T00:00:00Z"),
+    });
+    expect(state.deployments[1].keyType).toBeUndefined();
+    expect(state.deployments[0]).toMatchObject({ keyType: "primary", expiresOn: inDays(world, 20) });
   });
 
   it("is fresh while more than renew-before is left and every Secret matches", async () => {

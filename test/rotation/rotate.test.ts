@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { PermissionDeniedError, RolloutError } from "../../shared/errors.js";
 import { rotateGateway } from "../../shared/rotation/rotate.js";
 import { targetLabel } from "../../shared/rotation/target.js";
-import { secretAnnotations, type GatewayCluster, type RotationDeps } from "../../shared/rotation/types.js";
+import {
+  secretAnnotations,
+  type GatewayCluster,
+  type RotationDeps,
+  type RotationPlan,
+} from "../../shared/rotation/types.js";
 import { dayInMs, fakeWorld, gatewayConfig, target } from "./fakes.js";
 
 const east = target("east");
@@ -353,6 +358,84 @@ describe("rotateGateway", () => {
     expect(fresh.status).toBe("fresh");
   });
 
+  it("dry run takes no lock, so it plans while another rotation holds it", async () => {
+    const world = fakeWorld();
+    world.lock.held.add("gw1");
+    const outcome = await rotateGateway(world.gateway, world.deps, { dryRun: true });
+    expect(outcome).toMatchObject({ status: "planned", plan: { action: "mint" } });
+    expect(world.lock.acquisitions).toEqual([]);
+    expect(world.log.metrics).toEqual([]);
+  });
+
+  it("hands the plan to onPlan before anything changes", async () => {
+    const world = fakeWorld();
+    const seen: Array<{ plan: RotationPlan; mints: number; writes: number }> = [];
+    const outcome = await rotateGateway(world.gateway, world.deps, {
+      onPlan: (plan) =>
+        seen.push({ plan, mints: world.issuer.mints.length, writes: world.clusterOf(east).writes.length }),
+    });
+    expect(seen).toEqual([{ plan: outcome.plan, mints: 0, writes: 0 }]);
+  });
+
+  it("fails a paused deployment before minting or writing anything, with nothing to undo", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
+    await rotateGateway(world.gateway, world.deps);
+    const before = (await world.vault.current("gw1-token"))!.token;
+    const westCluster = world.clusterOf(west);
+    const annotations = { ...westCluster.secrets.get(targetLabel(west))!.annotations };
+    westCluster.addDeployment(west, { token: before, annotations, paused: true });
+    const writes = world.clusterOf(east).writes.length + westCluster.writes.length;
+    const restarts = world.clusterOf(east).restarts.length + westCluster.restarts.length;
+
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.deployments).toEqual([
+      { target: "east/gateways/gw", status: "unchanged", reason: "not attempted: west/apim/gateway paused" },
+      {
+        target: "west/apim/gateway",
+        status: "failed",
+        reason: "paused: resume it (kubectl rollout resume deployment/gateway -n apim) and rotate again",
+        errorName: "RolloutError",
+      },
+    ]);
+    expect(outcome.reason).toContain("west/apim/gateway is paused; nothing was changed");
+    expect(JSON.stringify(outcome)).not.toContain("rolling back");
+    expect(world.issuer.mints).toHaveLength(1);
+    expect(world.vault.versions.get("gw1-token")).toHaveLength(1);
+    expect(world.clusterOf(east).writes.length + westCluster.writes.length).toBe(writes);
+    expect(world.clusterOf(east).restarts.length + westCluster.restarts.length).toBe(restarts);
+    expect(world.issuer.revocations).toEqual([]);
+  });
+
+  it("removes on rollback the annotations the Secret did not have before (null in the merge patch)", async () => {
+    const world = fakeWorld();
+    const cluster = world.clusterOf(east);
+    cluster.addDeployment(east, { token: "gw1&202503200000&aGFuZG1hZGU=" });
+    cluster.stalls.set(targetLabel(east), 1);
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.status).toBe("rolled-back");
+    expect(cluster.tokenOf(east)).toBe("gw1&202503200000&aGFuZG1hZGU=");
+    expect(cluster.secrets.get(targetLabel(east))!.annotations).toEqual({});
+  });
+
+  it("emits metrics for the outcome and the days left, never a token", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    world.clock.advanceDays(2);
+    await rotateGateway(world.gateway, world.deps);
+    world.clusterOf(east).stalls.set(targetLabel(east), 1);
+    await rotateGateway(world.gateway, world.deps, { force: true });
+    await rotateGateway(world.gateway, world.deps, { force: true, dryRun: true });
+    expect(world.log.metrics).toEqual([
+      { name: "rotation.outcome", value: 1, dimensions: { gateway: "gw1", status: "rotated" } },
+      { name: "token.days_left", value: 29, dimensions: { gateway: "gw1" } },
+      { name: "rotation.outcome", value: 1, dimensions: { gateway: "gw1", status: "fresh" } },
+      { name: "token.days_left", value: 27, dimensions: { gateway: "gw1" } },
+      { name: "rotation.outcome", value: 1, dimensions: { gateway: "gw1", status: "rolled-back" } },
+    ]);
+    expectNoTokenIn(world);
+  });
+
   it("throws when Key Vault cannot store, changes no cluster and releases the lock", async () => {
     const world = fakeWorld();
     world.vault.failStore = Object.assign(new Error("Forbidden"), { name: "PermissionDeniedError" });
@@ -430,9 +513,26 @@ describe("rotateGateway", () => {
       permission: "secrets/set",
       message: "setSecret refused [token]",
     });
-    expect(error).toBeInstanceOf(PermissionDeniedError);
     expect(`${error?.stack} ${(error?.cause as Error).message}`).not.toContain(token);
     expect((error?.cause as Error).message).toBe("body: [token]");
+  });
+
+  it("keeps statusCode on a scrubbed error, and drops other properties that may hold a token", async () => {
+    const world = fakeWorld();
+    world.vault.store = async (_name, token) => {
+      throw Object.assign(new Error(`throttled while storing ${token}`), {
+        name: "RestError",
+        statusCode: 429,
+        response: { bodyAsText: token },
+      });
+    };
+    const error = await rotateGateway(world.gateway, world.deps).then(
+      () => undefined,
+      (e: unknown) => e as Error & { statusCode?: number; response?: unknown },
+    );
+    expect(error).toMatchObject({ name: "RestError", statusCode: 429 });
+    expect(error?.response).toBeUndefined();
+    expect(error?.message).toBe("throttled while storing [token]");
   });
 
   it("never lets a token into logs or reasons, even from an adapter's error message", async () => {

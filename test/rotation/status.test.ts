@@ -41,6 +41,24 @@ describe("gatewayStatus", () => {
     expect(JSON.stringify(status)).not.toContain(token);
   });
 
+  it("shows a Secret whose token was replaced by hand with key type unknown and the token's own expiry", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
+    await rotateGateway(world.gateway, world.deps);
+    const cluster = world.clusterOf(west);
+    const annotations = { ...cluster.secrets.get("west/gateways/gw")!.annotations };
+    cluster.addDeployment(west, { token: "gw1&202503110000&aGFuZA==", annotations });
+    const handEdited = { keyType: undefined, expiresOn: new Date("2025-03-11T00:00:00Z"), inSync: false };
+
+    const status = await gatewayStatus(world.gateway, world.deps);
+    expect(status.deployments[1]).toMatchObject({ ...handEdited, expiresInDays: 10 });
+    const unreadableVault = await gatewayStatus(world.gateway, {
+      ...world.deps,
+      vault: { current: () => Promise.reject(new Error("vault down")), store: world.vault.store },
+    });
+    expect(unreadableVault.deployments[1]).toMatchObject(handEdited);
+    expect(unreadableVault.deployments[0]).toMatchObject({ keyType: "primary", expiresInDays: 29 });
+  });
+
   it("reports a deployment it cannot read instead of failing", async () => {
     const world = fakeWorld();
     await rotateGateway(world.gateway, world.deps);

@@ -4,9 +4,9 @@
  * the plans. Never prints a token.
  */
 import type { GatewayConfig } from "../../config/types.js";
-import { InputError } from "../../errors.js";
+import { errorText, InputError } from "../../errors.js";
 import type { RotationLogger, RotationOutcome, RotationPlan } from "../../rotation/types.js";
-import { parseCommandArgs } from "../args.js";
+import { parseCommandArgs, parseFormat } from "../args.js";
 import {
   loadCliConfig,
   realAdapters,
@@ -25,7 +25,8 @@ wait; roll back a deployment whose rollout fails; revoke the old key only after 
 succeeded (when asked). A fresh token is left alone unless --force is given.
 
 Options:
-  -c, --config FILE     Configuration (YAML or JSON); default GATEWAY_GUARD_CONFIG_FILE
+  -c, --config FILE     Configuration (YAML or JSON); default: the GATEWAY_GUARD_CONFIG setting
+                        (the configuration as JSON) or GATEWAY_GUARD_CONFIG_FILE (its path)
   -a, --all             Every configured gateway
       --dry-run         Print the plan only; change nothing
       --force           Rotate even when the token is fresh
@@ -34,7 +35,8 @@ Options:
   -h, --help            Show this help
 
 Exit codes: 0 every gateway succeeded or was fresh, 1 one failed or was rolled back,
-2 usage or input error (an invalid configuration lists every problem).
+2 usage or input error (an invalid configuration lists every problem; a gateway rejected as bad
+input is reported with the others, which still run).
 
 Examples:
   gateway-guard rotate --all --config gateway-guard.yaml --dry-run
@@ -51,15 +53,16 @@ const options = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const formats = ["table", "json"] as const;
 const succeeded: ReadonlySet<string> = new Set(["fresh", "planned", "rotated", "delivered"]);
 
-/** A gateway whose run ended with an error before any outcome (lock held, permission, network). */
+/** A gateway whose run ended with an error before any outcome (lock held, permission, network, bad input). */
 export interface RotationError {
   gateway: string;
   status: "failed";
   error: string;
   reason: string;
+  /** The error's `.name`; `InputError` makes the command exit 2. */
+  errorName: string;
 }
 
 /** Runs `rotate` with the real adapters. */
@@ -69,7 +72,8 @@ export function run(args: string[], io: CliIO): Promise<number> {
 
 /**
  * Runs `rotate` with the given adapters (tests pass ones that trust the local stand-ins).
- * @returns 0 when every gateway succeeded or was fresh, 1 when one failed, 2 for bad input
+ * @returns 0 when every gateway succeeded or was fresh, 1 when one failed, 2 for bad input (also
+ *   when one gateway's run was rejected as bad input: the others still run and every outcome is printed)
  */
 export async function runWith(args: string[], io: CliIO, connect: AdaptersFactory): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -97,53 +101,37 @@ export async function runWith(args: string[], io: CliIO, connect: AdaptersFactor
   const json = parsed.format === "json";
   const results: Array<RotationOutcome | RotationError> = [];
   for (const gateway of gateways) {
-    let planned: RotationPlan | undefined;
-    const log = cliLogger(io, (plan) => {
-      planned = plan;
-      if (!json) io.stdout.write(renderPlan(plan, parsed.dryRun));
-    });
     try {
       const outcome = await rotateGateway(
         gateway,
-        { ...adapters.rotationDeps(gateway), log },
+        { ...adapters.rotationDeps(gateway), log: cliLogger(io) },
         {
           dryRun: parsed.dryRun,
           force: parsed.force,
           ...(parsed.revokeOldKey ? { revokeOldKey: true } : {}),
+          onPlan: (plan) => {
+            if (!json) io.stdout.write(renderPlan(plan, parsed.dryRun));
+          },
           onProgress: (progress) => io.stderr.write(`  ${progress.target}: ${progress.message}\n`),
         },
       );
-      if (!json) {
-        if (!planned) io.stdout.write(renderPlan(outcome.plan, parsed.dryRun));
-        if (!parsed.dryRun) io.stdout.write(renderOutcome(outcome));
-      }
+      if (!json && !parsed.dryRun) io.stdout.write(renderOutcome(outcome));
       results.push(outcome);
     } catch (error) {
-      if (error instanceof Error && error.name === "InputError") return reportInputError(io, error);
-      const message =
-        error instanceof Error
-          ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`
-          : String(error);
-      const failure: RotationError = {
-        gateway: gateway.name,
-        status: "failed",
-        error: message,
-        reason: message,
-      };
+      const message = errorText(error);
+      const errorName = error instanceof Error ? error.name : "Error";
       if (!json) io.stdout.write(`${gateway.name}: failed: ${message}\n\n`);
-      results.push(failure);
+      results.push({ gateway: gateway.name, status: "failed", error: message, reason: message, errorName });
     }
   }
   if (json) io.stdout.write(`${JSON.stringify({ dryRun: parsed.dryRun, outcomes: results }, null, 2)}\n`);
+  if (results.some((r) => "errorName" in r && r.errorName === "InputError")) return 2;
   return results.every((r) => succeeded.has(r.status)) ? 0 : 1;
 }
 
 function parse(args: string[]) {
   const { values, positionals } = parseCommandArgs("rotate", args, options);
-  const format = values.format ?? "table";
-  if (!(formats as readonly string[]).includes(format)) {
-    throw new InputError(`unknown format "${format}"; expected one of ${formats.join(", ")}.`);
-  }
+  const format = parseFormat(values.format, ["table", "json"]);
   if (values.all && positionals.length > 0) {
     throw new InputError(
       `give either gateway names or --all, not both (got ${positionals.join(", ")} and --all)`,
@@ -161,32 +149,14 @@ function parse(args: string[]) {
   };
 }
 
-/** Logs the engine's warnings on stderr and hands the plan over when it is made. */
-function cliLogger(io: CliIO, onPlan: (plan: RotationPlan) => void): RotationLogger {
+/** Logs the engine's warnings on stderr. */
+function cliLogger(io: CliIO): RotationLogger {
   return {
-    info(event, fields) {
-      if (event === "rotation.planned") onPlan(planFromFields(fields));
-    },
+    info() {},
     warn(event, fields) {
       io.stderr.write(`  warning: ${event} ${describeFields(fields)}\n`);
     },
     error() {},
-  };
-}
-
-/** The `rotation.planned` event's fields back as a plan (dates are ISO strings there). */
-function planFromFields(fields: Record<string, unknown>): RotationPlan {
-  const date = (value: unknown) => (typeof value === "string" ? new Date(value) : undefined);
-  return {
-    gateway: String(fields.gateway),
-    decision: fields.decision as RotationPlan["decision"],
-    reason: String(fields.reason ?? ""),
-    action: fields.action as RotationPlan["action"],
-    currentKeyType: fields.keyType as RotationPlan["currentKeyType"],
-    currentExpiresOn: date(fields.expiresOn),
-    nextKeyType: fields.nextKeyType as RotationPlan["nextKeyType"],
-    nextExpiresOn: date(fields.nextExpiresOn),
-    deployments: Array.isArray(fields.deployments) ? (fields.deployments as RotationPlan["deployments"]) : [],
   };
 }
 
@@ -216,6 +186,12 @@ function renderPlan(plan: RotationPlan, dryRun: boolean): string {
   );
 }
 
+/** What a deployment outcome without a reason means. */
+const detail: Partial<Record<RotationOutcome["deployments"][number]["status"], string>> = {
+  rotated: "rolled out",
+  delivered: "rolled out",
+};
+
 function renderOutcome(outcome: RotationOutcome): string {
   if (outcome.status === "fresh") return `${outcome.gateway}: fresh: nothing to do\n\n`;
   const key = outcome.keyType ? `${outcome.keyType} key` : "key unknown";
@@ -224,7 +200,7 @@ function renderOutcome(outcome: RotationOutcome): string {
   const revoked = outcome.revokedKeyType ? `, ${outcome.revokedKeyType} key regenerated` : "";
   const rows = [
     ["DEPLOYMENT", "OUTCOME", "DETAIL"],
-    ...outcome.deployments.map((d) => [d.target, d.status, d.reason ?? ""]),
+    ...outcome.deployments.map((d) => [d.target, d.status, d.reason ?? detail[d.status] ?? ""]),
   ];
   return (
     `${outcome.gateway}: ${outcome.status}: ${outcome.reason}\n` +

@@ -9,8 +9,8 @@ import type { LiveData } from "../../drift/types.js";
 import { startedBeforeRotation } from "../../drift/rules/live.js";
 import type { DeploymentTokenStatus, GatewayStatus } from "../../rotation/status.js";
 import { targetLabel } from "../../rotation/target.js";
-import { InputError } from "../../errors.js";
-import { parseCommandArgs } from "../args.js";
+import { errorText } from "../../errors.js";
+import { parseCommandArgs, parseFormat } from "../args.js";
 import {
   expiresIn,
   loadCliConfig,
@@ -30,7 +30,8 @@ started after the last rotation and so run the current token, and what \`rotate\
 Tokens are compared by hash and never printed.
 
 Options:
-  -c, --config FILE     Configuration (YAML or JSON); default GATEWAY_GUARD_CONFIG_FILE
+  -c, --config FILE     Configuration (YAML or JSON); default: the GATEWAY_GUARD_CONFIG setting
+                        (the configuration as JSON) or GATEWAY_GUARD_CONFIG_FILE (its path)
   -f, --format FORMAT   table | json (default: table)
   -h, --help            Show this help
 
@@ -47,15 +48,18 @@ const options = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-const formats = ["table", "json"] as const;
-
 /** Pods of a deployment as status shows them. */
 export interface PodSummary {
   ready: number;
-  /** Ready pods started after the Secret's last rotation; undefined when no rotation is recorded. */
+  /**
+   * Ready pods that run Key Vault's current token: 0 when the Secret differs from Key Vault, else
+   * those started after the Secret's last rotation; undefined when no rotation is recorded.
+   */
   onCurrentToken?: number;
   /** Names of ready pods started before it. */
   stale: string[];
+  /** Why no pod counts as current, e.g. the Secret differs from Key Vault. */
+  note?: string;
   error?: string;
 }
 
@@ -81,18 +85,14 @@ export function run(args: string[], io: CliIO): Promise<number> {
  */
 export async function runWith(args: string[], io: CliIO, connect: AdaptersFactory): Promise<number> {
   let views: GatewayStatusView[];
-  let format: (typeof formats)[number];
+  let format: "table" | "json";
   try {
     const { values, positionals } = parseCommandArgs("status", args, options);
     if (values.help) {
       io.stdout.write(help);
       return 0;
     }
-    const chosen = values.format ?? "table";
-    if (!(formats as readonly string[]).includes(chosen)) {
-      throw new InputError(`unknown format "${chosen}"; expected one of ${formats.join(", ")}.`);
-    }
-    format = chosen as (typeof formats)[number];
+    format = parseFormat(values.format, ["table", "json"]);
     const config = await loadCliConfig(values.config, io, "status");
     const gateways = selectGateways(config, positionals);
     const adapters = await connect(config);
@@ -126,7 +126,7 @@ export async function statusOf(gateway: GatewayConfig, adapters: Adapters): Prom
           const { live } = await readLiveObjects(target, adapters.cluster(target.cluster));
           return podSummary(live);
         } catch (error) {
-          return { ready: 0, stale: [], error: error instanceof Error ? error.message : String(error) };
+          return { ready: 0, stale: [], error: errorText(error) };
         }
       }),
     ),
@@ -146,7 +146,8 @@ export async function statusOf(gateway: GatewayConfig, adapters: Adapters): Prom
         hasToken: false,
         inSync: false,
       };
-      return { ...rest, pods: pods[i] };
+      const known = !rest.error && !vault.error;
+      return { ...rest, pods: known && !rest.inSync ? notOnVaultToken(pods[i], vault.exists) : pods[i] };
     }),
   };
 }
@@ -160,6 +161,19 @@ function podSummary(live: LiveData): PodSummary {
     ready: ready.length,
     onCurrentToken: ready.length - stale.length,
     stale: stale.map((pod) => pod.name),
+  };
+}
+
+/** No pod runs Key Vault's token while the Secret holds another one (or Key Vault has none). */
+function notOnVaultToken(summary: PodSummary, vaultExists: boolean): PodSummary {
+  if (summary.error) return summary;
+  return {
+    ready: summary.ready,
+    onCurrentToken: 0,
+    stale: [],
+    note: vaultExists
+      ? "the Secret differs from Key Vault: no pod runs Key Vault's token"
+      : "Key Vault has no token yet: no pod runs a token gateway-guard manages",
   };
 }
 
@@ -196,6 +210,7 @@ function render(view: GatewayStatusView): string {
       pods(d.pods),
     ]);
     if (d.pods.error) problems.push(`  ${d.target}: pods: ${d.pods.error}`);
+    else if (d.pods.note) problems.push(`  ${d.target}: ${d.pods.note}`);
     else if (d.pods.stale.length > 0)
       problems.push(`  ${d.target}: started before the rotation: ${d.pods.stale.join(", ")}`);
   }

@@ -1,3 +1,4 @@
+import { formatDays } from "../../token/days.js";
 import type { Rule, RuleResult } from "../types.js";
 import { numberSetting } from "./common.js";
 import { liveGuard, liveMissing, tokenPlace } from "./live.js";
@@ -31,7 +32,7 @@ export const tokenExpiryRule: Rule = {
     const place = tokenPlace(bundle, expected);
     const daysLeft = (expiresOn.getTime() - context.now.getTime()) / DAY_IN_MS;
     const results: RuleResult[] = [];
-    const actual = `expires ${expiresOn.toISOString()} (${daysLeft.toFixed(1)} days left)`;
+    const actual = `expires ${expiresOn.toISOString()} (${formatDays(daysLeft)} left)`;
     if (daysLeft <= 0) {
       results.push({
         ...place,
@@ -44,28 +45,28 @@ export const tokenExpiryRule: Rule = {
         ...place,
         status: "fail",
         actual,
-        message: `The token expires in ${daysLeft.toFixed(1)} days (threshold ${minDaysLeft}): rotation is overdue.`,
+        message: `The token expires in ${formatDays(daysLeft)} (threshold ${minDaysLeft}): rotation is overdue.`,
       });
     } else {
       results.push({
         ...place,
         status: "pass",
         actual,
-        message: `The token expires in ${Math.floor(daysLeft)} days.`,
+        message: `The token expires in ${formatDays(daysLeft)}.`,
       });
     }
     const issuedOn = bundle.live?.tokenIssuedOn;
     if (issuedOn) {
       const lifetime = (expiresOn.getTime() - issuedOn.getTime()) / DAY_IN_MS;
-      const lifetimeActual = `issued ${issuedOn.toISOString()} for ${lifetime.toFixed(1)} days`;
+      const lifetimeActual = `issued ${issuedOn.toISOString()} for ${formatDays(lifetime)}`;
       const tooLong = lifetime > maxLifetimeInDays + 1 / 24;
       results.push({
         ...place,
         status: tooLong ? "fail" : "pass",
         actual: lifetimeActual,
         message: tooLong
-          ? `The token was issued for ${lifetime.toFixed(1)} days, longer than ${maxLifetimeInDays}.`
-          : `Issued for ${lifetime.toFixed(1)} days.`,
+          ? `The token was issued for ${formatDays(lifetime)}, longer than ${maxLifetimeInDays}.`
+          : `Issued for ${formatDays(lifetime)}.`,
       });
     }
     return results;

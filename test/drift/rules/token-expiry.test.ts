@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { tokenExpiryRule } from "../../../shared/drift/rules/token-expiry.js";
 import type { LiveData } from "../../../shared/drift/types.js";
+import { expiresIn } from "../../../shared/cli/connect.js";
 import { gateway, run } from "./base.js";
 
 const now = new Date("2026-03-01T00:00:00Z");
@@ -11,6 +12,12 @@ const check = (live: LiveData, settings: Record<string, unknown> = {}) =>
 describe("token-expiry", () => {
   it("passes a token with more than 7 days left", () => {
     expect(check({ tokenExpiresOn: days(20) }).map((r) => r.status)).toEqual(["pass"]);
+  });
+
+  it("writes the days left as status does (one decimal)", () => {
+    const [result] = check({ tokenExpiresOn: days(28.96) });
+    expect(result.message).toBe(`The token expires ${expiresIn(28.96)}.`);
+    expect(result.message).toBe("The token expires in 29.0 days.");
   });
 
   it("fails a token with 7 days or less left", () => {

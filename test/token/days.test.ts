@@ -1,0 +1,12 @@
+import { describe, expect, it } from "vitest";
+import { formatDays } from "../../shared/token/days.js";
+
+describe("formatDays", () => {
+  it("writes days with one decimal", () => {
+    expect(formatDays(29)).toBe("29.0 days");
+    expect(formatDays(28.96)).toBe("29.0 days");
+    expect(formatDays(6.54)).toBe("6.5 days");
+    expect(formatDays(-2.26)).toBe("-2.3 days");
+    expect(formatDays(-0.01)).toBe("0.0 days");
+  });
+});
