@@ -4,7 +4,8 @@
  */
 import { packageInfo } from "../cli/package.js";
 import type { HttpResult } from "./http.js";
-import { errorText, eventLogger, type LogSink } from "./log.js";
+import { errorText } from "../errors.js";
+import { eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
 /**

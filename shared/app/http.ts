@@ -3,7 +3,7 @@
  * error types to statuses: bad input never gets a 500.
  */
 import type { LogSink } from "./log.js";
-import { errorText } from "./log.js";
+import { errorText } from "../errors.js";
 
 /** An HTTP answer as plain data. */
 export interface HttpResult {

@@ -1,8 +1,9 @@
 /**
- * Structured log events for the Functions app. `InvocationContext` fits {@link LogSink}
+ * Structured log events and metrics for the Functions app. `InvocationContext` fits {@link LogSink}
  * structurally, so `shared/` never imports the Functions runtime. Each event is one line,
  * `<event> <JSON fields>`, easy to find in Application Insights (`traces | where message startswith "rotation.poisoned"`).
  */
+import { errorText } from "../errors.js";
 import type { RotationLogger } from "../rotation/types.js";
 
 /** Where log lines go (an `InvocationContext`, or a capturing fake in tests). */
@@ -29,14 +30,19 @@ export function eventLogger(sink: LogSink, base: Record<string, unknown> = {}): 
 }
 
 /**
- * An error as one line: its name and message, and its cause's, without a stack trace.
- * @param error - anything thrown.
- * @returns e.g. `RolloutError: deployment default/gw did not finish within 600000 ms`.
+ * Adds metrics to an event logger: each one an info line `metric <name> <JSON>` holding `value` and
+ * the dimensions, which Application Insights can chart
+ * (`traces | where message startswith "metric token.days_left" | extend m = parse_json(substring(message, indexof(message, "{")))`).
+ * @param logger - the event logger.
+ * @param sink - where the metric lines go.
+ * @returns the logger with `metric`.
  */
-export function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).slice(0, 500);
-  const own = `${error.name}: ${error.message}`;
-  return error.cause instanceof Error && !error.message.includes(error.cause.message)
-    ? `${own} (cause: ${error.cause.name}: ${error.cause.message})`
-    : own;
+export function metricLogger(logger: RotationLogger, sink: LogSink): RotationLogger {
+  return {
+    info: (event, fields) => logger.info(event, fields),
+    warn: (event, fields) => logger.warn(event, fields),
+    error: (event, fields) => logger.error(event, fields),
+    metric: (name, value, dimensions) =>
+      sink.info(`metric ${name} ${JSON.stringify({ value, ...dimensions })}`),
+  };
 }

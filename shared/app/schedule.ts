@@ -3,7 +3,8 @@
  * fleet of hundreds of gateways does not hang on one invocation.
  */
 import { randomUUID } from "node:crypto";
-import { errorText, eventLogger, type LogSink } from "./log.js";
+import { errorText } from "../errors.js";
+import { eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
 /** What the fan-out did. */

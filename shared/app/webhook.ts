@@ -5,11 +5,11 @@
 import { randomUUID } from "node:crypto";
 import type { AppSettings } from "../config/appSettings.js";
 import type { GuardConfig } from "../config/types.js";
-import { InputError } from "../errors.js";
+import { errorText, InputError } from "../errors.js";
 import { parseWebhook, type HeadersLike } from "../webhook/parse.js";
 import { resolveGateways } from "../webhook/resolve.js";
 import { configurationErrorResult, errorResult, type HttpResult } from "./http.js";
-import { eventLogger, errorText, type LogSink } from "./log.js";
+import { eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
 /** Largest body accepted (Event Grid batches are at most 1 MB; ours are far smaller). */

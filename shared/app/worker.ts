@@ -4,14 +4,14 @@
  * `maxDequeueCount` attempts); a permanent one is logged as `rotation.rejected` and the message is
  * completed, since retrying cannot fix it. A rotation that ends `failed` or `rolled-back` is
  * permanent when the error behind every failed deployment is (a 403 on the Secret, say).
- * The engine's metrics become log lines `metric <name> {"value":…,…dimensions}` (see {@link metricLogger}).
+ * The engine's metrics become log lines `metric <name> {"value":…,…dimensions}` (see `metricLogger` in ./log.ts).
  */
 import { findGateway } from "../config/load.js";
 import type { GatewayConfig } from "../config/types.js";
-import { isTransient, permanentErrorNames, RolloutError } from "../errors.js";
+import { errorText, isTransient, permanentErrorNames, RolloutError } from "../errors.js";
 import { decodeRotationMessage, peekRotationMessage, type RotationMessage } from "../queue/message.js";
-import type { RotationLogger, RotationOutcome } from "../rotation/types.js";
-import { errorText, eventLogger, type LogSink } from "./log.js";
+import type { RotationOutcome } from "../rotation/types.js";
+import { eventLogger, metricLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
 /** `functionTimeout` in host.json (a test holds them equal). */
@@ -138,25 +138,11 @@ export async function processRotationMessage(
 }
 
 /**
- * Adds metrics to an event logger: each one an info line `metric <name> <JSON>` holding `value` and
- * the dimensions, which Application Insights can chart
- * (`traces | where message startswith "metric token.days_left" | extend m = parse_json(substring(message, indexof(message, "{")))`).
- * @param logger - the event logger.
- * @param sink - where the metric lines go.
- * @returns the logger with `metric`.
+ * True when the run was stopped for a reason retrying cannot fix (`errorName`, e.g. a lost lock's 403),
+ * or it has failed deployments and each failed for such a reason.
  */
-export function metricLogger(logger: RotationLogger, sink: LogSink): RotationLogger {
-  return {
-    info: (event, fields) => logger.info(event, fields),
-    warn: (event, fields) => logger.warn(event, fields),
-    error: (event, fields) => logger.error(event, fields),
-    metric: (name, value, dimensions) =>
-      sink.info(`metric ${name} ${JSON.stringify({ value, ...dimensions })}`),
-  };
-}
-
-/** True when the outcome has failed deployments and each failed for a reason retrying cannot fix. */
 function failedPermanently(outcome: RotationOutcome): boolean {
+  if (outcome.errorName !== undefined) return permanentErrorNames.has(outcome.errorName);
   const failed = outcome.deployments.filter((d) => d.status === "failed" || d.status === "rolled-back");
   return (
     failed.length > 0 &&

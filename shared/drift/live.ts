@@ -7,6 +7,7 @@
  */
 import type { DeploymentTarget, GatewayConfig, GuardConfig } from "../config/types.js";
 import { findGateway } from "../config/load.js";
+import { errorText } from "../errors.js";
 import type { KubeGatewayCluster } from "../kube/cluster.js";
 import { readLiveObjects } from "../kube/live.js";
 import { clusterLabel } from "../rotation/target.js";
@@ -99,7 +100,7 @@ async function readVault(
     const token = await deps.vaultFor(gateway).current(gateway.keyVault.secretName, options);
     return token ? { token } : { error: `Key Vault has no secret "${gateway.keyVault.secretName}"` };
   } catch (error) {
-    return { error: `Key Vault: ${error instanceof Error ? error.message : String(error)}` };
+    return { error: `Key Vault: ${errorText(error)}` };
   }
 }
 

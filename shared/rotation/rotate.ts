@@ -12,6 +12,11 @@
  * deployment once `abortSignal` has fired (a deadline): a started one is finished or rolled back.
  * An error thrown carries no token: its message is scrubbed of every token seen (same `.name`).
  *
+ * When the lock is lost while held (`LockHandle.lost`), another run may own the gateway: the run
+ * logs `rotation.lock-lost` and stops before its next write (Key Vault, a Secret, a restart, the
+ * revoke), rolls nothing back, revokes nothing and ends `failed` with the loss's `errorName`.
+ * Key Vault stays the source of truth, so the next run finishes the job as out-of-sync.
+ *
  * A dry run takes no lock and changes nothing: it only reads and plans. A deployment that is paused
  * cannot be rolled, so the run fails before minting or writing anything when one it must deliver to is.
  * Step 8 also emits metrics through `log.metric`: `rotation.outcome` (1, `{ gateway, status }`) and
@@ -67,7 +72,7 @@ export async function rotateGateway(
     throw new LockHeldError(`another rotation of gateway "${gateway.name}" is in progress; try again later`);
   }
   try {
-    return await new Rotation(gateway, deps, options, log).run();
+    return await new Rotation(gateway, deps, options, log, lock.lost).run();
   } finally {
     try {
       await lock.release();
@@ -88,20 +93,26 @@ interface Delivery {
 class Rotation {
   /** Every token seen in this run, to scrub from reasons and log fields. */
   private readonly secrets = new Set<string>();
+  /** Given to every step: the caller's `abortSignal` and the lock's `lost`, whichever fires first. */
+  private readonly signal?: AbortSignal;
 
   constructor(
     private readonly gateway: GatewayConfig,
     private readonly deps: RotationDeps,
     private readonly options: RotateOptions,
     private readonly log: RotationLogger,
-  ) {}
+    private readonly lost?: AbortSignal,
+  ) {
+    const signals = [options.abortSignal, lost].filter((x): x is AbortSignal => x !== undefined);
+    this.signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
 
   async run(): Promise<RotationOutcome> {
-    const { abortSignal } = this.options;
+    const abortSignal = this.signal;
     const { plan, state } = await this.step("plan", () =>
       planRotation(this.gateway, this.deps, { force: this.options.force, abortSignal }),
     );
@@ -131,17 +142,23 @@ class Rotation {
     if (paused.length > 0) return this.finish(pausedOutcome(plan, state.deployments, paused));
     const delivery =
       plan.action === "mint" ? await this.mintAndStore(plan) : this.fromVault(plan, state.vault);
+    if (!delivery) return this.lockLostOutcome(plan, state.deployments, new Map());
     const done = plan.action === "mint" ? "rotated" : "delivered";
     const results = new Map<DeploymentState, DeploymentOutcome>();
     let failedAt: string | undefined;
     let stoppedAt: string | undefined;
     for (const d of targets) {
-      if (!failedAt && !stoppedAt && abortSignal?.aborted) stoppedAt = d.label;
-      if (failedAt || stoppedAt) {
+      const stopped = failedAt || stoppedAt || this.lost?.aborted;
+      if (!stopped && this.options.abortSignal?.aborted) stoppedAt = d.label;
+      if (failedAt || stoppedAt || this.lost?.aborted) {
         results.set(d, {
           target: d.label,
           status: "unchanged",
-          reason: failedAt ? `not attempted after ${failedAt} failed` : "not attempted: the run was stopped",
+          reason: this.lost?.aborted
+            ? "not attempted: the rotation lock was lost"
+            : failedAt
+              ? `not attempted after ${failedAt} failed`
+              : "not attempted: the run was stopped",
         });
         continue;
       }
@@ -149,6 +166,7 @@ class Rotation {
       results.set(d, result);
       if (result.status !== done) failedAt = d.label;
     }
+    if (this.lost?.aborted) return this.lockLostOutcome(plan, state.deployments, results, delivery);
     const deployments = state.deployments.map(
       (d) =>
         results.get(d) ?? {
@@ -176,7 +194,7 @@ class Rotation {
     }
     if (stoppedAt) {
       outcome.status = "failed";
-      outcome.reason = `stopped before ${stoppedAt} (${this.describe(abortSignal?.reason)}); the next run delivers Key Vault's token to the rest; old key not revoked`;
+      outcome.reason = `stopped before ${stoppedAt} (${this.describe(this.options.abortSignal?.reason)}); the next run delivers Key Vault's token to the rest; old key not revoked`;
       return this.finish(outcome);
     }
     outcome.reason = `${done} ${targets.length} of ${deployments.length} deployments with the ${delivery.keyType ?? "unknown"} key`;
@@ -186,23 +204,31 @@ class Rotation {
     return this.finish(outcome);
   }
 
-  private async mintAndStore(plan: RotationPlan): Promise<Delivery> {
+  /** Mints and stores in Key Vault; undefined when the lock was lost before anything was stored. */
+  private async mintAndStore(plan: RotationPlan): Promise<Delivery | undefined> {
     const keyType = plan.nextKeyType ?? "primary";
     const expiresOn = plan.nextExpiresOn ?? nextExpiry(this.now(), this.gateway.tokenLifetimeInDays);
-    const { abortSignal } = this.options;
-    const token = await this.step("mint", () =>
-      this.deps.issuer.mint(this.gateway.apim, keyType, expiresOn, { abortSignal }),
-    );
-    this.secrets.add(token);
-    const stored = await this.step("store", () =>
-      this.deps.vault.store(this.gateway.keyVault.secretName, token, {
-        expiresOn,
-        keyType,
-        gateway: this.gateway.name,
-        abortSignal,
-      }),
-    );
-    return { token, keyType, expiresOn, vaultVersion: stored.version };
+    const abortSignal = this.signal;
+    try {
+      if (this.lost?.aborted) return undefined;
+      const token = await this.step("mint", () =>
+        this.deps.issuer.mint(this.gateway.apim, keyType, expiresOn, { abortSignal }),
+      );
+      this.secrets.add(token);
+      if (this.lost?.aborted) return undefined;
+      const stored = await this.step("store", () =>
+        this.deps.vault.store(this.gateway.keyVault.secretName, token, {
+          expiresOn,
+          keyType,
+          gateway: this.gateway.name,
+          abortSignal,
+        }),
+      );
+      return { token, keyType, expiresOn, vaultVersion: stored.version };
+    } catch (error) {
+      if (error instanceof StoppedByLockLoss) return undefined;
+      throw error;
+    }
   }
 
   private fromVault(plan: RotationPlan, vault: { token: string; version: string } | undefined): Delivery {
@@ -221,7 +247,8 @@ class Rotation {
     delivery: Delivery,
     done: "rotated" | "delivered",
   ): Promise<DeploymentOutcome> {
-    const { abortSignal, onProgress } = this.options;
+    const { onProgress } = this.options;
+    const abortSignal = this.signal;
     const annotations = {
       [secretAnnotations.keyType]: delivery.keyType ?? null,
       [secretAnnotations.expiresOn]: delivery.expiresOn?.toISOString() ?? null,
@@ -231,6 +258,7 @@ class Rotation {
     let previous: DeploymentTokenState = d.secret;
     try {
       try {
+        this.throwIfLockLost();
         await d.cluster.writeToken(d.target, delivery.token, {
           resourceVersion: previous.resourceVersion,
           annotations,
@@ -241,6 +269,7 @@ class Rotation {
         this.log.warn("rotation.conflict", { gateway: this.gateway.name, target: d.label });
         previous = await d.cluster.readToken(d.target, { abortSignal });
         if (previous.token) this.secrets.add(previous.token);
+        this.throwIfLockLost();
         await d.cluster.writeToken(d.target, delivery.token, {
           resourceVersion: previous.resourceVersion,
           annotations,
@@ -248,6 +277,7 @@ class Rotation {
         });
       }
     } catch (error) {
+      if (this.lost?.aborted) return this.lockLostDeployment(d, "while writing its Secret");
       return {
         target: d.label,
         status: "failed",
@@ -256,6 +286,7 @@ class Rotation {
       };
     }
     try {
+      this.throwIfLockLost();
       await d.cluster.restart(d.target, { abortSignal });
       await d.cluster.waitForRollout(d.target, {
         timeoutInMs: this.gateway.rolloutTimeoutInMs,
@@ -263,6 +294,9 @@ class Rotation {
         abortSignal,
       });
     } catch (error) {
+      if (this.lost?.aborted) {
+        return this.lockLostDeployment(d, "after its Secret was written; not rolled back");
+      }
       return this.rollBack(d, previous, delivery, this.describe(error), nameOf(error));
     }
     await this.confirmRollout(d, delivery);
@@ -276,12 +310,12 @@ class Rotation {
    */
   private async confirmRollout(d: DeploymentState, delivery: Delivery): Promise<void> {
     try {
-      const current = await d.cluster.readToken(d.target, { abortSignal: this.options.abortSignal });
-      if (current.token !== delivery.token) return;
+      const current = await d.cluster.readToken(d.target, { abortSignal: this.signal });
+      if (current.token !== delivery.token || this.lost?.aborted) return;
       await d.cluster.writeToken(d.target, delivery.token, {
         resourceVersion: current.resourceVersion,
         annotations: { [secretAnnotations.rolledOutVersion]: delivery.vaultVersion },
-        abortSignal: this.options.abortSignal,
+        abortSignal: this.signal,
       });
     } catch (error) {
       this.log.warn("rotation.confirm-failed", {
@@ -318,10 +352,13 @@ class Rotation {
       const restored = Object.fromEntries(
         Object.values(secretAnnotations).map((key) => [key, previous.annotations[key] ?? null]),
       );
+      if (this.lost?.aborted)
+        return this.lockLostDeployment(d, `after its rollout failed (${why}); not rolled back`);
       await d.cluster.writeToken(d.target, previous.token, {
         resourceVersion: current.resourceVersion,
         annotations: restored,
       });
+      if (this.lost?.aborted) return this.lockLostDeployment(d, `while rolling back (${why})`);
       await d.cluster.restart(d.target);
       await d.cluster.waitForRollout(d.target, {
         timeoutInMs: this.gateway.rolloutTimeoutInMs,
@@ -354,13 +391,66 @@ class Rotation {
       return;
     }
     try {
-      await this.deps.issuer.revoke(this.gateway.apim, oldKey, { abortSignal: this.options.abortSignal });
+      this.throwIfLockLost();
+      await this.deps.issuer.revoke(this.gateway.apim, oldKey, { abortSignal: this.signal });
       outcome.revokedKeyType = oldKey;
       outcome.reason += `; ${oldKey} key regenerated, older tokens signed with it no longer work`;
     } catch (error) {
       outcome.status = "failed";
       outcome.reason += `; but regenerating the ${oldKey} key failed: ${this.describe(error)}`;
     }
+  }
+
+  /** Throws the loss's reason when the lock was lost: checked right before each write. */
+  private throwIfLockLost(): void {
+    if (this.lost?.aborted) throw lossOf(this.lost);
+  }
+
+  /** A deployment the run stopped at because the lock was lost. */
+  private lockLostDeployment(d: DeploymentState, when: string): DeploymentOutcome {
+    const loss = this.lost ? lossOf(this.lost) : new LockHeldError("the rotation lock was lost");
+    return {
+      target: d.label,
+      status: "failed",
+      reason: `the rotation lock was lost ${when}: ${this.describe(loss)}`,
+      errorName: loss.name,
+    };
+  }
+
+  /**
+   * The outcome once the lock was lost: logged as `rotation.lock-lost`, `failed` with the loss's
+   * `errorName`; what was delivered stays, the rest is left for the next run (Key Vault holds the token).
+   */
+  private lockLostOutcome(
+    plan: RotationPlan,
+    all: DeploymentState[],
+    results: Map<DeploymentState, DeploymentOutcome>,
+    delivery?: Delivery,
+  ): RotationOutcome {
+    const loss = this.lost ? lossOf(this.lost) : new LockHeldError("the rotation lock was lost");
+    const error = this.describe(loss);
+    this.log.error("rotation.lock-lost", { gateway: this.gateway.name, error });
+    const stored = delivery
+      ? "Key Vault holds the token, the next run delivers it to the rest"
+      : "no new token was delivered";
+    return {
+      gateway: plan.gateway,
+      status: "failed",
+      plan,
+      reason: `stopped: the rotation lock was lost (${error}); ${stored}; nothing rolled back, old key not revoked`,
+      keyType: delivery?.keyType ?? plan.currentKeyType,
+      expiresOn: delivery?.expiresOn ?? plan.currentExpiresOn,
+      vaultVersion: delivery?.vaultVersion,
+      errorName: loss.name,
+      deployments: all.map(
+        (d) =>
+          results.get(d) ?? {
+            target: d.label,
+            status: "unchanged" as const,
+            reason: delivery ? "already has Key Vault's token" : "not attempted: the rotation lock was lost",
+          },
+      ),
+    };
   }
 
   /** Step 8: log the outcome (without any token) and return it. */
@@ -403,6 +493,7 @@ class Rotation {
     try {
       return await action();
     } catch (error) {
+      if (stage !== "plan" && this.lost?.aborted) throw new StoppedByLockLoss();
       this.log.error("rotation.failed", { gateway: this.gateway.name, stage, error: this.describe(error) });
       this.log.metric?.("rotation.outcome", 1, { gateway: this.gateway.name, status: "failed" });
       throw scrubError(error, (text) => this.scrub(text));
@@ -463,6 +554,19 @@ function planFields(plan: RotationPlan, dryRun: boolean): Record<string, unknown
     nextExpiresOn: plan.nextExpiresOn?.toISOString(),
     deployments: plan.deployments.map((d) => ({ target: d.target, inSync: d.inSync })),
   };
+}
+
+/** Thrown by a step that failed because the lock was lost: the run ends with the lock-lost outcome. */
+class StoppedByLockLoss extends Error {
+  override name = "StoppedByLockLoss";
+}
+
+/** The lock's loss as an error (its reason: LockHeldError or PermissionDeniedError). */
+function lossOf(lost: AbortSignal): Error {
+  const reason: unknown = lost.reason;
+  return reason instanceof Error
+    ? reason
+    : new LockHeldError(`the rotation lock was lost: ${String(reason)}`);
 }
 
 function nameOf(error: unknown): string {

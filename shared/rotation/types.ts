@@ -180,6 +180,8 @@ export interface RotationOutcome {
   vaultVersion?: string;
   /** The key regenerated after success, when revocation is on. */
   revokedKeyType?: KeyType;
+  /** For a run stopped as a whole (the lock was lost): the `.name` of the error behind it (`isTransient`). */
+  errorName?: string;
   deployments: DeploymentOutcome[];
 }
 

@@ -26,7 +26,7 @@ describe("configurationErrorResult", () => {
       },
     });
     expect(log.events("test.config-unavailable")).toEqual([
-      { error: "Error: GATEWAY_GUARD_CONFIG: gateways[0].name: required" },
+      { error: "GATEWAY_GUARD_CONFIG: gateways[0].name: required" },
     ]);
     expect(configurationErrorResult(new Error("x"), context, "e", "settings").jsonBody).toEqual({
       error: "ConfigurationError",

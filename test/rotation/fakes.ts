@@ -6,7 +6,13 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { ApimGatewayRef, DeploymentTarget, GatewayConfig } from "../../shared/config/types.js";
-import { ConflictError, InputError, NotFoundError, RolloutError } from "../../shared/errors.js";
+import {
+  ConflictError,
+  InputError,
+  LockHeldError,
+  NotFoundError,
+  RolloutError,
+} from "../../shared/errors.js";
 import { targetLabel } from "../../shared/rotation/target.js";
 import type {
   DeploymentTokenState,
@@ -237,16 +243,26 @@ export class FakeCluster implements GatewayCluster {
   }
 }
 
-/** A lock per gateway name; `hold` simulates another holder. */
+/** A lock per gateway name; `held.add` simulates another holder, `lose` a lease lost while held. */
 export class FakeLock implements RotationLock {
   readonly held = new Set<string>();
   readonly acquisitions: Array<{ gateway: string; ttlInMs: number }> = [];
+  private readonly losses = new Map<string, AbortController>();
 
   async tryAcquire(gateway: GatewayConfig, options: { ttlInMs: number }): Promise<LockHandle | undefined> {
     if (this.held.has(gateway.name)) return undefined;
     this.held.add(gateway.name);
     this.acquisitions.push({ gateway: gateway.name, ttlInMs: options.ttlInMs });
-    return { release: async () => void this.held.delete(gateway.name) };
+    const lost = new AbortController();
+    this.losses.set(gateway.name, lost);
+    return { release: async () => void this.held.delete(gateway.name), lost: lost.signal };
+  }
+
+  /** Fires the held lock's `lost` with the reason (default: a LockHeldError), as an expired lease does. */
+  lose(gateway: string, reason: Error = new LockHeldError(`Lost the rotation lock of ${gateway}`)): void {
+    const lost = this.losses.get(gateway);
+    if (!lost) throw new Error(`lock of ${gateway} was never acquired`);
+    lost.abort(reason);
   }
 }
 

@@ -556,3 +556,124 @@ describe("rotateGateway", () => {
     expectNoTokenIn(world, outcome);
   });
 });
+
+describe("rotateGateway when the lock is lost", () => {
+  const north = target("north", "gw", "north");
+
+  /** A world rotated once (every deployment runs a token), revoking the old key on the next run. */
+  async function rotatedWorld() {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west, north], revokeOldKey: true }));
+    await rotateGateway(world.gateway, world.deps);
+    const before = {
+      versions: world.vault.versions.get("gw1-token")?.length ?? 0,
+      tokens: [east, west, north].map((t) => world.clusterOf(t).tokenOf(t)),
+      writes: [east, west, north].map((t) => world.clusterOf(t).writes.length),
+      restarts: [east, west, north].map((t) => world.clusterOf(t).restarts.length),
+    };
+    world.log.events.length = 0;
+    return { world, before };
+  }
+
+  it("stores nothing in Key Vault and writes no Secret when lost before the Key Vault write", async () => {
+    const { world, before } = await rotatedWorld();
+    const mint = world.issuer.mint.bind(world.issuer);
+    world.issuer.mint = async (...args) => {
+      const token = await mint(...args);
+      world.lock.lose("gw1");
+      return token;
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
+    expect(outcome).toMatchObject({ status: "failed", errorName: "LockHeldError" });
+    expect(outcome.reason).toContain(
+      "the rotation lock was lost (LockHeldError: Lost the rotation lock of gw1)",
+    );
+    expect(world.vault.versions.get("gw1-token")).toHaveLength(before.versions);
+    expect([east, west, north].map((t) => world.clusterOf(t).writes.length)).toEqual(before.writes);
+    expect(outcome.deployments.map((d) => d.status)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    expect(world.issuer.revocations).toEqual([]);
+    expect(world.log.events.find((e) => e.event === "rotation.lock-lost")).toMatchObject({
+      level: "error",
+      fields: { gateway: "gw1", error: "LockHeldError: Lost the rotation lock of gw1" },
+    });
+    expect(world.lock.held.size).toBe(0);
+    expectNoTokenIn(world, outcome);
+  });
+
+  it("writes no Secret when lost after the Key Vault write, and the next run delivers Key Vault's token", async () => {
+    const { world, before } = await rotatedWorld();
+    const store = world.vault.store.bind(world.vault);
+    world.vault.store = async (...args) => {
+      const stored = await store(...args);
+      world.lock.lose("gw1", new PermissionDeniedError("Lease update forbidden", "update leases"));
+      return stored;
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
+    expect(outcome).toMatchObject({ status: "failed", errorName: "PermissionDeniedError" });
+    expect(world.vault.versions.get("gw1-token")).toHaveLength(before.versions + 1);
+    expect([east, west, north].map((t) => world.clusterOf(t).writes.length)).toEqual(before.writes);
+    expect([east, west, north].map((t) => world.clusterOf(t).tokenOf(t))).toEqual(before.tokens);
+    expect(outcome.deployments.every((d) => d.status === "unchanged")).toBe(true);
+    expect(world.issuer.revocations).toEqual([]);
+    expectNoTokenIn(world, outcome);
+
+    world.vault.store = store;
+    const next = await rotateGateway(world.gateway, world.deps);
+    expect(next.plan.decision).toBe("out-of-sync");
+    expect(next.status).toBe("delivered");
+    const vaultToken = (await world.vault.current("gw1-token"))?.token;
+    expect([east, west, north].map((t) => world.clusterOf(t).tokenOf(t))).toEqual([
+      vaultToken,
+      vaultToken,
+      vaultToken,
+    ]);
+  });
+
+  it("stops mid-deliveries: the rest unchanged, nothing rolled back, no key revoked", async () => {
+    const { world, before } = await rotatedWorld();
+    const westCluster = world.clusterOf(west);
+    const wait = westCluster.waitForRollout.bind(westCluster);
+    westCluster.waitForRollout = async (t, options) => {
+      world.lock.lose("gw1");
+      options.abortSignal?.throwIfAborted();
+      await wait(t, options);
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
+    const vaultToken = (await world.vault.current("gw1-token"))?.token;
+    expect(outcome).toMatchObject({ status: "failed", errorName: "LockHeldError" });
+    expect(outcome.revokedKeyType).toBeUndefined();
+    expect(world.issuer.revocations).toEqual([]);
+    expect(outcome.deployments).toEqual([
+      { target: "east/gateways/gw", status: "rotated" },
+      {
+        target: "west/apim/gateway",
+        status: "failed",
+        reason:
+          "the rotation lock was lost after its Secret was written; not rolled back: LockHeldError: Lost the rotation lock of gw1",
+        errorName: "LockHeldError",
+      },
+      { target: "north/gw/north", status: "unchanged", reason: "not attempted: the rotation lock was lost" },
+    ]);
+    expect(westCluster.tokenOf(west)).toBe(vaultToken);
+    expect(westCluster.writes).toHaveLength(before.writes[1] + 1);
+    expect(westCluster.restarts).toHaveLength(before.restarts[1] + 1);
+    expect(world.clusterOf(north).writes).toHaveLength(before.writes[2]);
+    expect(world.clusterOf(north).tokenOf(north)).toBe(before.tokens[2]);
+    expect(world.log.names()).not.toContain("rotation.rolling-back");
+    expect(world.log.names()).toContain("rotation.lock-lost");
+    expectNoTokenIn(world, outcome);
+  });
+
+  it("does not revoke when lost after the last deployment", async () => {
+    const { world } = await rotatedWorld();
+    const northCluster = world.clusterOf(north);
+    const wait = northCluster.waitForRollout.bind(northCluster);
+    northCluster.waitForRollout = async (t, options) => {
+      await wait(t, options);
+      world.lock.lose("gw1");
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
+    expect(outcome).toMatchObject({ status: "failed", errorName: "LockHeldError" });
+    expect(outcome.deployments.map((d) => d.status)).toEqual(["rotated", "rotated", "rotated"]);
+    expect(world.issuer.revocations).toEqual([]);
+  });
+});
