@@ -17,8 +17,8 @@ param apimResourceGroupName string
 @description('Name of the API Management service.')
 param apimServiceName string
 
-@description('The gateway-guard configuration (JSON), stored in app setting GATEWAY_GUARD_CONFIG. See README "Configuration".')
-param gatewayGuardConfig string
+@description('The gateway-guard configuration as base64-encoded JSON (base64 keeps its quotes intact through azd), stored decoded in app setting GATEWAY_GUARD_CONFIG. See README "Configuration".')
+param gatewayGuardConfigBase64 string
 
 @description('NCRONTAB schedule of the rotation fan-out (app setting ROTATION_SCHEDULE). Default: daily at 03:00 UTC.')
 param rotationSchedule string = '0 0 3 * * *'
@@ -51,7 +51,7 @@ module resources 'resources.bicep' = {
     location: location
     tags: tags
     resourceToken: token
-    gatewayGuardConfig: gatewayGuardConfig
+    gatewayGuardConfig: base64ToString(gatewayGuardConfigBase64)
     rotationSchedule: rotationSchedule
     alertEmail: alertEmail
     enableKeyVaultEvents: enableKeyVaultEvents
