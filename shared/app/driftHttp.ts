@@ -7,7 +7,7 @@ import type { GatewayConfig } from "../config/types.js";
 import { findGateway } from "../config/load.js";
 import { InputError } from "../errors.js";
 import { contentTypeOf, formatResult, formats, type FormatName } from "../drift/format/index.js";
-import { packageInfo } from "../cli/package.js";
+import { packageInfo } from "../package.js";
 import { rules } from "../drift/rules/index.js";
 import type { HttpResult } from "./http.js";
 import { configurationErrorResult, errorResult } from "./http.js";

@@ -2,7 +2,7 @@
  * The anonymous health answer: the version and whether the configuration loads. Nothing secret:
  * no gateway names, no URLs, no setting values, no error detail (that goes to the log).
  */
-import { packageInfo } from "../cli/package.js";
+import { packageInfo } from "../package.js";
 import type { HttpResult } from "./http.js";
 import { errorText } from "../errors.js";
 import { eventLogger, type LogSink } from "./log.js";

@@ -2,7 +2,7 @@
  * Plain HTTP results that `functions/` turns into `HttpResponseInit`, and the mapping from the
  * error types to statuses: bad input never gets a 500.
  */
-import type { LogSink } from "./log.js";
+import { eventLogger, type LogSink } from "./log.js";
 import { errorText } from "../errors.js";
 
 /** An HTTP answer as plain data. */
@@ -37,7 +37,7 @@ export function errorResult(error: unknown, log: LogSink, event: string): HttpRe
   if (status !== undefined) {
     return { status, jsonBody: { error: name, message: (error as Error).message } };
   }
-  log.error(`${event} ${JSON.stringify({ error: errorText(error) })}`);
+  eventLogger(log).error(event, { error: errorText(error) });
   return {
     status: 503,
     headers: { "Retry-After": "60" },
@@ -69,7 +69,7 @@ export function configurationErrorResult(
   event: string,
   what: keyof typeof unloadable,
 ): HttpResult {
-  sink.error(`${event} ${JSON.stringify({ error: errorText(error) })}`);
+  eventLogger(sink).error(event, { error: errorText(error) });
   return {
     status: 500,
     jsonBody: { error: "ConfigurationError", message: `${unloadable[what]} (details in the app's log)` },

@@ -13,7 +13,7 @@ import type { Adapters } from "../compose/adapters.js";
 import type { RotateOptions, RotationDeps, RotationOutcome } from "../rotation/types.js";
 
 /** Builds the real adapters (ARM, Key Vault, clusters, lock) for a configuration. */
-export type AdaptersFactory = (config: GuardConfig, settings: AppSettings) => Promise<Adapters>;
+export type AppAdaptersFactory = (config: GuardConfig, settings: AppSettings) => Promise<Adapters>;
 
 /** What the handlers use. */
 export interface AppServices {
@@ -62,7 +62,7 @@ export interface AppServicesOptions {
   /** Replaces the storage queue client (tests). */
   queueClient?: QueueClientLike;
   /** Replaces the real adapters (tests against the stand-ins). */
-  adapters?: AdaptersFactory;
+  adapters?: AppAdaptersFactory;
   /** Replaces the rotation as a whole (worker tests). */
   rotate?: AppServices["rotate"];
   /** Replaces the live drift check (tests). */

@@ -116,14 +116,7 @@ export async function processRotationMessage(
       throw new RolloutError(reason);
     }
     services.finishedRequests.add(message.requestId);
-    log.info("rotation.completed", {
-      ...attempt,
-      status: outcome.status,
-      decision: outcome.plan.decision,
-      keyType: outcome.keyType,
-      expiresOn: outcome.expiresOn?.toISOString(),
-      deployments: outcome.deployments.map((d) => `${d.target}: ${d.status}`),
-    });
+    log.info("rotation.message-done", attempt);
     return { status: "done", outcome };
   } catch (error) {
     const reason = errorText(error);

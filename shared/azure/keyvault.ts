@@ -7,6 +7,7 @@ import { SecretClient, type KeyVaultSecret, type SecretClientOptions } from "@az
 import type { TokenCredential } from "@azure/identity";
 import { NotFoundError, PermissionDeniedError } from "../errors.js";
 import type { AbortOptions, KeyType, StoreTokenOptions, StoredToken, TokenVault } from "../rotation/types.js";
+import { redactText } from "../token/redact.js";
 import { restErrorInfo, sanitizedCause } from "./restError.js";
 
 /** Content type of the secret versions we write. */
@@ -172,6 +173,6 @@ function toKeyVaultError(
   if (error instanceof Error && error.name === "AbortError") return error;
   const status = info.statusCode ? `HTTP ${info.statusCode}` : "no response";
   let message = `Key Vault ${operation} of ${where} failed (${status}): ${info.message}`;
-  for (const value of redact) if (value) message = message.split(value).join("<redacted>");
+  message = redactText(message, redact);
   return new Error(message, { cause });
 }

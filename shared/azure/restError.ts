@@ -2,6 +2,7 @@
  * Helpers for `RestError` from the Azure SDK, told apart by shape rather than `instanceof`
  * (several copies of core-rest-pipeline may be loaded).
  */
+import { redactText } from "../token/redact.js";
 
 /** What we keep of a failed Azure call: never the request (its body may hold a token). */
 export interface RestErrorInfo {
@@ -36,7 +37,7 @@ export function sanitizedCause(error: unknown, redact: ReadonlyArray<string> = [
   const info = restErrorInfo(error);
   let message = [info.statusCode, info.code].filter((part) => part !== undefined).join(" ");
   message = message ? `${message}: ${info.message}` : info.message;
-  for (const value of redact) if (value) message = message.split(value).join("<redacted>");
+  message = redactText(message, redact);
   const cause = new Error(message);
   cause.name = error instanceof Error ? error.name : "Error";
   Object.assign(cause, { statusCode: info.statusCode, code: info.code });

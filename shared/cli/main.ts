@@ -4,7 +4,7 @@
  */
 import type { CliIO } from "./io.js";
 import { processIO } from "./io.js";
-import { packageInfo } from "./package.js";
+import { packageInfo } from "../package.js";
 
 /** What a command module exports. */
 export interface CommandModule {
@@ -20,11 +20,7 @@ export interface CommandEntry {
   load(): Promise<CommandModule>;
 }
 
-/**
- * Every command, loaded only when used. Further commands go here, each in `commands/<name>.ts`:
- * `status` and `rotate` (Azure and Kubernetes SDKs, loaded only by them), and the live `check --config FILE [NAME...]`,
- * which `commands/check.ts` hands to a live-check module with a dynamic import when `--config` is given.
- */
+/** Every command, loaded only when used. */
 export const commands: Readonly<Record<string, CommandEntry>> = {
   check: {
     summary: "Check gateway manifests against the production baseline",

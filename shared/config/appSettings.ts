@@ -157,6 +157,11 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
   };
 }
 
+/** What of a URL setting can be shown: its scheme and host, never its path or query (a SAS `sig=`). */
+function safeUrlText(value: string): string {
+  return URL.canParse(value) ? `"${new URL(value).origin}"` : "(not a URL)";
+}
+
 function readStorage(value: (name: string) => string | undefined): StorageConnection | undefined {
   const connectionString = value("AzureWebJobsStorage");
   if (connectionString) return { kind: "connectionString", connectionString };
@@ -166,7 +171,7 @@ function readStorage(value: (name: string) => string | undefined): StorageConnec
   if (queueServiceUri && !URL.canParse(queueServiceUri)) {
     throw new InputError(
       `app setting AzureWebJobsStorage__queueServiceUri: expected an absolute URL ` +
-        `(https://<account>.queue.core.windows.net), got "${queueServiceUri}"`,
+        `(https://<account>.queue.core.windows.net), got ${safeUrlText(queueServiceUri)}`,
     );
   }
   if (accountName && !/^[a-z0-9]{3,24}$/.test(accountName)) {

@@ -2,7 +2,7 @@
  * What the function triggers register with: queue names, the storage connection and the rotation
  * schedule. CommonJS and free of imports, so that the function entry files (`functions/*.cts`,
  * loaded by the worker with `require`) register without loading any ES module; the ES modules take
- * these from here (`shared/queue/names.ts`, `shared/config/appSettings.ts`). Written without
+ * these from here (`shared/queue/enqueue.ts`, `shared/config/appSettings.ts`). Written without
  * type-only syntax (types are inferred) so that tools that take `.cts` for plain JavaScript, as
  * Vite does by default, still run the ES modules that import it.
  */

@@ -2,13 +2,11 @@
  * Grouping loaded objects around each gateway Deployment: the gateway container, the related objects
  * (ConfigMaps, Secrets, PVCs, PDBs, HPAs, KEDA ScaledObjects, Services), its settings and its token source.
  */
+import { redacted } from "../token/redact.js";
 import type { GatewayBundle, KubeObject, SettingValue, SourcedObject, TokenSource } from "./types.js";
 
 /** The image repository (after any registry) that marks the gateway container. */
 export const gatewayRepository = "azure-api-management/gateway";
-
-/** What a setting holding a token shows instead of the token. */
-export const redacted = "<redacted>";
 
 /** Values of `config.service.auth` that name an authentication mode instead of holding a token. */
 export const authModes: ReadonlySet<string> = new Set(["key", "workloadidentity", "azureadapp"]);
@@ -341,7 +339,8 @@ type Origin = TokenSource;
 
 /**
  * Merge envFrom sources (later wins) then env entries (env wins over envFrom), as Kubernetes does.
- * Values of `config.service.auth` / `config.service.auth.key` that are not a mode name are replaced by {@link redacted}.
+ * Secret values other than an auth mode name are {@link redacted} as they are read; literal (env or ConfigMap)
+ * values of `config.service.auth` / `config.service.auth.key` that are not a mode name are redacted afterwards.
  */
 function resolveSettings(
   deployment: SourcedObject,
@@ -471,7 +470,10 @@ interface Held {
   path: Array<string | number>;
 }
 
-/** ConfigMap `data`, or Secret `data` (base64-decoded) overlaid by `stringData`. */
+/**
+ * ConfigMap `data`, or Secret `data` (base64-decoded) overlaid by `stringData`.
+ * A Secret value is kept only when it is an auth mode name; every other one becomes {@link redacted}.
+ */
 function dataOf(source: SourcedObject | undefined, secret: boolean): Record<string, Held> {
   const result: Record<string, Held> = {};
   if (!source) return result;
@@ -479,19 +481,23 @@ function dataOf(source: SourcedObject | undefined, secret: boolean): Record<stri
   for (const [key, value] of Object.entries(data)) {
     const text = value === null || value === undefined ? "" : String(value);
     result[key] = {
-      value: secret ? Buffer.from(text, "base64").toString("utf8") : text,
+      value: secret ? secretValue(Buffer.from(text, "base64").toString("utf8")) : text,
       path: ["data", key],
     };
   }
   if (secret) {
     for (const [key, value] of Object.entries(record(source.object.stringData))) {
       result[key] = {
-        value: value === null || value === undefined ? "" : String(value),
+        value: secretValue(value === null || value === undefined ? "" : String(value)),
         path: ["stringData", key],
       };
     }
   }
   return result;
+}
+
+function secretValue(text: string): string {
+  return isAuthMode(text) ? text : redacted;
 }
 
 /** The object's namespace, `default` when it has none. */

@@ -216,7 +216,7 @@ export class KubeGatewayCluster implements GatewayCluster {
 }
 
 /** Where a Deployment's rollout stands, by `kubectl rollout status` rules. */
-export function rolloutState(
+function rolloutState(
   deployment: V1Deployment,
   label: string,
 ): { done: boolean; failed: boolean; progress: RolloutProgress } {

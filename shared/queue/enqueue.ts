@@ -6,7 +6,7 @@
 import type { StorageConnection } from "../config/appSettings.js";
 import { RecentKeys, requestIdForEvent } from "./dedupe.js";
 import { encodeRotationMessage, type RotationMessage } from "./message.js";
-import { rotationQueueName } from "./names.js";
+import { rotationQueueName } from "../config/triggers.cjs";
 
 /** The part of `QueueClient` this module uses. */
 export interface QueueClientLike {

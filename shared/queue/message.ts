@@ -6,8 +6,6 @@
 import { z } from "zod";
 import { InputError } from "../errors.js";
 
-export { rotationPoisonQueueName, rotationQueueName } from "./names.js";
-
 /** Why a rotation was asked for. */
 export type RotationReason = "schedule" | "webhook" | "manual";
 

@@ -5,7 +5,7 @@
  */
 import type { DeploymentTarget, GatewayConfig } from "../config/types.js";
 import { maxTokenLifetimeInDays } from "../config/schema.js";
-import { formatDays } from "../token/days.js";
+import { dayInMs, formatDays } from "../token/days.js";
 import { tokenExpiry } from "../token/parse.js";
 import { secretTokenInfo } from "../token/secretInfo.js";
 import { targetLabel } from "./target.js";
@@ -19,8 +19,6 @@ import {
   type RotationPlan,
   type StoredToken,
 } from "./types.js";
-
-const dayInMs = 86_400_000;
 
 export interface PlanOptions extends AbortOptions {
   /** An on-demand rotation: mint even when the token is fresh. */
@@ -193,11 +191,6 @@ export function vaultExpiry(stored: StoredToken): Date | undefined {
 export function isRolloutPending(annotations: Record<string, string>): boolean {
   const written = annotations[secretAnnotations.vaultVersion];
   return Boolean(written) && annotations[secretAnnotations.rolledOutVersion] !== written;
-}
-
-/** Days (one decimal) from `now` to `date`; negative when past. */
-export function daysUntil(date: Date, now: Date): number {
-  return Math.round(((date.getTime() - now.getTime()) / dayInMs) * 10) / 10;
 }
 
 function describeExpiry(leftInMs: number | undefined, renewBeforeInDays: number): string {

@@ -24,7 +24,9 @@
  */
 import type { GatewayConfig } from "../config/types.js";
 import { errorText, LockHeldError } from "../errors.js";
-import { daysUntil, nextExpiry, planRotation, type DeploymentState } from "./plan.js";
+import { redactText } from "../token/redact.js";
+import { daysUntil } from "../token/days.js";
+import { nextExpiry, planRotation, type DeploymentState } from "./plan.js";
 import {
   secretAnnotations,
   type DeploymentOutcome,
@@ -256,25 +258,19 @@ class Rotation {
       [secretAnnotations.rotatedAt]: this.now().toISOString(),
     };
     let previous: DeploymentTokenState = d.secret;
+    const write = async (resourceVersion: string): Promise<void> => {
+      this.throwIfLockLost();
+      await d.cluster.writeToken(d.target, delivery.token, { resourceVersion, annotations, abortSignal });
+    };
     try {
       try {
-        this.throwIfLockLost();
-        await d.cluster.writeToken(d.target, delivery.token, {
-          resourceVersion: previous.resourceVersion,
-          annotations,
-          abortSignal,
-        });
+        await write(previous.resourceVersion);
       } catch (error) {
         if (!isNamed(error, "ConflictError")) throw error;
         this.log.warn("rotation.conflict", { gateway: this.gateway.name, target: d.label });
         previous = await d.cluster.readToken(d.target, { abortSignal });
         if (previous.token) this.secrets.add(previous.token);
-        this.throwIfLockLost();
-        await d.cluster.writeToken(d.target, delivery.token, {
-          resourceVersion: previous.resourceVersion,
-          annotations,
-          abortSignal,
-        });
+        await write(previous.resourceVersion);
       }
     } catch (error) {
       if (this.lost?.aborted) return this.lockLostDeployment(d, "while writing its Secret");
@@ -505,9 +501,7 @@ class Rotation {
   }
 
   private scrub(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) if (secret) out = out.split(secret).join("[token]");
-    return out;
+    return redactText(text, this.secrets);
   }
 }
 

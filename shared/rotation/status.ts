@@ -6,7 +6,8 @@ import type { GatewayConfig } from "../config/types.js";
 import { errorText } from "../errors.js";
 import { sha256 } from "../token/parse.js";
 import { secretTokenInfo } from "../token/secretInfo.js";
-import { daysUntil, decideRotation, isRolloutPending, vaultExpiry, type RotationReadings } from "./plan.js";
+import { daysUntil } from "../token/days.js";
+import { decideRotation, isRolloutPending, vaultExpiry, type RotationReadings } from "./plan.js";
 import { targetLabel } from "./target.js";
 import {
   secretAnnotations,

@@ -92,6 +92,19 @@ describe("readAppSettings", () => {
     expect(() => readAppSettings(env)).toThrowError(expect.objectContaining({ name: "InputError" }));
   });
 
+  it("does not echo a malformed queueServiceUri, which may carry a SAS signature", () => {
+    const sig = "sv=2024&sig=c2VjcmV0U2lnbmF0dXJl";
+    const error = (() => {
+      try {
+        readAppSettings({ AzureWebJobsStorage__queueServiceUri: `stguard.queue.core.windows.net/?${sig}` });
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error?.message).toContain("got (not a URL)");
+    expect(error?.message).not.toContain("c2VjcmV0U2lnbmF0dXJl");
+  });
+
   it("leaves ROTATION_SCHEDULE to the timer's registration, so a bad one does not break the other functions", () => {
     const settings = readAppSettings({ ROTATION_SCHEDULE: "0 3 * * *", GATEWAY_GUARD_CONFIG: "{}" });
     expect(settings.configJson).toBe("{}");

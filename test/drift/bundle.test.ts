@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildBundles, findGatewayContainer, parseImage, redacted } from "../../shared/drift/bundle.js";
+import { buildBundles, findGatewayContainer, parseImage } from "../../shared/drift/bundle.js";
 import { parseManifest } from "../../shared/drift/load.js";
 import type { KubeObject } from "../../shared/drift/types.js";
+import { redacted } from "../../shared/token/redact.js";
 import { bundleFromYaml, bundlesFromYaml } from "./helpers.js";
 
 const fixture = (name: string): string =>
@@ -258,12 +259,13 @@ spec:
     expect(value("telemetry.logs.std.level")).toBe("error");
     expect(bundle.settings.get("telemetry.logs.std.level")?.from).toBe("env");
     expect(value("config.service.endpoint")).toBe("from-prefixed-configmap");
-    expect(value("neighborhood.host")).toBe("from-secret");
+    expect(value("neighborhood.host")).toBe(redacted);
     expect(bundle.settings.get("neighborhood.host")).toMatchObject({
       from: "secret",
       object: "Secret/gw/sec",
     });
-    expect(value("extra")).toBe("string-data-wins");
+    expect(value("extra")).toBe(redacted);
+    expect(bundle.settings.get("extra")?.path).toEqual(["stringData", "extra"]);
     expect(value("from.ref")).toBe("first");
     expect(bundle.settings.get("from.ref")).toMatchObject({
       from: "configmap",
@@ -293,6 +295,36 @@ spec:
 `);
     expect(bundle.token).toMatchObject({ kind: "secretRef", secretName: "tok", key: "service.auth" });
     expect(bundle.settings.get("config.service.auth")?.value).toBe(redacted);
+  });
+
+  it("keeps no Secret value but an auth mode name in the settings", () => {
+    const bundle = bundleFromYaml(`
+kind: Secret
+metadata: {name: tok}
+data: {other: c2VjcmV0LXZhbHVl, mode: a2V5}
+stringData: {config.service.auth.key: "GatewayKey gw&202601010000&c2ln", plain: hidden-words}
+---
+kind: Deployment
+metadata: {name: gw}
+spec:
+  template:
+    spec:
+      containers:
+      - image: mcr.microsoft.com/azure-api-management/gateway:2.5.0
+        envFrom:
+        - secretRef: {name: tok}
+        env:
+        - name: config.service.auth
+          valueFrom: {secretKeyRef: {name: tok, key: mode}}
+`);
+    const value = (name: string): string | undefined => bundle.settings.get(name)?.value;
+    expect(value("other")).toBe(redacted);
+    expect(value("plain")).toBe(redacted);
+    expect(value("config.service.auth.key")).toBe(redacted);
+    expect(value("config.service.auth")).toBe("key");
+    const values = JSON.stringify([...bundle.settings.values()].map((s) => s.value));
+    expect(values).not.toContain("secret-value");
+    expect(values).not.toContain("hidden-words");
   });
 
   it("reports a literal token without keeping its value", () => {

@@ -4,8 +4,6 @@
  * maxDequeueCount attempts and reported by rotationPoison. The queue trigger is driven by
  * {@link QueueHost}, which behaves as the Functions host does.
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HttpRequest } from "@azure/functions";
 import { createAppServices, useAppServices, type AppServices } from "../../shared/app/services.js";
@@ -13,25 +11,18 @@ import { readAppSettings } from "../../shared/config/appSettings.js";
 import { LockHeldError } from "../../shared/errors.js";
 import type { RotationOutcome } from "../../shared/rotation/types.js";
 import { startAzurite, type RunningAzurite } from "../standins/azurite.js";
-import { installFakeCore, registrations } from "./fakeCore.js";
+import { registrations } from "./fakeCore.js";
 import { captureContext, gateway, sampleConfig, webhookFixtures } from "./helpers.js";
-import { hostJsonQueueSettings, QueueHost } from "./hostDriver.js";
+import { hostJsonQueueSettings, loadFunctions, QueueHost, type Handler } from "./hostDriver.js";
 
-const root = join(import.meta.dirname, "..", "..");
 const fixtures = webhookFixtures();
 let azurite: RunningAzurite;
 let host: QueueHost;
 let restore: (() => void) | undefined;
-let handlers: Record<string, (...args: never[]) => Promise<unknown>>;
+let handlers: Record<string, Handler>;
 
 beforeAll(async () => {
-  installFakeCore();
-  for (const file of readdirSync(join(root, "functions")).filter((name) => name.endsWith(".cts"))) {
-    await import(join(root, "functions", file));
-  }
-  handlers = Object.fromEntries(
-    registrations.map((r) => [r.name, r.callback as (...args: never[]) => Promise<unknown>]),
-  );
+  handlers = await loadFunctions();
   azurite = await startAzurite();
   host = new QueueHost(azurite.connectionString, registrations, {
     ...hostJsonQueueSettings(),

@@ -4,8 +4,6 @@
  * would) rotates the gateway for real, and the live drift endpoint reads the result. No token ever
  * appears in a response or a log line.
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpRequest } from "@azure/functions";
 import { composeAdapters } from "../../shared/compose/adapters.js";
@@ -13,25 +11,18 @@ import { createAppServices, useAppServices } from "../../shared/app/services.js"
 import { readAppSettings } from "../../shared/config/appSettings.js";
 import { gatewayResourceId } from "../../shared/webhook/resolve.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
-import { installFakeCore, registrations } from "./fakeCore.js";
+import { registrations } from "./fakeCore.js";
 import { captureContext } from "./helpers.js";
-import { hostJsonQueueSettings, QueueHost } from "./hostDriver.js";
+import { hostJsonQueueSettings, loadFunctions, QueueHost, type Handler } from "./hostDriver.js";
 
-const root = join(import.meta.dirname, "..", "..");
 let fleet: Fleet;
 let host: QueueHost;
 let restore: (() => void) | undefined;
 const output: string[] = [];
-let handlers: Record<string, (...args: never[]) => Promise<unknown>>;
+let handlers: Record<string, Handler>;
 
 beforeAll(async () => {
-  installFakeCore();
-  for (const file of readdirSync(join(root, "functions")).filter((name) => name.endsWith(".cts"))) {
-    await import(join(root, "functions", file));
-  }
-  handlers = Object.fromEntries(
-    registrations.map((r) => [r.name, r.callback as (...args: never[]) => Promise<unknown>]),
-  );
+  handlers = await loadFunctions();
   fleet = await startFleet({ azurite: true, rolloutStepInMs: 10 });
   const services = await createAppServices({
     settings: readAppSettings({

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { HttpRequest } from "@azure/functions";
 import { health } from "../../functions/health.cjs";
 import { useAppServices } from "../../shared/app/services.js";
-import { packageInfo } from "../../shared/cli/package.js";
+import { packageInfo } from "../../shared/package.js";
 import { captureContext, testServices } from "./helpers.js";
 
 let restore: (() => void) | undefined;

@@ -11,11 +11,27 @@
  *   poison queue without running the function.
  * Settings come from host.json; the visibility timeout can be shortened so tests need not wait.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvocationContext } from "@azure/functions";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
-import type { Registration } from "./fakeCore.js";
+import { installFakeCore, registrations, type Registration } from "./fakeCore.js";
+
+/** A registered function's handler, called directly by the tests. */
+export type Handler = (...args: never[]) => Promise<unknown>;
+
+/**
+ * Installs the fake `@azure/functions` core, loads every `functions/*.cts` entry file as the host
+ * would, and collects the handlers they registered, by function name.
+ */
+export async function loadFunctions(): Promise<Record<string, Handler>> {
+  installFakeCore();
+  const directory = join(import.meta.dirname, "..", "..", "functions");
+  for (const file of readdirSync(directory).filter((name) => name.endsWith(".cts"))) {
+    await import(join(directory, file));
+  }
+  return Object.fromEntries(registrations.map((r) => [r.name, r.callback as Handler]));
+}
 
 export interface QueueHostSettings {
   maxDequeueCount: number;

@@ -50,20 +50,15 @@ async function deliver(raw: unknown, dequeueCount = 1) {
 }
 
 describe("rotationWorker", () => {
-  it("rotates the gateway the message names, with its force flag, and logs the outcome", async () => {
+  it("rotates the gateway the message names, with its force flag, and logs the message done once", async () => {
     const { calls } = await setUp(async (gateway) => outcome(gateway));
     const { error, log } = await deliver(message);
     expect(error).toBeUndefined();
     expect(calls).toEqual([{ gateway: "contoso-eu", force: true }]);
-    expect(log.events("rotation.completed")).toEqual([
-      expect.objectContaining({
-        gateway: "contoso-eu",
-        requestId: "req-1",
-        status: "rotated",
-        dequeueCount: 1,
-        keyType: "secondary",
-      }),
+    expect(log.events("rotation.message-done")).toEqual([
+      expect.objectContaining({ gateway: "contoso-eu", requestId: "req-1", dequeueCount: 1 }),
     ]);
+    expect(log.events("rotation.completed")).toEqual([]);
   });
 
   it("accepts the message as JSON text too (host without JSON detection)", async () => {
@@ -203,7 +198,7 @@ describe("rotationWorker", () => {
     );
     const { error, log } = await deliver(message, 5);
     expect(leaked).not.toBe("");
-    expect(error?.message).toContain("Key Vault refused value [token]");
+    expect(error?.message).toContain("Key Vault refused value <redacted>");
     expect((error as Error & { statusCode?: number }).statusCode).toBe(503);
     expect(
       `${error?.message} ${String(error?.stack)} ${String((error?.cause as Error)?.message)}`,
@@ -211,7 +206,7 @@ describe("rotationWorker", () => {
     expect(log.events("rotation.retry")).toHaveLength(1);
     const poison = captureContext("rotationPoison");
     await rotationPoison(message, poison.context);
-    expect(poison.log.events("rotation.poisoned")[0]?.lastError).toContain("[token]");
+    expect(poison.log.events("rotation.poisoned")[0]?.lastError).toContain("<redacted>");
     expect(`${log.text()}\n${poison.log.text()}\n${services.lastErrors.get("req-1")}`).not.toContain(leaked);
   });
 

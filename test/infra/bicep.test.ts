@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { appSettingNames, defaultRotationSchedule } from "../../shared/config/appSettings.js";
-import { rotationQueueName } from "../../shared/queue/names.js";
+import { rotationQueueName } from "../../shared/config/triggers.cjs";
 
 const read = (path: string) => readFileSync(new URL(`../../infra/${path}`, import.meta.url), "utf8");
 const resources = read("resources.bicep");

@@ -511,10 +511,10 @@ describe("rotateGateway", () => {
     expect(error).toMatchObject({
       name: "PermissionDeniedError",
       permission: "secrets/set",
-      message: "setSecret refused [token]",
+      message: "setSecret refused <redacted>",
     });
     expect(`${error?.stack} ${(error?.cause as Error).message}`).not.toContain(token);
-    expect((error?.cause as Error).message).toBe("body: [token]");
+    expect((error?.cause as Error).message).toBe("body: <redacted>");
   });
 
   it("keeps statusCode on a scrubbed error, and drops other properties that may hold a token", async () => {
@@ -532,7 +532,7 @@ describe("rotateGateway", () => {
     );
     expect(error).toMatchObject({ name: "RestError", statusCode: 429 });
     expect(error?.response).toBeUndefined();
-    expect(error?.message).toBe("throttled while storing [token]");
+    expect(error?.message).toBe("throttled while storing <redacted>");
   });
 
   it("never lets a token into logs or reasons, even from an adapter's error message", async () => {
@@ -552,7 +552,7 @@ describe("rotateGateway", () => {
     };
     const outcome = await rotateGateway(world.gateway, leaky, { force: true });
     expect(outcome.status).toBe("failed");
-    expect(outcome.deployments[0].reason).toContain("rejected value GatewayKey [token]");
+    expect(outcome.deployments[0].reason).toContain("rejected value GatewayKey <redacted>");
     expectNoTokenIn(world, outcome);
   });
 });

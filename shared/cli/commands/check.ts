@@ -2,9 +2,8 @@
  * `gateway-guard check`: check manifests (files, directories, `-` for stdin, or the bundled example)
  * against the production baseline and print the findings in one of the output formats.
  *
- * The live check (`check --config FILE [NAME...]`, reading gateways from a cluster) belongs here too: when
- * `--config` is given, this command will hand over to the live-check module with a dynamic `import()`, so the
- * manifest path below never loads the Azure or Kubernetes SDKs.
+ * With `--config FILE [NAME...]` it runs the live check instead (gateways read from their clusters), loading
+ * `../liveCheck.js` with a dynamic `import()`, so the manifest path never loads the Azure or Kubernetes SDKs.
  */
 import { writeFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
@@ -17,7 +16,7 @@ import { rules } from "../../drift/rules/index.js";
 import type { CheckResult } from "../../drift/types.js";
 import { parseCommandArgs } from "../args.js";
 import type { CliIO } from "../io.js";
-import { bundledExamplePath, packageInfo } from "../package.js";
+import { bundledExamplePath, packageInfo } from "../../package.js";
 
 /** The `--fail-on` levels: the least severe failing finding that makes the exit code 1. */
 export const failOnLevels = ["error", "warning", "info", "none"] as const;

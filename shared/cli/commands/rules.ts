@@ -44,7 +44,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
 }
 
 /** The rule list: id, default severity and title, one line each. */
-export function listRules(list: readonly Rule[]): string {
+function listRules(list: readonly Rule[]): string {
   const idWidth = Math.max(2, ...list.map((rule) => rule.id.length));
   const lines = [`${"ID".padEnd(idWidth)}  SEVERITY  TITLE`];
   for (const rule of list) {
@@ -57,7 +57,7 @@ export function listRules(list: readonly Rule[]): string {
 }
 
 /** One rule explained: title, severity, rationale, source, thresholds and remediation. */
-export function explainRule(rule: Rule): string {
+function explainRule(rule: Rule): string {
   const lines = [`${rule.id}: ${rule.title}`, "", `Default severity: ${rule.severity}`];
   if (rule.live) lines.push("Live checks only: a manifest alone reports `unknown`.");
   lines.push(`Source: ${rule.source}`, "", "Why:", indent(rule.rationale));

@@ -28,10 +28,10 @@ export const rolloutLimitsExplicitRule: Rule = {
     if (type !== undefined && type !== "RollingUpdate") {
       return [
         at(bundle, ["spec", "strategy", "type"], {
-          status: "fail",
+          status: "pass",
           expected,
           actual: `strategy ${String(type)}`,
-          message: `Strategy ${String(type)} has no rollout limits; use RollingUpdate with explicit limits.`,
+          message: "not applicable: strategy is not RollingUpdate (see rollout-strategy)",
         }),
       ];
     }

@@ -1,9 +1,7 @@
-import { formatDays } from "../../token/days.js";
+import { dayInMs, daysUntil, formatDays } from "../../token/days.js";
 import type { Rule, RuleResult } from "../types.js";
 import { numberSetting } from "./common.js";
 import { liveGuard, liveMissing, tokenPlace } from "./live.js";
-
-const DAY_IN_MS = 24 * 60 * 60 * 1000;
 
 /** The token in the cluster's Secret does not expire within 7 days and was issued for at most 30. */
 export const tokenExpiryRule: Rule = {
@@ -30,10 +28,10 @@ export const tokenExpiryRule: Rule = {
     const expiresOn = bundle.live?.tokenExpiresOn;
     if (!expiresOn) return [liveMissing(bundle, expected, "the token's expiry")];
     const place = tokenPlace(bundle, expected);
-    const daysLeft = (expiresOn.getTime() - context.now.getTime()) / DAY_IN_MS;
+    const daysLeft = daysUntil(expiresOn, context.now);
     const results: RuleResult[] = [];
     const actual = `expires ${expiresOn.toISOString()} (${formatDays(daysLeft)} left)`;
-    if (daysLeft <= 0) {
+    if (expiresOn.getTime() <= context.now.getTime()) {
       results.push({
         ...place,
         status: "fail",
@@ -57,7 +55,7 @@ export const tokenExpiryRule: Rule = {
     }
     const issuedOn = bundle.live?.tokenIssuedOn;
     if (issuedOn) {
-      const lifetime = (expiresOn.getTime() - issuedOn.getTime()) / DAY_IN_MS;
+      const lifetime = (expiresOn.getTime() - issuedOn.getTime()) / dayInMs;
       const lifetimeActual = `issued ${issuedOn.toISOString()} for ${formatDays(lifetime)}`;
       const tooLong = lifetime > maxLifetimeInDays + 1 / 24;
       results.push({

@@ -1,3 +1,4 @@
+import { redacted } from "../../token/redact.js";
 import type { GatewayBundle, Rule, RuleResult, SettingValue } from "../types.js";
 import {
   at,
@@ -12,7 +13,6 @@ import {
 const AUTH = "config.service.auth";
 const AUTH_KEY = "config.service.auth.key";
 const EXPECTED = `${AUTH} from a Secret (env valueFrom.secretKeyRef or envFrom secretRef)`;
-const REDACTED = "<redacted>";
 
 function fromSecret(setting: SettingValue | undefined): boolean {
   return setting?.from === "env-secret" || setting?.from === "secret";
@@ -36,7 +36,7 @@ function literal(
   const outcome = {
     status: "fail" as const,
     expected: EXPECTED,
-    actual: `literal value ${REDACTED}${where}`,
+    actual: `literal value ${redacted}${where}`,
     message: `The gateway token is written literally${where}: anyone who can read the manifest holds the gateway's access, and rotation cannot replace it. Move it to a Secret.`,
   };
   return !setting && path ? at(bundle, path, outcome) : atSetting(bundle, key, outcome);

@@ -58,12 +58,15 @@ describe("rollout-limits-explicit", () => {
     expect(result).toMatchObject({ status: "fail", path: "spec.strategy.rollingUpdate.maxUnavailable" });
   });
 
-  it("fails Recreate, which has no limits", () => {
+  it("passes Recreate as not applicable, leaving the failure to rollout-strategy", () => {
     expect(
       one(
         rolloutLimitsExplicitRule,
         gateway((p) => (p.deployment.spec.strategy = { type: "Recreate" })),
-      ).status,
-    ).toBe("fail");
+      ),
+    ).toMatchObject({
+      status: "pass",
+      message: "not applicable: strategy is not RollingUpdate (see rollout-strategy)",
+    });
   });
 });

@@ -27,6 +27,19 @@ describe("token-expiry", () => {
     expect(check({ tokenExpiresOn: days(7) })[0].status).toBe("fail");
   });
 
+  it("judges the exact time left, not the rounded figure: 7 days and an hour is more than 7", () => {
+    expect(check({ tokenExpiresOn: days(7 + 1 / 24) })[0].status).toBe("pass");
+    const [result] = check({ tokenExpiresOn: days(7 - 1 / 24) });
+    expect(result.status).toBe("fail");
+    expect(result.message).toContain("7.0 days");
+  });
+
+  it("tells an hour left from expired", () => {
+    const [result] = check({ tokenExpiresOn: days(1 / 48) });
+    expect(result.status).toBe("fail");
+    expect(result.message).not.toContain("expired");
+  });
+
   it("fails an expired token", () => {
     const [result] = check({ tokenExpiresOn: days(-1) });
     expect(result.status).toBe("fail");

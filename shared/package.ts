@@ -1,12 +1,12 @@
 /**
  * Where the installed package lives and what its package.json says, found from this module's location
- * (the source runs from `shared/cli/`, the compiled code from `dist/shared/cli/`).
+ * (the source runs from `shared/`, the compiled code from `dist/shared/`).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The fields of package.json the CLI uses. */
+/** The fields of package.json the CLI and the app use. */
 export interface PackageInfo {
   root: string;
   name: string;
