@@ -2,6 +2,7 @@
  * The anonymous health answer: the version and whether the configuration loads. Nothing secret:
  * no gateway names, no URLs, no setting values, no error detail (that goes to the log).
  */
+import type { AppSettingError } from "../config/appSettings.js";
 import { packageInfo } from "../package.js";
 import type { HttpResult } from "./http.js";
 import { errorText } from "../errors.js";
@@ -45,7 +46,7 @@ export async function appHealth(sink: LogSink, services?: () => Promise<AppServi
     built = await (services ?? (await import("./services.js")).appServices)();
   } catch (error) {
     eventLogger(sink).error("app.settings-invalid", { error: errorText(error) });
-    const setting = /^app setting (\w+):/.exec(error instanceof Error ? error.message : "")?.[1];
+    const setting = (error as Partial<AppSettingError>).setting;
     return unavailable(
       `the app's settings are invalid${setting ? `: ${setting} is malformed` : ""} (details in the app's log)`,
     );

@@ -139,9 +139,7 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
   };
   const armEndpoint = value("GATEWAY_GUARD_ARM_ENDPOINT");
   if (armEndpoint && !URL.canParse(armEndpoint)) {
-    throw new InputError(
-      `app setting GATEWAY_GUARD_ARM_ENDPOINT: expected an absolute URL, got "${armEndpoint}"`,
-    );
+    throw settingError("GATEWAY_GUARD_ARM_ENDPOINT", `expected an absolute URL, got "${armEndpoint}"`);
   }
   return {
     configJson: value("GATEWAY_GUARD_CONFIG"),
@@ -157,6 +155,13 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
   };
 }
 
+/** An InputError about one app setting; `setting` names it so callers need not parse the message. */
+export type AppSettingError = InputError & { setting: string };
+
+function settingError(setting: string, problem: string): AppSettingError {
+  return Object.assign(new InputError(`app setting ${setting}: ${problem}`), { setting });
+}
+
 /** What of a URL setting can be shown: its scheme and host, never its path or query (a SAS `sig=`). */
 function safeUrlText(value: string): string {
   return URL.canParse(value) ? `"${new URL(value).origin}"` : "(not a URL)";
@@ -169,14 +174,15 @@ function readStorage(value: (name: string) => string | undefined): StorageConnec
   const accountName = value("AzureWebJobsStorage__accountName");
   if (!queueServiceUri && !accountName) return undefined;
   if (queueServiceUri && !URL.canParse(queueServiceUri)) {
-    throw new InputError(
-      `app setting AzureWebJobsStorage__queueServiceUri: expected an absolute URL ` +
-        `(https://<account>.queue.core.windows.net), got ${safeUrlText(queueServiceUri)}`,
+    throw settingError(
+      "AzureWebJobsStorage__queueServiceUri",
+      `expected an absolute URL (https://<account>.queue.core.windows.net), got ${safeUrlText(queueServiceUri)}`,
     );
   }
   if (accountName && !/^[a-z0-9]{3,24}$/.test(accountName)) {
-    throw new InputError(
-      `app setting AzureWebJobsStorage__accountName: expected 3-24 lower-case letters and digits, got "${accountName}"`,
+    throw settingError(
+      "AzureWebJobsStorage__accountName",
+      `expected 3-24 lower-case letters and digits, got "${accountName}"`,
     );
   }
   return {

@@ -5,6 +5,7 @@ import type { ApimGatewayRef } from "../../shared/config/types.js";
 import { startArmStandin, type ArmStandin } from "../standins/arm.js";
 import { testClientTlsOptions } from "../standins/certs.js";
 import { staticTokenCredential } from "../standins/http.js";
+import { failure } from "../failure.js";
 
 const gateway: ApimGatewayRef = {
   subscriptionId: "00000000-0000-0000-0000-000000000001",
@@ -13,16 +14,6 @@ const gateway: ApimGatewayRef = {
   gatewayId: "edge",
 };
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000);
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Error & { permission?: string }> {
-  return promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error as Error & { permission?: string },
-  );
-}
 
 let arm: ArmStandin;
 let issuer: ApimTokenIssuer;

@@ -9,19 +9,10 @@ import {
 import { startKeyVaultStandin, type KeyVaultStandin } from "../standins/keyvault.js";
 import { testClientTlsOptions } from "../standins/certs.js";
 import { staticTokenCredential } from "../standins/http.js";
+import { failure } from "../failure.js";
 
 const token = "edge&202601010000&c2VjcmV0LXNpZ25hdHVyZS1mb3ItdGVzdHM=";
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000);
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Error & { permission?: string }> {
-  return promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error as Error & { permission?: string },
-  );
-}
 
 let kv: KeyVaultStandin;
 let clients: SecretClients;

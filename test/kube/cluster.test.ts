@@ -7,6 +7,7 @@ import type { DeploymentTarget } from "../../shared/config/types.js";
 import type { RolloutProgress } from "../../shared/rotation/types.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
 import { docsGateway, fakeToken, helmGateway, kubeConfigOf, portalGateway } from "./fixtures.js";
+import { failure } from "../failure.js";
 
 const ns = "gateways";
 const oldToken = fakeToken("edge", new Date("2026-01-01T00:00:00Z"), "old-signature");
@@ -21,15 +22,6 @@ const target = (deployment: string, extra: Partial<DeploymentTarget> = {}): Depl
   deployment,
   ...extra,
 });
-
-async function failure(promise: Promise<unknown>): Promise<Error & { permission?: string }> {
-  return promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error as Error & { permission?: string },
-  );
-}
 
 beforeEach(async () => {
   standin = await startKubeStandin({ rolloutStepInMs: 5, progressDeadlineInMs: 300, namespaces: [ns] });
