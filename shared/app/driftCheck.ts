@@ -1,6 +1,6 @@
 /**
  * The manifest check the HTTP endpoint runs on a request body. Loaded on first use (it pulls in
- * the rules and the YAML parser). The live check is shared/drift/live.ts, called by the services.
+ * the rules and the YAML parser). The live check is shared/live/check.ts, called by the services.
  */
 import { checkObjects } from "../drift/check.js";
 import { parseManifest } from "../drift/load.js";

@@ -139,7 +139,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
     async checkLive(gateways) {
       if (options.checkLive) return options.checkLive(gateways);
-      const { checkLive } = await import("../drift/live.js");
+      const { checkLive } = await import("../live/check.js");
       return checkLive(await config(), (await adapters()).live, { gateways: gateways.map((g) => g.name) });
     },
     finishedRequests: new RecentKeys(),

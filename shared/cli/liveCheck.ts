@@ -35,7 +35,7 @@ export async function checkConfigured(
   const config = await loadCliConfig(options.config, io, "check");
   const gateways = selectGateways(config, options.names);
   const adapters = await connect(config);
-  const { checkLive } = await import("../drift/live.js");
+  const { checkLive } = await import("../live/check.js");
   return checkLive(config, adapters.live, {
     gateways: gateways.map((g) => g.name),
     baseline: options.baseline,

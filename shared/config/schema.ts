@@ -2,6 +2,7 @@
  * Validates a configuration document (parsed YAML or JSON) into a `GuardConfig`, once, at the
  * edge: defaults applied, friendly shorthands expanded, every problem reported with its path.
  */
+import { maxTokenLifetimeInDays } from "../token/types.js";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import type { GuardConfig } from "./types.js";
@@ -16,9 +17,6 @@ export const gatewayDefaults = {
   revokeOldKey: false,
   rolloutTimeoutInMs: 600_000,
 } as const;
-
-/** ARM limits a gateway token to 30 days. */
-export const maxTokenLifetimeInDays = 30;
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -3,7 +3,7 @@
  */
 import { InputError } from "../errors.js";
 import { defaultBaseline, thresholdsOf, type Baseline, type BaselineExemption } from "./baselineTypes.js";
-import { buildBundles, namespaceOf } from "./bundle.js";
+import { buildBundles, namespaceOf } from "../gateway/bundle.js";
 import type {
   CheckResult,
   Finding,

@@ -12,8 +12,8 @@ import {
   type V1Pod,
   type V1Secret,
 } from "@kubernetes/client-node";
-import { selectorMatches } from "../drift/bundle.js";
-import type { GatewayBundle, LiveData, SourcedObject } from "../drift/types.js";
+import { selectorMatches } from "../gateway/bundle.js";
+import type { GatewayBundle, LiveData, SourcedObject } from "../gateway/types.js";
 import type { DeploymentTarget } from "../config/types.js";
 import { secretAnnotations, type AbortOptions } from "../rotation/types.js";
 import { sha256 } from "../token/parse.js";

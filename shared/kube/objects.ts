@@ -1,11 +1,11 @@
 /**
  * Reading a gateway Deployment with the ConfigMaps and Secrets its gateway container refers to,
- * and finding the Secret key that holds the token by following env/envFrom (shared/drift/bundle.ts).
+ * and finding the Secret key that holds the token by following env/envFrom (shared/gateway/bundle.ts).
  */
 import type { AppsV1Api, CoreV1Api, V1ConfigMap, V1Deployment, V1Secret } from "@kubernetes/client-node";
-import { authModes, buildBundles, findGatewayContainer } from "../drift/bundle.js";
+import { authModes, buildBundles, findGatewayContainer } from "../gateway/bundle.js";
 import { redacted } from "../token/redact.js";
-import type { GatewayBundle, KubeObject, SourcedObject } from "../drift/types.js";
+import type { GatewayBundle, KubeObject, SourcedObject } from "../gateway/types.js";
 import { InputError, NotFoundError } from "../errors.js";
 import type { DeploymentTarget } from "../config/types.js";
 import { stripGatewayKeyPrefix } from "../token/parse.js";

@@ -4,7 +4,7 @@
  * included) for the steps that follow, and must never be logged.
  */
 import type { DeploymentTarget, GatewayConfig } from "../config/types.js";
-import { maxTokenLifetimeInDays } from "../config/schema.js";
+import { maxTokenLifetimeInDays } from "../token/types.js";
 import { dayInMs, formatDays } from "../token/days.js";
 import { tokenExpiry } from "../token/parse.js";
 import { secretTokenInfo } from "../token/secretInfo.js";

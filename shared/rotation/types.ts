@@ -4,8 +4,9 @@
  * interfaces but never into a plan, an outcome, a log or an error.
  */
 import type { ApimGatewayRef, DeploymentTarget, GatewayConfig } from "../config/types.js";
+import type { KeyType, StoredToken } from "../token/types.js";
 
-export type KeyType = "primary" | "secondary";
+export { secretAnnotations, type KeyType, type StoredToken } from "../token/types.js";
 
 export interface AbortOptions {
   abortSignal?: AbortSignal;
@@ -17,15 +18,6 @@ export interface TokenIssuer {
   mint(gateway: ApimGatewayRef, keyType: KeyType, expiresOn: Date, options?: AbortOptions): Promise<string>;
   /** Regenerates the key, invalidating every token signed with it. */
   revoke(gateway: ApimGatewayRef, keyType: KeyType, options?: AbortOptions): Promise<void>;
-}
-
-/** A token version as stored in Key Vault. */
-export interface StoredToken {
-  token: string;
-  version: string;
-  expiresOn?: Date;
-  keyType?: KeyType;
-  createdOn?: Date;
 }
 
 export interface StoreTokenOptions extends AbortOptions {
@@ -41,16 +33,6 @@ export interface TokenVault {
   /** Writes a new version with expiresOn, contentType and tags (gateway, keyType). */
   store(secretName: string, token: string, options: StoreTokenOptions): Promise<StoredToken>;
 }
-
-/** Annotations we keep on the cluster Secret. */
-export const secretAnnotations = {
-  keyType: "gateway-guard.io/key-type",
-  expiresOn: "gateway-guard.io/expires-on",
-  vaultVersion: "gateway-guard.io/vault-version",
-  rotatedAt: "gateway-guard.io/rotated-at",
-  /** The vault version whose rollout finished; differs from vaultVersion while a restart is still owed. */
-  rolledOutVersion: "gateway-guard.io/rolled-out-version",
-} as const;
 
 /** A deployment's token as read from the cluster. */
 export interface DeploymentTokenState {

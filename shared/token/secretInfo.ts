@@ -3,7 +3,7 @@
  * annotations when it writes the Secret, but a person may replace the token by hand and leave them
  * behind, so they are trusted only while they still describe the token held.
  */
-import { secretAnnotations, type KeyType, type StoredToken } from "../rotation/types.js";
+import { secretAnnotations, type KeyType, type StoredToken } from "./types.js";
 import { tokenExpiry } from "./parse.js";
 
 /** The token a Secret carries, as far as it can be told without trusting stale annotations. */

@@ -1,7 +1,7 @@
 /**
  * Test helpers for the drift checker: build gateway bundles from YAML text.
  */
-import { buildBundles, type BuildBundlesOptions } from "../../shared/drift/bundle.js";
+import { buildBundles, type BuildBundlesOptions } from "../../shared/gateway/bundle.js";
 import { parseManifest } from "../../shared/drift/load.js";
 import type { GatewayBundle } from "../../shared/drift/types.js";
 

@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import * as bundleModule from "../../shared/drift/bundle.js";
-import { buildBundles } from "../../shared/drift/bundle.js";
+import * as bundleModule from "../../shared/gateway/bundle.js";
+import { buildBundles } from "../../shared/gateway/bundle.js";
 import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
 import { readLiveObjects } from "../../shared/kube/live.js";
 import { secretAnnotations } from "../../shared/rotation/types.js";
@@ -11,7 +11,7 @@ import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
 import { gatewayKeyData } from "../standins/kube/fixtures.js";
 import { docsGateway, fakeToken, kubeConfigOf, portalGateway } from "./fixtures.js";
 
-vi.mock("../../shared/drift/bundle.js", async (importOriginal) => {
+vi.mock("../../shared/gateway/bundle.js", async (importOriginal) => {
   const actual = await importOriginal<typeof bundleModule>();
   return { ...actual, buildBundles: vi.fn(actual.buildBundles) };
 });

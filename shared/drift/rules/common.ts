@@ -3,7 +3,7 @@
  * and reading gateway settings with the partial-input logic of baseline.md ("unknown, not pass").
  */
 
-import { namespaceOf } from "../bundle.js";
+import { namespaceOf } from "../../gateway/bundle.js";
 import type { GatewayBundle, RuleResult, SettingValue, Severity, SourcedObject } from "../types.js";
 
 export type Path = ReadonlyArray<string | number>;

@@ -1,4 +1,4 @@
-import { parseImage } from "../bundle.js";
+import { parseImage } from "../../gateway/bundle.js";
 import type { Rule } from "../types.js";
 import { at, containerPath, gatewayContainer } from "./common.js";
 

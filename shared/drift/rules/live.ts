@@ -1,6 +1,6 @@
 /** What the live rules share: where the token lives, and the results they give before they can check anything. */
 
-import { namespaceOf } from "../bundle.js";
+import { namespaceOf } from "../../gateway/bundle.js";
 import type { GatewayBundle, RuleResult } from "../types.js";
 import { atSetting, containerPath, lineOf, NEEDS_LIVE_CHECK, usesEntraAuth } from "./common.js";
 

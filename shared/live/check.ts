@@ -18,9 +18,9 @@ import {
   type TokenVault,
 } from "../rotation/types.js";
 import { sha256 } from "../token/parse.js";
-import { checkBundles, type CheckOptions } from "./check.js";
-import { rules as allRules } from "./rules/index.js";
-import type { CheckResult, GatewayBundle, Report, Rule } from "./types.js";
+import { checkBundles, type CheckOptions } from "../drift/check.js";
+import { rules as allRules } from "../drift/rules/index.js";
+import type { CheckResult, GatewayBundle, Report, Rule } from "../drift/types.js";
 
 /** What the live check reads through. */
 export interface LiveCheckDeps {

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildBundles, findGatewayContainer, parseImage } from "../../shared/drift/bundle.js";
+import { buildBundles, findGatewayContainer, parseImage } from "../../shared/gateway/bundle.js";
 import { parseManifest } from "../../shared/drift/load.js";
 import type { KubeObject } from "../../shared/drift/types.js";
 import { redacted } from "../../shared/token/redact.js";
-import { bundleFromYaml, bundlesFromYaml } from "./helpers.js";
+import { bundleFromYaml, bundlesFromYaml } from "../drift/helpers.js";
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/upstream/${name}`, import.meta.url), "utf8");

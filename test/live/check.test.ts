@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import * as bundleModule from "../../shared/drift/bundle.js";
-import { buildBundles } from "../../shared/drift/bundle.js";
+import * as bundleModule from "../../shared/gateway/bundle.js";
+import { buildBundles } from "../../shared/gateway/bundle.js";
 import type { GuardConfig } from "../../shared/config/types.js";
-import { checkLive } from "../../shared/drift/live.js";
+import { checkLive } from "../../shared/live/check.js";
 import { formatResult } from "../../shared/drift/format/index.js";
 import { rules } from "../../shared/drift/rules/index.js";
 import type { CheckResult, Finding } from "../../shared/drift/types.js";
@@ -12,7 +12,7 @@ import type { Adapters } from "../../shared/compose/adapters.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
 import { expectNoToken } from "../cli/capture.js";
 
-vi.mock("../../shared/drift/bundle.js", async (importOriginal) => {
+vi.mock("../../shared/gateway/bundle.js", async (importOriginal) => {
   const actual = await importOriginal<typeof bundleModule>();
   return { ...actual, buildBundles: vi.fn(actual.buildBundles) };
 });
