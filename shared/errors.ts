@@ -44,11 +44,20 @@ export class RolloutError extends Error {
   override name = "RolloutError" as const;
 }
 
+/**
+ * A target cannot be delivered to (pre-flight): missing RBAC verb, immutable Secret, paused or
+ * absent Deployment, admission refusal. Found before minting, so nothing was changed. Not retried.
+ */
+export class PreflightError extends Error {
+  override name = "PreflightError" as const;
+}
+
 /** Names of errors that retrying cannot fix. */
 export const permanentErrorNames: ReadonlySet<string> = new Set([
   "InputError",
   "PermissionDeniedError",
   "NotFoundError",
+  "PreflightError",
 ]);
 
 /** True when the error is worth retrying later (throttling, 5xx, lock held, conflicts, timeouts). */

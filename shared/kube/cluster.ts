@@ -15,6 +15,7 @@ import type {
   AbortOptions,
   DeploymentTokenState,
   GatewayCluster,
+  SecretConsumer,
   RolloutProgress,
   WaitForRolloutOptions,
   WriteTokenOptions,
@@ -114,6 +115,14 @@ export class KubeGatewayCluster implements GatewayCluster {
   }
 
   /** As `kubectl rollout restart`: sets the pod template's restartedAt annotation. Refuses a paused Deployment. */
+  /** Not yet implemented: accepts every target. */
+  async preflight(): Promise<void> {}
+
+  /** Not yet implemented: reports no consumers. */
+  async listSecretConsumers(): Promise<SecretConsumer[]> {
+    return [];
+  }
+
   async restart(target: DeploymentTarget, options: AbortOptions = {}): Promise<void> {
     const apps = await this.api(AppsV1Api);
     const { namespace, deployment: name } = target;

@@ -66,13 +66,42 @@ export interface WaitForRolloutOptions extends AbortOptions {
   onProgress?: (progress: RolloutProgress) => void;
 }
 
+export interface RestartOptions extends AbortOptions {
+  /**
+   * The `kubectl.kubernetes.io/restartedAt` value (RFC 3339). The engine picks it once per
+   * deployment and cause, so a retried restart patch writes the same value and rolls nothing twice.
+   */
+  restartedAt?: string;
+}
+
+/** A pod that reads a gateway's Secret (env `secretKeyRef`, `envFrom.secretRef` or a secret volume). */
+export interface SecretConsumer {
+  namespace: string;
+  /** The pod's name. */
+  pod: string;
+  /** The Deployment that owns the pod (through its ReplicaSet), when one does. */
+  deployment?: string;
+  /** The pod's phase (`Running`, `Pending`, ...). */
+  phase?: string;
+  startedAt?: Date;
+}
+
 /** One cluster as the protocol needs it. */
 export interface GatewayCluster {
   readToken(target: DeploymentTarget, options?: AbortOptions): Promise<DeploymentTokenState>;
+  /**
+   * Pre-flight, before anything is minted: a server-side dry run (`dryRun=All`) of the Secret patch
+   * and of the restart patch (RBAC, immutability, admission in one call each), and the Deployment
+   * exists and is not paused.
+   * @throws PreflightError naming the object and the missing verb or field; changes nothing
+   */
+  preflight(target: DeploymentTarget, options?: AbortOptions): Promise<void>;
+  /** Every pod in the target's namespace that reads the target's Secret, whoever owns it. */
+  listSecretConsumers(target: DeploymentTarget, options?: AbortOptions): Promise<SecretConsumer[]>;
   /** Patches the Secret (merge patch, resourceVersion precondition) with `GatewayKey <token>`. */
   writeToken(target: DeploymentTarget, token: string, options: WriteTokenOptions): Promise<void>;
-  /** As `kubectl rollout restart`. */
-  restart(target: DeploymentTarget, options?: AbortOptions): Promise<void>;
+  /** As `kubectl rollout restart`, with `restartedAt` when given (same value on a retry: idempotent). */
+  restart(target: DeploymentTarget, options?: RestartOptions): Promise<void>;
   /** As `kubectl rollout status`; throws RolloutError on deadline or timeout. */
   waitForRollout(target: DeploymentTarget, options: WaitForRolloutOptions): Promise<void>;
 }
@@ -84,6 +113,15 @@ export interface LockHandle {
   lost?: AbortSignal;
 }
 
+/** Who holds a gateway's lock, for the "locked" message. */
+export interface LockHolder {
+  identity: string;
+  /** Last acquisition or renewal. */
+  renewedAt?: Date;
+  /** When the lock expires unless renewed again. */
+  expiresAt?: Date;
+}
+
 /** Mutual exclusion per gateway across processes, expiring if the holder dies. */
 export interface RotationLock {
   /** Undefined when someone else holds it. */
@@ -91,6 +129,8 @@ export interface RotationLock {
     gateway: GatewayConfig,
     options: { ttlInMs: number } & AbortOptions,
   ): Promise<LockHandle | undefined>;
+  /** Who holds the gateway's lock now, if anyone (read after a failed `tryAcquire`). */
+  holder?(gateway: GatewayConfig, options?: AbortOptions): Promise<LockHolder | undefined>;
 }
 
 /** What the engine needs, given per call. */

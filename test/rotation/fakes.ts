@@ -17,6 +17,7 @@ import { targetLabel } from "../../shared/rotation/target.js";
 import type {
   DeploymentTokenState,
   GatewayCluster,
+  SecretConsumer,
   KeyType,
   LockHandle,
   RotationDeps,
@@ -155,6 +156,12 @@ export class FakeCluster implements GatewayCluster {
   /** Targets whose next write meets a concurrent change (ConflictError). */
   readonly conflicts = new Set<string>();
   private readonly pending = new Set<string>();
+
+  async preflight(_target?: DeploymentTarget): Promise<void> {}
+
+  async listSecretConsumers(_target?: DeploymentTarget): Promise<SecretConsumer[]> {
+    return [];
+  }
 
   /** Adds a deployment with its Secret; the pods run the Secret's token. */
   addDeployment(

@@ -110,6 +110,8 @@ describe("rotateGateway", () => {
     const real = world.clusterOf(east);
     const crashing: GatewayCluster = {
       readToken: (t) => real.readToken(t),
+      preflight: (t) => real.preflight(t),
+      listSecretConsumers: (t) => real.listSecretConsumers(t),
       writeToken: async () => {
         throw new Error("connection reset");
       },
@@ -543,6 +545,8 @@ describe("rotateGateway", () => {
       ...world.deps,
       clusterFor: () => ({
         readToken: (t) => cluster.readToken(t),
+        preflight: (t) => cluster.preflight(t),
+        listSecretConsumers: (t) => cluster.listSecretConsumers(t),
         writeToken: async (_t, token) => {
           throw new Error(`rejected value GatewayKey ${token}`);
         },
