@@ -1,7 +1,7 @@
 /**
  * The data the drift checker works on: Kubernetes objects as loaded from a manifest or a cluster,
  * the bundle of objects around one gateway Deployment, rules, findings and reports.
- * Shapes follow ../shared/design/baseline.md ("Finding shape").
+ * The finding shape is described in docs/baseline.md.
  */
 
 export type Severity = "error" | "warning" | "info";

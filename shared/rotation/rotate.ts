@@ -1,5 +1,5 @@
 /**
- * The rotation protocol for one gateway (../shared/design/rotation.md): lock, plan, mint, store in
+ * The rotation protocol for one gateway (docs/rotation.md): lock, plan, mint, store in
  * Key Vault first, deliver to each deployment (patch, roll, wait), roll back a failed deployment,
  * revoke the old key only after every deployment succeeded, record the outcome. Tokens never leave
  * this module except through the issuer, vault and cluster interfaces.

@@ -2,7 +2,7 @@
  * Turns a webhook payload into a typed request: Event Grid (validation, Key Vault secret expiry,
  * APIM gateway token expiry), CloudEvents 1.0 (single or batch), the Azure Monitor common alert
  * schema, or a plain `{ "gateway": "<name>", "force": true }`. Anything else is an InputError that
- * says what was expected. See ../shared/design/rotation.md, "Webhook payloads to accept".
+ * says what was expected. The accepted payloads are listed in docs/operations.md.
  */
 import { InputError } from "../errors.js";
 

@@ -1,5 +1,5 @@
 /**
- * The registry: every rule of ../shared/design/baseline.md, one unit per file, in the baseline's order.
+ * The registry: every rule of the baseline (docs/baseline.md), one unit per file, in the baseline's order.
  * Adding a rule touches its own file, this list and the README's table.
  */
 
