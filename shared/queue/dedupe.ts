@@ -17,7 +17,10 @@ export interface RecentKeysOptions {
   now?: () => number;
 }
 
-/** A small LRU set with expiry. */
+/**
+ * A small LRU set with expiry. Keys are kept as SHA-256 digests, so memory is bounded by
+ * `maxEntries` whatever the length of the ids callers pass.
+ */
 export class RecentKeys {
   readonly #seen = new Map<string, number>();
   readonly #maxEntries: number;
@@ -32,10 +35,11 @@ export class RecentKeys {
 
   /** True when the key was remembered and has not expired. */
   has(key: string): boolean {
-    const at = this.#seen.get(key);
+    const digest = digestOf(key);
+    const at = this.#seen.get(digest);
     if (at === undefined) return false;
     if (this.#now() - at > this.#ttlInMs) {
-      this.#seen.delete(key);
+      this.#seen.delete(digest);
       return false;
     }
     return true;
@@ -43,8 +47,9 @@ export class RecentKeys {
 
   /** Remembers the key (refreshing its age). */
   add(key: string): void {
-    this.#seen.delete(key);
-    this.#seen.set(key, this.#now());
+    const digest = digestOf(key);
+    this.#seen.delete(digest);
+    this.#seen.set(digest, this.#now());
     while (this.#seen.size > this.#maxEntries) {
       const oldest = this.#seen.keys().next().value;
       if (oldest === undefined) break;
@@ -54,12 +59,17 @@ export class RecentKeys {
 
   /** Forgets the key. */
   delete(key: string): void {
-    this.#seen.delete(key);
+    this.#seen.delete(digestOf(key));
   }
 
   get size(): number {
     return this.#seen.size;
   }
+}
+
+/** A fixed-size stand-in for a key of any length: 43 characters of base64url SHA-256. */
+function digestOf(key: string): string {
+  return createHash("sha256").update(key).digest("base64url");
 }
 
 /**

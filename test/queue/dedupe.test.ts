@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { RecentKeys, requestIdForEvent } from "../../shared/queue/dedupe.js";
 
@@ -19,6 +21,22 @@ describe("RecentKeys", () => {
     keys.add("a");
     keys.add("c");
     expect([keys.has("a"), keys.has("b"), keys.has("c")]).toEqual([true, false, true]);
+  });
+});
+
+describe("RecentKeys memory", () => {
+  it("keeps a fixed-size digest, not the id: 200 ids of 250 KB add far less than their 50 MB", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const keys = new RecentKeys();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200; i++) keys.add(`${i}-`.padEnd(250_000, "x"));
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(keys.size).toBe(200);
+    expect(keys.has(`7-`.padEnd(250_000, "x"))).toBe(true);
+    expect(grown).toBeLessThan(5 * 1024 * 1024);
   });
 });
 
