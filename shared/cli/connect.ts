@@ -24,7 +24,7 @@ export function realAdapters(env: CliIO["env"]): AdaptersFactory {
   return async (config) => {
     const [{ buildAdapters }, { pickKubeEnvironment }] = await Promise.all([
       import("../compose/realAdapters.js"),
-      import("../kube/environment.js"),
+      import("../config/kubeEnvironment.js"),
     ]);
     return buildAdapters(config, {
       azureClientId: env.AZURE_CLIENT_ID?.trim() || undefined,

@@ -10,7 +10,7 @@ import { SecretClients } from "../azure/keyvault.js";
 import type { ClusterConnection, GatewayConfig, GuardConfig } from "../config/types.js";
 import type { LiveCheckDeps } from "../live/check.js";
 import { clusterProvider, type KubeGatewayCluster } from "../kube/cluster.js";
-import type { KubeEnvironment } from "../kube/environment.js";
+import type { KubeEnvironment } from "../config/kubeEnvironment.js";
 import { LeaseRotationLock } from "../kube/lock.js";
 import type { RotationDeps, RotationLogger } from "../rotation/types.js";
 

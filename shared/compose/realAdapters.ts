@@ -3,7 +3,7 @@
  * credential and the ARM endpoint precedence, in one place. Light: the SDKs load on call.
  */
 import type { GuardConfig } from "../config/types.js";
-import type { KubeEnvironment } from "../kube/environment.js";
+import type { KubeEnvironment } from "../config/kubeEnvironment.js";
 import type { Adapters } from "./adapters.js";
 
 /** What an edge read from its environment or app settings. */

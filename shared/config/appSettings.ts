@@ -4,7 +4,7 @@
  * registration (`triggers.cts`), so it is listed here but not part of {@link AppSettings}.
  */
 import { InputError } from "../errors.js";
-import { pickKubeEnvironment, type KubeEnvironment } from "../kube/environment.js";
+import { pickKubeEnvironment, type KubeEnvironment } from "./kubeEnvironment.js";
 import { defaultRotationSchedule } from "./triggers.cjs";
 
 export { defaultRotationSchedule };

@@ -13,7 +13,7 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 import { InputError } from "../errors.js";
 import type { ClusterConnection } from "../config/types.js";
 import type { AbortOptions } from "../rotation/types.js";
-import type { KubeEnvironment } from "./environment.js";
+import type { KubeEnvironment } from "../config/kubeEnvironment.js";
 
 /** Reads a kubeconfig held in Key Vault (`SecretClients` from shared/azure/keyvault.ts). */
 export interface KubeconfigSecretReader {
