@@ -38,21 +38,41 @@ export function secretTokenInfo(
   if (!token) return { source: "none" };
   const annotatedKeyType = keyTypeOf(annotations[secretAnnotations.keyType]);
   const annotatedExpiry = dateOf(annotations[secretAnnotations.expiresOn]);
+  const described = annotationsDescribeToken(annotations, token, vault);
+  if (vault && token === vault.token) {
+    return {
+      keyType: vault.keyType ?? (described ? annotatedKeyType : undefined),
+      expiresOn: vault.expiresOn ?? (described ? annotatedExpiry : undefined) ?? tokenExpiry(token),
+      source: "vault",
+    };
+  }
+  if (described) return { keyType: annotatedKeyType, expiresOn: annotatedExpiry, source: "annotations" };
+  return { expiresOn: tokenExpiry(token), source: "token" };
+}
+
+/**
+ * True when the Secret's annotations describe the token it holds: their expiry matches the token's
+ * own, or they name Key Vault's version of it while the Secret holds that token. Only then do
+ * `rotated-at` and the other annotations count.
+ * @param annotations - the Secret's annotations
+ * @param token - the Secret's token (without `GatewayKey `)
+ * @param vault - Key Vault's current version, when known
+ */
+export function annotationsDescribeToken(
+  annotations: Readonly<Record<string, string | undefined>>,
+  token: string | undefined,
+  vault?: Pick<StoredToken, "token" | "version">,
+): boolean {
+  if (!token) return false;
+  const annotatedExpiry = dateOf(annotations[secretAnnotations.expiresOn]);
   const ownExpiry = tokenExpiry(token);
   const sameExpiry =
     annotatedExpiry !== undefined &&
     ownExpiry !== undefined &&
     Math.abs(annotatedExpiry.getTime() - ownExpiry.getTime()) < sameExpiryInMs;
-  if (vault && token === vault.token) {
-    const described = sameExpiry || annotations[secretAnnotations.vaultVersion] === vault.version;
-    return {
-      keyType: vault.keyType ?? (described ? annotatedKeyType : undefined),
-      expiresOn: vault.expiresOn ?? (described ? annotatedExpiry : undefined) ?? ownExpiry,
-      source: "vault",
-    };
-  }
-  if (sameExpiry) return { keyType: annotatedKeyType, expiresOn: annotatedExpiry, source: "annotations" };
-  return { expiresOn: ownExpiry, source: "token" };
+  return (
+    sameExpiry || (token === vault?.token && annotations[secretAnnotations.vaultVersion] === vault.version)
+  );
 }
 
 function keyTypeOf(value: string | undefined): KeyType | undefined {
