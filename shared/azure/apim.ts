@@ -1,7 +1,9 @@
 /**
- * The real `TokenIssuer`: ARM "Gateway - Generate Token" and "Gateway - Regenerate Key" through
- * `ApiManagementClient` (api-version 2024-05-01). Throttling (429 with Retry-After) and transient
- * 5xx are retried by the SDK pipeline's default retry policy, configured by `retry`.
+ * The real `TokenIssuer`: ARM "Gateway - Generate Token", "Gateway - Regenerate Key" and "Gateway -
+ * List Keys" through `ApiManagementClient` (api-version 2024-05-01). Throttling (429 with
+ * Retry-After), 408, transient 5xx and connection resets are retried by the SDK pipeline's retry
+ * policy, configured by `retry`; every call, retries included, is bounded by `timeoutInMs`. A retried
+ * generateToken at worst mints a token that is never stored, which is harmless.
  */
 import { ApiManagementClient, type ApiManagementClientOptionalParams } from "@azure/arm-apimanagement";
 import type { TokenCredential } from "@azure/identity";
@@ -9,6 +11,7 @@ import { NotFoundError, PermissionDeniedError } from "../errors.js";
 import type { ApimGatewayRef } from "../config/types.js";
 import type { AbortOptions, KeyType, TokenIssuer } from "../rotation/types.js";
 import { restErrorInfo, sanitizedCause } from "./restError.js";
+import { signingKeyOf } from "./tokenSignature.js";
 
 /** The api-version this adapter is written against. */
 export const apimApiVersion = "2024-05-01";
@@ -18,7 +21,11 @@ export const apimPermissions = {
   read: "Microsoft.ApiManagement/service/gateways/read",
   generateToken: "Microsoft.ApiManagement/service/gateways/generateToken/action",
   regenerateKey: "Microsoft.ApiManagement/service/gateways/regenerateKey/action",
+  /** Only with revocation on, to tell which key signed a token whose Secret does not say. */
+  listKeys: "Microsoft.ApiManagement/service/gateways/listKeys/action",
 } as const;
+
+type ApimOperation = "generateToken" | "regenerateKey" | "listKeys";
 
 export interface ApimRetryOptions {
   /** Default 5. */
@@ -34,9 +41,13 @@ export interface ApimTokenIssuerOptions {
   /** ARM endpoint (sovereign clouds, tests). Default https://management.azure.com. */
   endpoint?: string;
   retry?: ApimRetryOptions;
+  /** Bound of one call, its retries included. Default 120000. */
+  timeoutInMs?: number;
   /** Passed to `ApiManagementClient` as is (e.g. `tlsOptions` for a test server). */
   clientOptions?: ApiManagementClientOptionalParams;
 }
+
+const defaultTimeoutInMs = 120_000;
 
 const defaultRetry: Required<ApimRetryOptions> = {
   maxRetries: 5,
@@ -63,35 +74,70 @@ export class ApimTokenIssuer implements TokenIssuer {
     expiresOn: Date,
     options: AbortOptions = {},
   ): Promise<string> {
-    let value: string | undefined;
-    try {
-      const response = await this.#client(gateway.subscriptionId).gateway.generateToken(
+    const { value } = await this.#call(gateway, "generateToken", options, (client, abortSignal) =>
+      client.gateway.generateToken(
         gateway.resourceGroup,
         gateway.service,
         gateway.gatewayId,
         { keyType, expiry: expiresOn },
-        { abortSignal: options.abortSignal },
-      );
-      value = response.value;
-    } catch (error) {
-      throw toApimError(error, gateway, "generateToken");
-    }
+        { abortSignal },
+      ),
+    );
     if (!value) throw new Error(`ARM generateToken for ${describe(gateway)} answered without a token value`);
     return value;
   }
 
   /** Regenerates `keyType`, invalidating every token signed with it. */
   async revoke(gateway: ApimGatewayRef, keyType: KeyType, options: AbortOptions = {}): Promise<void> {
-    try {
-      await this.#client(gateway.subscriptionId).gateway.regenerateKey(
+    await this.#call(gateway, "regenerateKey", options, (client, abortSignal) =>
+      client.gateway.regenerateKey(
         gateway.resourceGroup,
         gateway.service,
         gateway.gatewayId,
         { keyType },
-        { abortSignal: options.abortSignal },
-      );
+        { abortSignal },
+      ),
+    );
+  }
+
+  /**
+   * Which of the gateway's current keys signed `token` ("Gateway - List Keys", then the signature
+   * recomputed under each key). The keys never leave this method.
+   * @returns the key type, or undefined when neither current key signed it (it no longer validates)
+   */
+  async identifyKey(
+    gateway: ApimGatewayRef,
+    token: string,
+    options: AbortOptions = {},
+  ): Promise<KeyType | undefined> {
+    const keys = await this.#call(gateway, "listKeys", options, (client, abortSignal) =>
+      client.gateway.listKeys(gateway.resourceGroup, gateway.service, gateway.gatewayId, { abortSignal }),
+    );
+    if (!keys.primary || !keys.secondary) {
+      throw new Error(`ARM listKeys for ${describe(gateway)} answered without both keys`);
+    }
+    return signingKeyOf(token, { primary: keys.primary, secondary: keys.secondary });
+  }
+
+  /** One ARM call, bounded by `timeoutInMs` and the caller's signal, its errors made readable. */
+  async #call<T>(
+    gateway: ApimGatewayRef,
+    operation: ApimOperation,
+    options: AbortOptions,
+    send: (client: ApiManagementClient, abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const timeoutInMs = this.#options.timeoutInMs ?? defaultTimeoutInMs;
+    const timeout = AbortSignal.timeout(timeoutInMs);
+    const abortSignal = options.abortSignal ? AbortSignal.any([options.abortSignal, timeout]) : timeout;
+    try {
+      return await send(this.#client(gateway.subscriptionId), abortSignal);
     } catch (error) {
-      throw toApimError(error, gateway, "regenerateKey");
+      if (timeout.aborted && !options.abortSignal?.aborted) {
+        throw new Error(
+          `ARM ${operation} for ${describe(gateway)} did not answer within ${timeoutInMs / 1000}s (retries included)`,
+        );
+      }
+      throw toApimError(error, gateway, operation);
     }
   }
 
@@ -115,11 +161,7 @@ function describe(gateway: ApimGatewayRef): string {
   return `gateway "${gateway.gatewayId}" of API Management service "${gateway.service}" (resource group "${gateway.resourceGroup}", subscription ${gateway.subscriptionId})`;
 }
 
-function toApimError(
-  error: unknown,
-  gateway: ApimGatewayRef,
-  operation: "generateToken" | "regenerateKey",
-): Error {
+function toApimError(error: unknown, gateway: ApimGatewayRef, operation: ApimOperation): Error {
   const info = restErrorInfo(error);
   const cause = sanitizedCause(error);
   if (info.statusCode === 403) {

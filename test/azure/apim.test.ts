@@ -101,6 +101,61 @@ describe("ApimTokenIssuer against the ARM stand-in", () => {
     expect(arm.calls.filter((c) => c.status === 403)).toHaveLength(2);
   });
 
+  it("identifies the key a token was signed with from the listed keys, and none once regenerated", async () => {
+    const primary = await issuer.mint(gateway, "primary", inDays(3));
+    const secondary = await issuer.mint(gateway, "secondary", inDays(3));
+    expect(await issuer.identifyKey(gateway, primary)).toBe("primary");
+    expect(await issuer.identifyKey(gateway, `GatewayKey ${secondary}`)).toBe("secondary");
+    await issuer.revoke(gateway, "primary");
+    expect(await issuer.identifyKey(gateway, primary)).toBeUndefined();
+    expect(await issuer.identifyKey(gateway, "not-a-token")).toBeUndefined();
+    expect(arm.calls.filter((c) => c.operation === "listKeys").map((c) => c.status)).toEqual([
+      200, 200, 200, 200,
+    ]);
+  });
+
+  it("retries listKeys and regenerateKey through a 429 with Retry-After and a 503", async () => {
+    const token = await issuer.mint(gateway, "secondary", inDays(3));
+    arm.calls.length = 0;
+    arm.failNext({ status: 429, path: "listKeys", retryAfterInMs: 20 });
+    arm.failNext({ status: 503, path: "listKeys" });
+    expect(await issuer.identifyKey(gateway, token)).toBe("secondary");
+    arm.failNext({ status: 503, path: "regenerateKey" });
+    arm.failNext({ status: 429, path: "regenerateKey", retryAfterInMs: 20 });
+    await issuer.revoke(gateway, "secondary");
+    expect(arm.calls.map((c) => `${c.operation} ${c.status}`)).toEqual([
+      "listKeys 429",
+      "listKeys 503",
+      "listKeys 200",
+      "regenerateKey 503",
+      "regenerateKey 429",
+      "regenerateKey 204",
+    ]);
+    expect(arm.isValid(token)).toMatchObject({ valid: false, reason: "bad-signature" });
+  });
+
+  it("bounds every call by timeoutInMs, retries included, and says so", async () => {
+    const slow = new ApimTokenIssuer({
+      credential: staticTokenCredential(),
+      endpoint: arm.endpoint,
+      timeoutInMs: 200,
+      clientOptions: await testClientTlsOptions(),
+    });
+    arm.latencyInMs = 1_000;
+    try {
+      const error = await failure(slow.mint(gateway, "primary", inDays(1)));
+      expect(error.message).toMatch(/ARM generateToken for gateway "edge" .* did not answer within 0.2s/);
+    } finally {
+      arm.latencyInMs = 0;
+    }
+  });
+
+  it("names the listKeys action when it is denied", async () => {
+    arm.failNext({ status: 403, path: "listKeys" });
+    const error = await failure(issuer.identifyKey(gateway, "edge&203001010000&c2ln"));
+    expect(error).toMatchObject({ name: "PermissionDeniedError", permission: apimPermissions.listKeys });
+  });
+
   it("turns 404 into NotFoundError naming the gateway and service", async () => {
     const missing = { ...gateway, gatewayId: "nope" };
     const error = await failure(issuer.mint(missing, "primary", inDays(1)));

@@ -4,6 +4,7 @@ import { startArmStandin, type ArmStandin } from "./arm.js";
 import { testClientTlsOptions } from "./certs.js";
 import { staticTokenCredential } from "./http.js";
 import { request } from "node:https";
+import { createHmac } from "node:crypto";
 
 const subscriptionId = "00000000-0000-0000-0000-000000000000";
 const rg = "rg1";
@@ -53,6 +54,17 @@ describe("ARM stand-in through ApiManagementClient", () => {
       }),
     ]);
     expect(JSON.stringify(arm.calls)).not.toContain(value!.split("&")[2]);
+  });
+
+  it("signs as documented: HMAC-SHA512 under the listed key of '<id>\\n<expiry, round-trip form>'", async () => {
+    const expiry = new Date(Math.floor(inDays(2).getTime() / 60_000) * 60_000 + 59_999);
+    const minute = expiry.toISOString().slice(0, 16);
+    const { value } = await client.gateway.generateToken(rg, svc, "gw1", { keyType: "primary", expiry });
+    const keys = await client.gateway.listKeys(rg, svc, "gw1");
+    const signed = createHmac("sha512", Buffer.from(keys.primary!, "utf8"))
+      .update(`gw1\n${minute}:00.0000000Z`, "utf8")
+      .digest("base64");
+    expect(value).toBe(`gw1&${minute.replace(/\D/g, "")}&${signed}`);
   });
 
   it("regenerateKey invalidates tokens signed with that key only", async () => {

@@ -4,11 +4,14 @@
  * `nextLink`), generateToken, regenerateKey (204) and listKeys. HTTPS with the test certificate;
  * any `Authorization: Bearer <x>` is accepted, none gets 401.
  *
- * Tokens are really signed: each gateway has a random primary and secondary key, and a token is
- * `<gw>&<yyyyMMddHHmm expiry UTC>&<base64 HMAC-SHA512(key, "<gw>\n<yyyyMMddHHmm>")>`, so that
- * regenerating a key truly invalidates the tokens signed with it ({@link ArmStandin.isValid}).
+ * Tokens are really signed, as Microsoft's samples document API Management's tokens: each gateway
+ * has a random primary and secondary key (strings, as listKeys returns them), and a token is
+ * `<gw>&<yyyyMMddHHmm expiry UTC>&<base64 HMAC-SHA512(UTF-8 key, "<gw>\n<expiry as 2025-03-30T00:00:00.0000000Z>")>`
+ * (shared/azure/tokenSignature.ts), so that regenerating a key truly invalidates the tokens signed
+ * with it ({@link ArmStandin.isValid}).
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { signingKeyOf, tokenSignature } from "../../shared/azure/tokenSignature.js";
 import { makeTestCertificate } from "./certs.js";
 import {
   FaultList,
@@ -104,7 +107,7 @@ interface GatewayState {
   ref: ArmGatewayRef;
   description: string;
   location: string;
-  keys: Record<GatewayKeyType, Buffer>;
+  keys: Record<GatewayKeyType, string>;
   etag: number;
 }
 
@@ -145,7 +148,7 @@ export async function startArmStandin(options: ArmStandinOptions = {}): Promise<
         ref: { ...ref },
         description: gatewayOptions.description ?? `${ref.gatewayId} (stand-in)`,
         location: gatewayOptions.location ?? "local",
-        keys: { primary: randomBytes(64), secondary: randomBytes(64) },
+        keys: { primary: newKey(), secondary: newKey() },
         etag: 1,
       });
     },
@@ -155,7 +158,7 @@ export async function startArmStandin(options: ArmStandinOptions = {}): Promise<
     regenerateKey(ref, keyType) {
       const state = gateways.get(refKey(ref));
       if (!state) throw new Error(`No gateway ${ref.gatewayId} in the ARM stand-in.`);
-      state.keys[keyType] = randomBytes(64);
+      state.keys[keyType] = newKey();
       state.etag += 1;
     },
     failNext(fault) {
@@ -178,15 +181,12 @@ export async function startArmStandin(options: ArmStandinOptions = {}): Promise<
       (g) => g.ref.gatewayId.toLowerCase() === gatewayId.toLowerCase(),
     );
     if (candidates.length === 0) return { valid: false, reason: "unknown-gateway", gatewayId, expiresOn };
-    const given = Buffer.from(signature, "base64");
     for (const candidate of candidates) {
-      for (const keyType of ["primary", "secondary"] as const) {
-        const expected = Buffer.from(sign(candidate.keys[keyType], gatewayId, stamp), "base64");
-        if (expected.length === given.length && timingSafeEqual(expected, given)) {
-          return now().getTime() < expiresOn.getTime()
-            ? { valid: true, gatewayId, keyType, expiresOn }
-            : { valid: false, reason: "expired", gatewayId, keyType, expiresOn };
-        }
+      const keyType = signingKeyOf(token, candidate.keys);
+      if (keyType) {
+        return now().getTime() < expiresOn.getTime()
+          ? { valid: true, gatewayId, keyType, expiresOn }
+          : { valid: false, reason: "expired", gatewayId, keyType, expiresOn };
       }
     }
     return { valid: false, reason: "bad-signature", gatewayId, expiresOn };
@@ -276,17 +276,14 @@ export async function startArmStandin(options: ArmStandinOptions = {}): Promise<
         return {
           status: 200,
           headers: { etag: etagOf(state) },
-          body: {
-            primary: state.keys.primary.toString("base64"),
-            secondary: state.keys.secondary.toString("base64"),
-          },
+          body: { primary: state.keys.primary, secondary: state.keys.secondary },
         };
       case "regenerateKey": {
         const body = parseJson(request.body);
         const keyType = validKeyType(body?.keyType);
         call.keyType = typeof body?.keyType === "string" ? body.keyType : undefined;
         if (!keyType) return keyTypeError(body?.keyType);
-        state.keys[keyType] = randomBytes(64);
+        state.keys[keyType] = newKey();
         state.etag += 1;
         return { status: 204 };
       }
@@ -317,7 +314,8 @@ export async function startArmStandin(options: ArmStandinOptions = {}): Promise<
           };
         }
         const stamp = formatStamp(expiry);
-        const value = `${state.ref.gatewayId}&${stamp}&${sign(state.keys[keyType], state.ref.gatewayId, stamp)}`;
+        const signature = tokenSignature(state.keys[keyType], state.ref.gatewayId, expiry);
+        const value = `${state.ref.gatewayId}&${stamp}&${signature}`;
         return { status: 200, body: { value } };
       }
       default:
@@ -452,8 +450,9 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function sign(key: Buffer, gatewayId: string, stamp: string): string {
-  return createHmac("sha512", key).update(`${gatewayId}\n${stamp}`).digest("base64");
+/** A gateway key as ARM shows it: 64 random bytes, base64. */
+function newKey(): string {
+  return randomBytes(64).toString("base64");
 }
 
 /** `yyyyMMddHHmm` in UTC. */
