@@ -15,26 +15,31 @@ import type {
   AbortOptions,
   DeploymentTokenState,
   GatewayCluster,
-  SecretConsumer,
+  RestartOptions,
   RolloutProgress,
+  SecretConsumer,
   WaitForRolloutOptions,
   WriteTokenOptions,
 } from "../rotation/types.js";
 import { targetLabel } from "../rotation/target.js";
 import { kubeConfigFor, type KubeConnectOptions } from "./connect.js";
-import { kubeStatusCode, toKubeError } from "./errors.js";
-import { gatewayKeyPrefix } from "../token/parse.js";
-import { readGatewayObjects, tokenFromSecret, tokenLocation } from "./objects.js";
+import { findSecretConsumers } from "./consumers.js";
+import { kubeStatusCode } from "./errors.js";
+import { readDeployment, readGatewayObjects, tokenFromSecret, tokenLocation } from "./objects.js";
+import { restartPatchBody, secretPatchBody } from "./patches.js";
+import { checkDelivery } from "./preflight.js";
 import { mergePatchOptions, requestOptions, strategicMergePatchOptions } from "./request.js";
+import { abortableDelay, kubeCall, type KubeCallOptions, type RetryOptions } from "./retry.js";
 
-/** The annotation `kubectl rollout restart` sets on the pod template. */
-export const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+export { restartedAtAnnotation } from "./patches.js";
 
 export interface KubeGatewayClusterOptions {
   /** The cluster's config, or a loader called on first use (and again after a failure). */
   config: KubeConfig | (() => Promise<KubeConfig>);
   /** How often `waitForRollout` reads the Deployment. Default 1000. */
   pollIntervalInMs?: number;
+  /** Timeouts and retries of every call (defaults in retry.ts). */
+  retry?: RetryOptions;
   now?: () => Date;
 }
 
@@ -62,25 +67,17 @@ export class KubeGatewayCluster implements GatewayCluster {
   /** The Secret, key and token (without `GatewayKey `) the Deployment's gateway container reads. */
   async readToken(target: DeploymentTarget, options: AbortOptions = {}): Promise<DeploymentTokenState> {
     const apis = { core: await this.api(CoreV1Api), apps: await this.api(AppsV1Api) };
-    const objects = await readGatewayObjects(apis, target, options);
+    const { namespace } = target;
+    const objects = await readGatewayObjects(apis, target, this.#callOptions(options));
     const { secretName, secretKey } = tokenLocation(objects, target);
     this.#locations.set(locationKey(target), { secretName, secretKey });
-    let secret = objects.secrets.find((s) => s.metadata?.name === secretName);
-    if (!secret) {
-      try {
-        secret = await apis.core.readNamespacedSecret(
-          { name: secretName, namespace: target.namespace },
-          requestOptions(options.abortSignal),
-        );
-      } catch (error) {
-        throw toKubeError(error, {
-          verb: "get",
-          resource: "secrets",
-          namespace: target.namespace,
-          name: secretName,
-        });
-      }
-    }
+    const secret =
+      objects.secrets.find((s) => s.metadata?.name === secretName) ??
+      (await kubeCall(
+        { verb: "get", resource: "secrets", namespace, name: secretName },
+        (signal) => apis.core.readNamespacedSecret({ name: secretName, namespace }, requestOptions(signal)),
+        this.#callOptions(options),
+      ));
     return {
       secretName,
       secretKey,
@@ -94,111 +91,117 @@ export class KubeGatewayCluster implements GatewayCluster {
   /** Merge-patches the Secret with `GatewayKey <token>` and annotations, on the resourceVersion read. */
   async writeToken(target: DeploymentTarget, token: string, options: WriteTokenOptions): Promise<void> {
     const { secretName, secretKey } = await this.#location(target, options);
-    const body = {
-      metadata: { resourceVersion: options.resourceVersion, annotations: options.annotations },
-      data: { [secretKey]: Buffer.from(gatewayKeyPrefix + token, "utf8").toString("base64") },
-    };
+    const { namespace } = target;
+    const body = secretPatchBody({ secretKey, token, ...options });
     const core = await this.api(CoreV1Api);
-    try {
-      await core.patchNamespacedSecret(
-        { name: secretName, namespace: target.namespace, body },
-        mergePatchOptions(options.abortSignal),
-      );
-    } catch (error) {
-      throw toKubeError(error, {
-        verb: "patch",
-        resource: "secrets",
-        namespace: target.namespace,
-        name: secretName,
-      });
-    }
+    await kubeCall(
+      { verb: "patch", resource: "secrets", namespace, name: secretName },
+      (signal) =>
+        core.patchNamespacedSecret({ name: secretName, namespace, body }, mergePatchOptions(signal)),
+      this.#callOptions(options),
+    );
   }
 
-  /** As `kubectl rollout restart`: sets the pod template's restartedAt annotation. Refuses a paused Deployment. */
-  /** Not yet implemented: accepts every target. */
-  async preflight(): Promise<void> {}
-
-  /** Not yet implemented: reports no consumers. */
-  async listSecretConsumers(): Promise<SecretConsumer[]> {
-    return [];
+  /**
+   * Pre-flight: the Deployment exists and is not paused, and server-side dry runs of the Secret
+   * patch and the restart patch pass (RBAC, immutability, admission). Changes nothing.
+   * @throws PreflightError naming the object, the verb or field, and the fix.
+   */
+  async preflight(target: DeploymentTarget, options: AbortOptions = {}): Promise<void> {
+    await checkDelivery({ core: await this.api(CoreV1Api), apps: await this.api(AppsV1Api) }, target, {
+      readToken: () => this.readToken(target, options),
+      call: this.#callOptions(options),
+    });
   }
 
-  async restart(target: DeploymentTarget, options: AbortOptions = {}): Promise<void> {
+  /** Every pod in the target's namespace that reads the target's Secret, with its owning Deployment. */
+  async listSecretConsumers(target: DeploymentTarget, options: AbortOptions = {}): Promise<SecretConsumer[]> {
+    const { secretName } = await this.#location(target, options);
+    return findSecretConsumers(
+      { core: await this.api(CoreV1Api), apps: await this.api(AppsV1Api) },
+      target.namespace,
+      secretName,
+      this.#callOptions(options),
+    );
+  }
+
+  /**
+   * As `kubectl rollout restart`: sets the pod template's restartedAt annotation (`restartedAt`
+   * when given, so that a retried patch writes the same value and rolls nothing twice).
+   * @throws RolloutError for a paused Deployment.
+   */
+  async restart(target: DeploymentTarget, options: RestartOptions = {}): Promise<void> {
     const apps = await this.api(AppsV1Api);
     const { namespace, deployment: name } = target;
-    const deployment = await this.#readDeployment(apps, target, options.abortSignal);
+    const deployment = await this.#readDeployment(apps, target, options);
     if (deployment.spec?.paused) {
       throw new RolloutError(
         `Deployment ${namespace}/${name} is paused and cannot be restarted; resume it (kubectl rollout resume deployment/${name} -n ${namespace}) and rotate again`,
       );
     }
-    const restartedAt = (this.#options.now?.() ?? new Date()).toISOString();
-    const body = {
-      spec: { template: { metadata: { annotations: { [restartedAtAnnotation]: restartedAt } } } },
-    };
-    try {
-      await apps.patchNamespacedDeployment(
-        { name, namespace, body },
-        strategicMergePatchOptions(options.abortSignal),
-      );
-    } catch (error) {
-      throw toKubeError(error, { verb: "patch", resource: "deployments.apps", namespace, name });
-    }
+    const body = restartPatchBody(options.restartedAt ?? (this.#options.now?.() ?? new Date()).toISOString());
+    await kubeCall(
+      { verb: "patch", resource: "deployments.apps", namespace, name },
+      (signal) =>
+        apps.patchNamespacedDeployment({ name, namespace, body }, strategicMergePatchOptions(signal)),
+      this.#callOptions(options),
+    );
   }
 
   /**
-   * As `kubectl rollout status`: polls the Deployment until it is rolled out. A read that fails
-   * transiently (429, 5xx, network) is retried until the deadline; a permanent one (403, 404) ends the wait.
+   * As `kubectl rollout status`: polls the Deployment until it is rolled out. `timeoutInMs` is a
+   * deadline: a read or a wait in progress is cut when it passes. A read that fails transiently
+   * (429, 5xx, network) is retried as retry.ts says and then polled again until the deadline; a
+   * permanent one (403, 404) ends the wait.
    * @throws RolloutError on ProgressDeadlineExceeded or when `timeoutInMs` passes.
    */
   async waitForRollout(target: DeploymentTarget, options: WaitForRolloutOptions): Promise<void> {
     const apps = await this.api(AppsV1Api);
     const label = targetLabel(target);
-    const deadline = Date.now() + options.timeoutInMs;
+    const deadline = AbortSignal.timeout(options.timeoutInMs);
+    const abortSignal = options.abortSignal ? AbortSignal.any([options.abortSignal, deadline]) : deadline;
     const interval = this.#options.pollIntervalInMs ?? 1000;
     let last: RolloutProgress | undefined;
     let lastFailure: string | undefined;
-    for (;;) {
-      let deployment: V1Deployment | undefined;
-      try {
-        deployment = await this.#readDeployment(apps, target, options.abortSignal);
-        lastFailure = undefined;
-      } catch (error) {
-        if (options.abortSignal?.aborted) throw options.abortSignal.reason;
-        if (!isTransientRead(error)) throw error;
-        lastFailure = error instanceof Error ? error.message : String(error);
+    const onRetry = (failure: Error) => void (lastFailure = failure.message);
+    try {
+      for (;;) {
+        let deployment: V1Deployment | undefined;
+        try {
+          deployment = await this.#readDeployment(apps, target, { abortSignal, onRetry });
+          lastFailure = undefined;
+        } catch (error) {
+          if (abortSignal.aborted || !isTransientRead(error)) throw error;
+          lastFailure = (error as Error).message;
+        }
+        if (deployment) {
+          const state = rolloutState(deployment, label);
+          if (state.progress.message !== last?.message) options.onProgress?.(state.progress);
+          last = state.progress;
+          if (state.done) return;
+          if (state.failed) throw new RolloutError(state.progress.message);
+        }
+        await abortableDelay(interval, abortSignal);
       }
-      if (deployment) {
-        const state = rolloutState(deployment, label);
-        if (state.progress.message !== last?.message) options.onProgress?.(state.progress);
-        last = state.progress;
-        if (state.done) return;
-        if (state.failed) throw new RolloutError(state.progress.message);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const where = lastFailure
-          ? `the last read failed: ${lastFailure}`
-          : (last?.message ?? "no state read");
-        throw new RolloutError(
-          `Rollout of ${label} did not finish within ${options.timeoutInMs / 1000}s: ${where}`,
-        );
-      }
-      await sleep(Math.min(interval, left), options.abortSignal);
+    } catch (error) {
+      if (!deadline.aborted || options.abortSignal?.aborted) throw error;
+      const where = lastFailure ? `the last read failed: ${lastFailure}` : (last?.message ?? "no state read");
+      throw new RolloutError(
+        `Rollout of ${label} did not finish within ${options.timeoutInMs / 1000}s: ${where}`,
+      );
     }
   }
 
-  async #readDeployment(
+  #readDeployment(
     apps: AppsV1Api,
     target: DeploymentTarget,
-    abortSignal?: AbortSignal,
+    options: Pick<KubeCallOptions, "abortSignal" | "onRetry">,
   ): Promise<V1Deployment> {
-    const { namespace, deployment: name } = target;
-    try {
-      return await apps.readNamespacedDeployment({ name, namespace }, requestOptions(abortSignal));
-    } catch (error) {
-      throw toKubeError(error, { verb: "get", resource: "deployments.apps", namespace, name });
-    }
+    return readDeployment(apps, target, { ...this.#callOptions(options), onRetry: options.onRetry });
+  }
+
+  #callOptions(options: AbortOptions): KubeCallOptions {
+    return { abortSignal: options.abortSignal, retry: this.#options.retry };
   }
 
   async #location(
@@ -274,6 +277,7 @@ function rolloutState(
 
 export interface ClusterProviderOptions extends KubeConnectOptions {
   pollIntervalInMs?: number;
+  retry?: RetryOptions;
   now?: () => Date;
 }
 
@@ -292,6 +296,7 @@ export function clusterProvider(
       cluster = new KubeGatewayCluster({
         config: () => kubeConfigFor(connection, options),
         pollIntervalInMs: options.pollIntervalInMs,
+        retry: options.retry,
         now: options.now,
       });
       clusters.set(key, cluster);
@@ -309,19 +314,4 @@ function isTransientRead(error: unknown): boolean {
 
 function locationKey(target: DeploymentTarget): string {
   return `${target.namespace}/${target.deployment}`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

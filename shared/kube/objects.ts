@@ -9,8 +9,9 @@ import type { GatewayBundle, KubeObject, SourcedObject } from "../gateway/types.
 import { InputError, NotFoundError } from "../errors.js";
 import type { DeploymentTarget } from "../config/types.js";
 import { stripGatewayKeyPrefix } from "../token/parse.js";
-import { kubeStatusCode, toKubeError } from "./errors.js";
+import type { KubeOperation } from "./errors.js";
 import { requestOptions } from "./request.js";
+import { kubeCall, type KubeCallOptions, type RetryOptions } from "./retry.js";
 
 /** A client-node model as the plain JSON the API server sent (Dates become strings). */
 export function toPlain(object: object, apiVersion: string, kind: string): KubeObject {
@@ -39,6 +40,25 @@ export interface ReadGatewayObjectsOptions {
   abortSignal?: AbortSignal;
   /** Reads more objects to bundle with the Deployment (Services, PDBs, HPAs), once it is read. */
   related?: (deployment: V1Deployment) => Promise<SourcedObject[]>;
+  /** Timeouts and retries of each read (defaults in retry.ts). */
+  retry?: RetryOptions;
+}
+
+/**
+ * Reads the target's Deployment.
+ * @throws NotFoundError, PermissionDeniedError, or an Error after the retries.
+ */
+export function readDeployment(
+  apps: AppsV1Api,
+  target: DeploymentTarget,
+  options: KubeCallOptions = {},
+): Promise<V1Deployment> {
+  const { namespace, deployment: name } = target;
+  return kubeCall(
+    { verb: "get", resource: "deployments.apps", namespace, name },
+    (signal) => apps.readNamespacedDeployment({ name, namespace }, requestOptions(signal)),
+    options,
+  );
 }
 
 /**
@@ -48,16 +68,11 @@ export interface ReadGatewayObjectsOptions {
 export async function readGatewayObjects(
   apis: { core: CoreV1Api; apps: AppsV1Api },
   target: DeploymentTarget,
-  { abortSignal, related }: ReadGatewayObjectsOptions = {},
+  { abortSignal, related, retry }: ReadGatewayObjectsOptions = {},
 ): Promise<GatewayObjects> {
   const { namespace, deployment: name } = target;
-  const options = requestOptions(abortSignal);
-  let deployment: V1Deployment;
-  try {
-    deployment = await apis.apps.readNamespacedDeployment({ name, namespace }, options);
-  } catch (error) {
-    throw toKubeError(error, { verb: "get", resource: "deployments.apps", namespace, name });
-  }
+  const callOptions = { abortSignal, retry };
+  const deployment = await readDeployment(apis.apps, target, callOptions);
   const deploymentObject = toPlain(deployment, "apps/v1", "Deployment");
   const containers = deployment.spec?.template?.spec?.containers ?? [];
 
@@ -70,12 +85,9 @@ export async function readGatewayObjects(
   }
   const configMaps = await readAll(
     [...configMapNames],
-    (n) => apis.core.readNamespacedConfigMap({ name: n, namespace }, options),
-    {
-      verb: "get",
-      resource: "configmaps",
-      namespace,
-    },
+    (n, signal) => apis.core.readNamespacedConfigMap({ name: n, namespace }, requestOptions(signal)),
+    { verb: "get", resource: "configmaps", namespace },
+    callOptions,
   );
   const configMapData = new Map(configMaps.map((c) => [c.metadata?.name ?? "", c.data ?? {}]));
   const index = findGatewayContainer(deploymentObject, (n) => configMapData.get(n));
@@ -92,12 +104,9 @@ export async function readGatewayObjects(
   if (target.secretName) secretNames.add(target.secretName);
   const secrets = await readAll(
     [...secretNames],
-    (n) => apis.core.readNamespacedSecret({ name: n, namespace }, options),
-    {
-      verb: "get",
-      resource: "secrets",
-      namespace,
-    },
+    (n, signal) => apis.core.readNamespacedSecret({ name: n, namespace }, requestOptions(signal)),
+    { verb: "get", resource: "secrets", namespace },
+    callOptions,
   );
 
   const objects = [
@@ -179,18 +188,20 @@ export function tokenFromSecret(secret: V1Secret, key: string): string | undefin
   return stripGatewayKeyPrefix(Buffer.from(encoded, "base64").toString("utf8"));
 }
 
+/** Reads objects by name; those that do not exist are left out. */
 async function readAll<T>(
   names: string[],
-  read: (name: string) => Promise<T>,
-  operation: { verb: string; resource: string; namespace: string },
+  read: (name: string, abortSignal: AbortSignal) => Promise<T>,
+  operation: KubeOperation,
+  options: { abortSignal?: AbortSignal; retry?: RetryOptions },
 ): Promise<T[]> {
   const results = await Promise.all(
     names.map(async (name) => {
       try {
-        return await read(name);
+        return await kubeCall({ ...operation, name }, (signal) => read(name, signal), options);
       } catch (error) {
-        if (kubeStatusCode(error) === 404) return undefined;
-        throw toKubeError(error, { ...operation, name });
+        if ((error as Error).name === "NotFoundError") return undefined;
+        throw error;
       }
     }),
   );

@@ -80,6 +80,7 @@ interface RolloutState {
 
 const deployments = resourceNamed("Deployment");
 const pods = resourceNamed("Pod");
+const replicaSets = resourceNamed("ReplicaSet");
 const secrets = resourceNamed("Secret");
 const hashAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -194,6 +195,12 @@ export class DeploymentController {
     this.states.delete(key);
     for (const pod of this.ownedPods(deployment)) {
       this.store.delete(pods, pod.metadata.namespace, pod.metadata.name);
+    }
+    for (const hash of state.replicaSetUids.keys()) {
+      const rsName = `${deployment.metadata.name}-${hash}`;
+      if (this.store.get(replicaSets, deployment.metadata.namespace, rsName)) {
+        this.store.delete(replicaSets, deployment.metadata.namespace, rsName);
+      }
     }
     this.finish(key, state, "deleted", Number(deployment.metadata.generation ?? 0));
   }
@@ -368,8 +375,7 @@ export class DeploymentController {
     const spec = (deployment.spec ?? {}) as DeploymentSpec;
     const template = copyOf(spec.template ?? {});
     const rsName = `${deployment.metadata.name}-${state.hash}`;
-    let rsUid = state.replicaSetUids.get(state.hash);
-    if (!rsUid) state.replicaSetUids.set(state.hash, (rsUid = randomUUID()));
+    const rsUid = this.replicaSetUid(deployment, state, template);
     const now = kubeTime();
     const containers = template.spec?.containers ?? [];
     const condition = (type: string, status: boolean) => ({
@@ -429,6 +435,50 @@ export class DeploymentController {
       ready,
       env,
     });
+  }
+
+  /**
+   * The uid of the ReplicaSet `<deployment>-<hash>` for the current template, created on first use
+   * with the Deployment as its controlling owner (as the real controller does).
+   */
+  private replicaSetUid(deployment: KubeObject, state: RolloutState, template: PodTemplate): string {
+    const known = state.replicaSetUids.get(state.hash);
+    if (known) return known;
+    const namespace = deployment.metadata.namespace ?? "default";
+    const name = `${deployment.metadata.name}-${state.hash}`;
+    const labels = { ...(template.metadata?.labels ?? {}), "pod-template-hash": state.hash };
+    const created =
+      this.store.get(replicaSets, namespace, name) ??
+      this.store.create(
+        replicaSets,
+        {
+          metadata: {
+            name,
+            namespace,
+            labels,
+            annotations: { "deployment.kubernetes.io/revision": String(state.revision) },
+            ownerReferences: [
+              {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                name: deployment.metadata.name,
+                uid: String(deployment.metadata.uid ?? randomUUID()),
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          },
+          spec: {
+            replicas: (deployment.spec as DeploymentSpec | undefined)?.replicas ?? 1,
+            selector: { matchLabels: labels },
+            template: { ...template, metadata: { ...template.metadata, labels } },
+          },
+        },
+        { trusted: true },
+      );
+    const uid = String(created.metadata.uid);
+    state.replicaSetUids.set(state.hash, uid);
+    return uid;
   }
 
   private writeStatus(key: string, state: RolloutState, progressing: Condition): void {

@@ -34,13 +34,26 @@ export interface FailNextFault {
   verb?: string;
   resource?: string;
   namespace?: string;
+  name?: string;
   message?: string;
+  /**
+   * Handle the request first, then answer with the failure: the write landed but its answer was
+   * lost (a proxy's 500 or 504 after the API server committed).
+   */
+  landed?: boolean;
 }
+
+/** Which requests a connection reset covers; omitted fields match everything. */
+export type ResetFault = Omit<FailNextFault, "status" | "retryAfterInSeconds" | "message" | "landed">;
 
 /** A fault to answer with instead of handling the request. */
 export interface FaultAnswer {
   error: KubeApiError;
   headers: Record<string, string>;
+  /** Answer only after handling the request (see {@link FailNextFault.landed}). */
+  landed?: boolean;
+  /** Drop the connection without an answer. */
+  reset?: boolean;
 }
 
 function matchesResource(resource: ResourceType, wanted: string | undefined): boolean {
@@ -85,6 +98,11 @@ export class Faults {
     this.failures.push({ ...fault, remaining: fault.count ?? 1 });
   }
 
+  /** Drops the connection of the next `count` matching requests without an answer (a reset). */
+  resetNext(fault: ResetFault): void {
+    this.failures.push({ ...fault, status: 0, remaining: fault.count ?? 1 });
+  }
+
   /** Lifts every denial, pending failure and latency. */
   clear(): void {
     this.denials.clear();
@@ -108,7 +126,12 @@ export class Faults {
       const error = new KubeApiError(failure.status, message, {
         ...(throttled ? { details: { retryAfterSeconds: retryAfter } } : {}),
       });
-      return { error, headers: throttled ? { "retry-after": String(retryAfter) } : {} };
+      return {
+        error,
+        headers: throttled ? { "retry-after": String(retryAfter) } : {},
+        ...(failure.landed ? { landed: true } : {}),
+        ...(failure.status === 0 ? { reset: true } : {}),
+      };
     }
     for (const rule of this.denials) {
       if (matches(request, rule)) {

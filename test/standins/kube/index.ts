@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { DeploymentController, type PodSecretSnapshot, type RolloutOutcome } from "./controller.js";
-import { Faults, type FailNextFault, type ForbidRule } from "./faults.js";
+import { Faults, type FailNextFault, type ForbidRule, type ResetFault } from "./faults.js";
 import { kubeConfigYaml, type KubeConfigFacts } from "./kubeconfig.js";
 import type { KubeObject } from "./objects.js";
 import { resourceNamed, resourceOfObject } from "./resources.js";
@@ -26,7 +26,7 @@ import { ObjectStore } from "./store.js";
 
 export type { KubeObject } from "./objects.js";
 export type { PodSecretSnapshot, RolloutEvent, RolloutOutcome } from "./controller.js";
-export type { FailNextFault, ForbidRule } from "./faults.js";
+export type { FailNextFault, ForbidRule, ResetFault } from "./faults.js";
 export type { RequestRecord } from "./router.js";
 export { kubeConfigYaml } from "./kubeconfig.js";
 
@@ -90,8 +90,13 @@ export interface KubeStandin {
   delete(kind: string, namespace: string | undefined, name: string): void;
   /** Denies matching requests with an RBAC-worded 403; returns a function that lifts it. */
   forbid(rule: ForbidRule): () => void;
-  /** Fails the next matching requests with a status (429 and 503 carry Retry-After). */
+  /**
+   * Fails the next matching requests with a status (429 and 503 carry Retry-After); with `landed`,
+   * after handling them.
+   */
   failNext(fault: FailNextFault): void;
+  /** Drops the connection of the next matching requests without an answer (a connection reset). */
+  resetNext(fault: ResetFault): void;
   /** Sets the latency added to every request. */
   setLatency(latencyInMs: number): void;
   /** Lifts all denials, pending failures and latency. */
@@ -206,6 +211,7 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
     delete: (kind, namespace, name) => void store.delete(resourceNamed(kind), namespace, name),
     forbid: (rule) => faults.forbid(rule),
     failNext: (fault) => faults.failNext(fault),
+    resetNext: (fault) => faults.resetNext(fault),
     setLatency: (latencyInMs) => void (faults.latencyInMs = latencyInMs),
     clearFaults: () => faults.clear(),
     stallRollouts: (namespace, name, count) => controller.stallRollouts(namespace, name, count),

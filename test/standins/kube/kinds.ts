@@ -96,3 +96,21 @@ export function prepareForWrite(resource: ResourceType, object: KubeObject): voi
       return;
   }
 }
+
+const immutableWhenSet = "Forbidden: field is immutable when `immutable` is set";
+
+/**
+ * Checks an update against the object it replaces, as the API server does: a Secret or ConfigMap
+ * with `immutable: true` keeps its data and stays immutable (422).
+ * @throws KubeApiError 422 naming the field.
+ */
+export function validateUpdate(resource: ResourceType, existing: KubeObject, next: KubeObject): void {
+  if ((resource.kind !== "Secret" && resource.kind !== "ConfigMap") || existing.immutable !== true) return;
+  const name = existing.metadata.name;
+  if (next.immutable !== true) throw invalid(resource, name, "immutable", immutableWhenSet);
+  for (const field of ["data", "binaryData"]) {
+    if (JSON.stringify(next[field] ?? {}) !== JSON.stringify(existing[field] ?? {})) {
+      throw invalid(resource, name, field, immutableWhenSet);
+    }
+  }
+}

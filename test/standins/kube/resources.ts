@@ -57,6 +57,12 @@ export const resourceTypes: readonly ResourceType[] = [
     hasStatus: true,
     tracksGeneration: true,
   }),
+  type("apps", "v1", "replicasets", "ReplicaSet", {
+    shortNames: ["rs"],
+    categories: ["all"],
+    hasStatus: true,
+    tracksGeneration: true,
+  }),
   type("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", {
     shortNames: ["pdb"],
     hasStatus: true,

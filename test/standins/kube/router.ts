@@ -24,6 +24,9 @@ export interface RequestRecord {
   namespace?: string;
   name?: string;
   contentType?: string;
+  /** The request carried `dryRun` (nothing was to be persisted). */
+  dryRun?: boolean;
+  /** 0 when the connection was dropped without an answer. */
   status: number;
 }
 
@@ -133,6 +136,7 @@ export async function handleRequest(
     path: url.pathname,
     status: 0,
     ...(contentType ? { contentType } : {}),
+    ...(url.searchParams.has("dryRun") ? { dryRun: true } : {}),
   };
   context.requests.push(record);
   const answer = (code: number, body: unknown, headers?: Record<string, string>) => {
@@ -168,13 +172,15 @@ export async function handleRequest(
       { verb, resource: target.resource, namespace: target.namespace, name: target.name },
       context.user,
     );
-    if (fault) return answer(fault.error.status.code, fault.error.status, fault.headers);
+    if (fault?.reset) {
+      request.socket.destroy();
+      return;
+    }
+    if (fault && !fault.landed) return answer(fault.error.status.code, fault.error.status, fault.headers);
     if (target.subresource && target.subresource !== "status") {
       throw new KubeApiError(404, "the server could not find the requested resource");
     }
-    if (url.searchParams.has("dryRun")) {
-      throw new KubeApiError(400, "dryRun is not supported by the Kubernetes stand-in");
-    }
+    checkDryRun(url.searchParams);
     if (verb === "watch") {
       record.status = 200;
       const labels = parseLabelSelector(url.searchParams.get("labelSelector"));
@@ -197,6 +203,7 @@ export async function handleRequest(
     }
     const body = ["POST", "PUT", "PATCH"].includes(method) ? await readBody(request) : "";
     const [code, result] = handleVerb(context, verb, target, url.searchParams, contentType, body);
+    if (fault?.landed) return answer(fault.error.status.code, fault.error.status, fault.headers);
     if ((verb === "get" || verb === "list") && wantsTable(request.headers.accept)) {
       const objects = verb === "get" ? [result as KubeObject] : (result as { items: KubeObject[] }).items;
       return answer(code, tableOf(target.resource, objects, context.store.resourceVersion));
@@ -219,7 +226,11 @@ function handleVerb(
 ): [number, unknown] {
   const { store } = context;
   const { resource, namespace, name } = target;
-  const statusOnly = target.subresource === "status" ? ({ subresource: "status" } as const) : {};
+  const dryRun = query.get("dryRun") === "All";
+  const statusOnly = {
+    ...(target.subresource === "status" ? ({ subresource: "status" } as const) : {}),
+    ...(dryRun ? { dryRun } : {}),
+  };
   switch (verb) {
     case "get": {
       const found = store.get(resource, namespace, name ?? "");
@@ -245,7 +256,7 @@ function handleVerb(
         );
       }
       object.metadata = { ...object.metadata, ...(namespace ? { namespace } : {}) };
-      return [201, store.create(resource, object)];
+      return [201, store.create(resource, object, { dryRun })];
     }
     case "update": {
       const object = objectBody(resource, contentType, body);
@@ -270,7 +281,7 @@ function handleVerb(
       return [200, store.replace(resource, object, statusOnly)];
     }
     case "delete": {
-      const removed = store.delete(resource, namespace, name ?? "");
+      const removed = store.delete(resource, namespace, name ?? "", { dryRun });
       if (resource.kind === "Pod" || resource.kind === "Namespace") return [200, removed];
       return [
         200,
@@ -290,6 +301,15 @@ function handleVerb(
     }
     default:
       throw new KubeApiError(405, `the server does not allow this method on the requested resource`);
+  }
+}
+
+/** `dryRun=All` is the only value the API server accepts (400 otherwise). */
+function checkDryRun(query: URLSearchParams): void {
+  for (const value of query.getAll("dryRun")) {
+    if (value !== "All") {
+      throw new KubeApiError(400, `Invalid dryRun: Unsupported value: "${value}": supported values: "All"`);
+    }
   }
 }
 

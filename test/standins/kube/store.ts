@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
-import { prepareForWrite, validateName } from "./kinds.js";
+import { prepareForWrite, validateName, validateUpdate } from "./kinds.js";
 import { copyOf, kubeTime, type KubeObject } from "./objects.js";
 import { apiVersionOf, resourceNamed, type ResourceType } from "./resources.js";
 import { alreadyExists, conflict, invalid, notFound } from "./status.js";
@@ -27,6 +27,8 @@ export interface WriteOptions {
    * given instead of being kept (update) or cleared (create) as the API server does for clients.
    */
   trusted?: boolean;
+  /** `dryRun=All`: validate and answer as for a real write, but persist nothing. */
+  dryRun?: boolean;
 }
 
 const nameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
@@ -122,6 +124,7 @@ export class ObjectStore {
     meta.creationTimestamp = kubeTime();
     if (resource.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
+    if (options.dryRun) return object;
     return this.commit("ADDED", resource, key, object);
   }
 
@@ -169,7 +172,8 @@ export class ObjectStore {
       }
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion;
-    if (sameExceptVersion(next, existing)) return copyOf(existing);
+    if (!options.trusted && !options.subresource) validateUpdate(resource, existing, next);
+    if (sameExceptVersion(next, existing) || options.dryRun) return copyOf(next);
     return this.commit("MODIFIED", resource, key, next);
   }
 
@@ -178,10 +182,16 @@ export class ObjectStore {
    * @returns the object as it was, with the deletion's resourceVersion.
    * @throws KubeApiError 404 when missing.
    */
-  delete(resource: ResourceType, namespace: string | undefined, name: string): KubeObject {
+  delete(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: Pick<WriteOptions, "dryRun"> = {},
+  ): KubeObject {
     const key = keyOf(resource, resource.namespaced ? namespace || "default" : undefined, name);
     const existing = this.objects.get(key);
     if (!existing) throw notFound(resource, name);
+    if (options.dryRun) return copyOf(existing);
     if (resource.kind === "Namespace") {
       for (const [otherKey, object] of [...this.objects.entries()]) {
         if (object.metadata.namespace === name) {
