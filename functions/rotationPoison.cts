@@ -1,7 +1,8 @@
 /**
- * Watches `gateway-rotations-poison`: logs the error event `rotation.poisoned` (gateway, request
+ * Watches `gateway-rotations-poison`: logs the final event `rotation.poisoned` (gateway, request
  * id, last error) for an alert rule to fire on. It never throws, so a poisoned message is not
- * retried again.
+ * retried again. The worker ends a message itself on its last attempt, so only messages whose every
+ * attempt crashed or timed out land here.
  */
 import { app, type InvocationContext } from "@azure/functions";
 import { rotationPoisonQueueName, storageConnectionName } from "../shared/config/triggers.cjs";
@@ -14,7 +15,8 @@ import { rotationPoisonQueueName, storageConnectionName } from "../shared/config
  */
 export async function rotationPoison(message: unknown, context: InvocationContext): Promise<void> {
   try {
-    const { deliveryOf, reportPoisonedMessage } = await import("../shared/app/worker.js");
+    const { deliveryOf } = await import("../shared/app/worker.js");
+    const { reportPoisonedMessage } = await import("../shared/app/poison.js");
     const { appServices } = await import("../shared/app/services.js");
     const services = await appServices().then(
       (built) => ({ built, error: undefined }),

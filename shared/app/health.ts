@@ -1,23 +1,36 @@
 /**
- * The anonymous health answer: the version and whether the configuration loads. Nothing secret:
- * no gateway names, no URLs, no setting values, no error detail (that goes to the log).
+ * The anonymous health answer: the version and whether the app can do its job. 503 names what is
+ * broken (the setting, never its value) and logs `config.invalid`, which raises an alert. Nothing
+ * secret: no gateway names, no URLs, no setting values, no error detail (that goes to the log).
  */
-import type { AppSettingError } from "../config/appSettings.js";
 import { packageInfo } from "../package.js";
 import type { HttpResult } from "./http.js";
-import { errorText } from "../errors.js";
+import { loadConfigOrReport, reportInvalidConfig, settingOf } from "./configuration.js";
 import { eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
 /**
- * Builds the health answer: 200 when the configuration loads, 503 when it does not.
+ * Builds the health answer: 200 when the schedule is valid and the configuration loads, else 503
+ * with the reason.
  * @param services - the app's services.
  * @param sink - the invocation's log.
  * @returns the answer.
  */
 export async function healthResult(services: AppServices, sink: LogSink): Promise<HttpResult> {
+  const log = eventLogger(sink);
+  const schedule = services.settings.rotationSchedule;
+  if (schedule.problem) {
+    reportInvalidConfig(
+      log,
+      Object.assign(new Error(schedule.problem), { setting: "ROTATION_SCHEDULE" }),
+      "health",
+    );
+    return unavailable(
+      "app setting ROTATION_SCHEDULE is malformed, so no rotation is scheduled (details in the app's log)",
+    );
+  }
   try {
-    const config = await services.config();
+    const config = await loadConfigOrReport(services, log, "health");
     return {
       status: 200,
       jsonBody: {
@@ -28,8 +41,10 @@ export async function healthResult(services: AppServices, sink: LogSink): Promis
       },
     };
   } catch (error) {
-    eventLogger(sink).error("health.config-unavailable", { error: errorText(error) });
-    return unavailable("the configuration could not be loaded (details in the app's log)");
+    const setting = settingOf(error);
+    return unavailable(
+      `the gateway configuration${setting ? ` in app setting ${setting}` : ""} could not be loaded (details in the app's log)`,
+    );
   }
 }
 
@@ -45,8 +60,8 @@ export async function appHealth(sink: LogSink, services?: () => Promise<AppServi
   try {
     built = await (services ?? (await import("./services.js")).appServices)();
   } catch (error) {
-    eventLogger(sink).error("app.settings-invalid", { error: errorText(error) });
-    const setting = (error as Partial<AppSettingError>).setting;
+    reportInvalidConfig(eventLogger(sink), error, "health");
+    const setting = settingOf(error);
     return unavailable(
       `the app's settings are invalid${setting ? `: ${setting} is malformed` : ""} (details in the app's log)`,
     );

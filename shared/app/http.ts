@@ -4,6 +4,7 @@
  */
 import { eventLogger, type LogSink } from "./log.js";
 import { errorText } from "../errors.js";
+import { reportInvalidConfig } from "./configuration.js";
 
 /** An HTTP answer as plain data. */
 export interface HttpResult {
@@ -56,20 +57,21 @@ const unloadable = {
 
 /**
  * The answer when the app's own settings or gateway configuration cannot be loaded: the app's
- * fault, not the caller's, so 500 with a pointer to the log; the detail goes to the log only.
+ * fault, not the caller's, so 500 with a pointer to the log; the detail goes to the log only, as
+ * `config.invalid` naming the setting.
  * @param error - why loading failed.
  * @param sink - where it is logged.
- * @param event - the log event's name.
+ * @param at - what was loading it (the event's `at` field).
  * @param what - `settings` or `configuration`.
  * @returns the 500 result.
  */
 export function configurationErrorResult(
   error: unknown,
   sink: LogSink,
-  event: string,
+  at: string,
   what: keyof typeof unloadable,
 ): HttpResult {
-  eventLogger(sink).error(event, { error: errorText(error) });
+  reportInvalidConfig(eventLogger(sink), error, at);
   return {
     status: 500,
     jsonBody: { error: "ConfigurationError", message: `${unloadable[what]} (details in the app's log)` },
@@ -92,7 +94,7 @@ export async function withAppServices(
   try {
     services = await appServices();
   } catch (error) {
-    return configurationErrorResult(error, sink, "app.settings-invalid", "settings");
+    return configurationErrorResult(error, sink, "http", "settings");
   }
   try {
     return await body(services);

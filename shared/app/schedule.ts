@@ -4,6 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { errorText } from "../errors.js";
+import { loadConfigOrReport } from "./configuration.js";
+import { logEvent } from "./events.js";
 import { eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
@@ -14,16 +16,18 @@ export interface FanOutResult {
 }
 
 /**
- * Enqueues a `schedule` message for every configured gateway.
+ * Enqueues a `schedule` message for every configured gateway and logs `rotation.scheduled` with every
+ * configured gateway and its `renewBeforeInDays`: the list the dead man's switch expects a
+ * `token.days_left` from.
  * @param services - the app's services.
  * @param sink - the invocation's log.
  * @returns the gateways enqueued.
- * @throws when the configuration cannot be loaded, the queue cannot be reached, or any send failed
+ * @throws when the configuration cannot be loaded (logged as `config.invalid`), the queue cannot be reached, or any send failed
  *   (after trying every gateway), so that the failure shows in the host's invocation log.
  */
 export async function enqueueScheduledRotations(services: AppServices, sink: LogSink): Promise<FanOutResult> {
   const log = eventLogger(sink);
-  const config = await services.config();
+  const config = await loadConfigOrReport(services, log, "timer");
   const queue = await services.queue();
   const result: FanOutResult = { enqueued: [], failed: [] };
   for (const gateway of config.gateways) {
@@ -40,7 +44,12 @@ export async function enqueueScheduledRotations(services: AppServices, sink: Log
       result.failed.push({ gateway: gateway.name, error: errorText(error) });
     }
   }
-  log.info("schedule.enqueued", { gateways: result.enqueued.length, failed: result.failed.length });
+  logEvent(log, "rotation.scheduled", {
+    count: config.gateways.length,
+    enqueued: result.enqueued.length,
+    failed: result.failed.length,
+    gateways: config.gateways.map((g) => ({ name: g.name, renewBeforeInDays: g.renewBeforeInDays })),
+  });
   if (result.failed.length > 0) {
     log.error("schedule.failed", { failed: result.failed });
     throw new Error(

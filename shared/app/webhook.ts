@@ -115,7 +115,7 @@ export async function handleWebhookPost(
   try {
     config = await services.config();
   } catch (error) {
-    return configurationErrorResult(error, sink, "webhook.config-unavailable", "configuration");
+    return configurationErrorResult(error, sink, "webhook", "configuration");
   }
 
   let resolution;

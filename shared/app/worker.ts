@@ -1,21 +1,32 @@
 /**
- * The queue worker's logic: one message, one gateway rotation. A transient failure is rethrown so
- * that the Functions host makes the message visible again (and moves it to the poison queue after
- * `maxDequeueCount` attempts); a permanent one is logged as `rotation.rejected` and the message is
- * completed, since retrying cannot fix it. A rotation that ends `failed` or `rolled-back` is
- * permanent when the error behind every failed deployment is (a 403 on the Secret, say).
+ * The queue worker's logic: one message, one gateway rotation, and exactly one final event per
+ * message (shared/app/events.ts):
+ * - `rotation.completed`: fresh, rotated or delivered;
+ * - `rotation.rolled-back`, or `rotation.failed` for any other outcome the engine marks `final` (a
+ *   deployment was restarted: one restart and one rollback per message at most) and for `unrevoked`
+ *   (revocation was asked and not done); the next schedule or a person retries;
+ * - `rotation.rejected`: retrying cannot help (a malformed message, an unknown gateway, a missing
+ *   permission, a pre-flight refusal);
+ * - anything that may pass (throttling, 5xx, a held lock) logs `rotation.retry` and is rethrown, so
+ *   the host delivers the message again; on the last attempt it ends as `rotation.locked` (the lock
+ *   was held throughout) or `rotation.failed` instead of being poisoned.
  * The engine's metrics become log lines `metric <name> {"value":…,…dimensions}` (see `metricLogger` in ./log.ts).
  */
 import { findGateway } from "../config/load.js";
 import type { GatewayConfig } from "../config/types.js";
-import { errorText, isTransient, permanentErrorNames, RolloutError } from "../errors.js";
+import { errorText, isTransient, permanentErrorNames } from "../errors.js";
 import { decodeRotationMessage, peekRotationMessage, type RotationMessage } from "../queue/message.js";
-import type { RotationOutcome } from "../rotation/types.js";
+import type { RotationLogger, RotationOutcome } from "../rotation/types.js";
+import { loadConfigOrReport } from "./configuration.js";
+import { logEvent, withoutFinalEvents, type FinalEventName } from "./events.js";
 import { eventLogger, metricLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
 /** `functionTimeout` in host.json (a test holds them equal). */
 export const functionTimeoutInMs = 60 * 60_000;
+
+/** `extensions.queues.maxDequeueCount` in host.json (a test holds them equal): the last attempt. */
+export const maxDequeueCount = 5;
 
 /**
  * How long the worker lets a rotation start new deployments: the function timeout less one
@@ -48,11 +59,10 @@ export function deliveryOf(metadata: Record<string, unknown> | undefined): Deliv
   };
 }
 
-/** What became of the message (the worker throws instead for a transient failure). */
+/** What became of the message (the worker throws instead when the host should deliver it again). */
 export type WorkerResult =
-  | { status: "done"; outcome: RotationOutcome }
-  | { status: "skipped"; reason: string }
-  | { status: "rejected"; reason: string };
+  | { status: "ended"; event: FinalEventName; reason: string; outcome?: RotationOutcome }
+  | { status: "skipped"; reason: string };
 
 /**
  * Processes one rotation message.
@@ -60,8 +70,8 @@ export type WorkerResult =
  * @param raw - the queue trigger's payload (object or string).
  * @param sink - the invocation's log.
  * @param delivery - dequeue count and message id.
- * @returns what was done.
- * @throws the failure, when it is transient (the host retries).
+ * @returns the final event logged, or `skipped` for a request this instance already ended.
+ * @throws the failure, when it may pass and attempts are left (the host delivers the message again).
  */
 export async function processRotationMessage(
   services: AppServices,
@@ -75,58 +85,75 @@ export async function processRotationMessage(
     message = decodeRotationMessage(raw);
   } catch (error) {
     const reason = errorText(error);
-    eventLogger(sink).error("rotation.rejected", {
+    logEvent(eventLogger(sink), "rotation.rejected", {
       ...peekRotationMessage(raw),
       ...attempt,
-      permanent: true,
       error: reason,
     });
-    return { status: "rejected", reason };
+    return { status: "ended", event: "rotation.rejected", reason };
   }
   const log = metricLogger(
     eventLogger(sink, { gateway: message.gateway, requestId: message.requestId }),
     sink,
   );
   if (services.finishedRequests.has(message.requestId)) {
-    log.info("rotation.skipped", {
-      ...attempt,
-      reason: "this request was already processed by this instance",
-    });
+    log.info("rotation.skipped", { ...attempt, reason: "this request was already ended by this instance" });
     return { status: "skipped", reason: "duplicate request" };
   }
   log.info("rotation.started", { ...attempt, reason: message.reason, force: message.force });
+  const end = (
+    event: FinalEventName,
+    reason: string,
+    fields: Record<string, unknown>,
+    outcome?: RotationOutcome,
+  ) => {
+    logEvent(log, event, { ...attempt, ...fields });
+    services.finishedRequests.add(message.requestId);
+    return { status: "ended" as const, event, reason, outcome };
+  };
+  const lastAttempt = (delivery.dequeueCount ?? 0) >= maxDequeueCount;
+
+  let outcome: RotationOutcome;
   try {
-    const gateway = findGateway(await services.config(), message.gateway);
-    const outcome = await services.rotate(gateway, {
+    const gateway = findGateway(await loadConfigOrReport(services, log, "worker"), message.gateway);
+    outcome = await services.rotate(gateway, {
       force: message.force,
-      log,
+      log: withoutFinalEvents(log),
       abortSignal: AbortSignal.timeout(rotationDeadlineInMs(gateway)),
     });
-    if (outcome.status === "failed" || outcome.status === "rolled-back") {
-      const reason = `rotation of ${message.gateway} ended ${outcome.status}: ${outcome.reason}`;
-      if (failedPermanently(outcome)) {
-        log.error("rotation.rejected", {
-          ...attempt,
-          permanent: true,
-          status: outcome.status,
-          error: reason,
-        });
-        return { status: "rejected", reason };
-      }
-      throw new RolloutError(reason);
-    }
-    services.finishedRequests.add(message.requestId);
-    log.info("rotation.message-done", attempt);
-    return { status: "done", outcome };
   } catch (error) {
     const reason = errorText(error);
-    if (isTransient(error)) {
-      services.lastErrors.set(message.requestId, reason);
-      log.warn("rotation.retry", { ...attempt, transient: true, error: reason });
-      throw error;
-    }
-    log.error("rotation.rejected", { ...attempt, permanent: true, error: reason });
-    return { status: "rejected", reason };
+    if (!isTransient(error)) return end("rotation.rejected", reason, { error: reason });
+    if (!lastAttempt) throw retry(services, log, message, attempt, reason, error);
+    const event =
+      error instanceof Error && error.name === "LockHeldError" ? "rotation.locked" : "rotation.failed";
+    return end(event, reason, { error: reason, attempts: delivery.dequeueCount });
+  }
+
+  const reason = `rotation of ${message.gateway} ended ${outcome.status}: ${outcome.reason}`;
+  const fields = outcomeFields(outcome);
+  const event = finalEventOf(outcome);
+  if (event) return end(event, reason, fields, outcome);
+  if (!lastAttempt) throw retry(services, log, message, attempt, reason, new Error(reason));
+  return end("rotation.failed", reason, { ...fields, attempts: delivery.dequeueCount }, outcome);
+}
+
+/**
+ * The final event a rotation's outcome ends its message with, or undefined when the run may
+ * succeed if tried again (a transient failure before any deployment was restarted, a lost lock).
+ * @param outcome - the engine's outcome; `final` marks one that restarted a deployment.
+ */
+export function finalEventOf(outcome: RotationOutcome): FinalEventName | undefined {
+  switch (outcome.status) {
+    case "rolled-back":
+      return "rotation.rolled-back";
+    case "unrevoked":
+      return "rotation.failed";
+    case "failed":
+      if (outcome.final) return "rotation.failed";
+      return failedPermanently(outcome) ? "rotation.rejected" : undefined;
+    default:
+      return "rotation.completed";
   }
 }
 
@@ -143,32 +170,37 @@ function failedPermanently(outcome: RotationOutcome): boolean {
   );
 }
 
-/**
- * Logs a message the host moved to the poison queue: the error event `rotation.poisoned` with the
- * gateway, the request id and the last error this instance saw for it. Needs no services to name
- * the gateway, so it reports even when the app's settings are broken. Never throws.
- * @param services - the app's services; undefined when they could not be built.
- * @param raw - the poison queue trigger's payload.
- * @param sink - the invocation's log.
- * @param delivery - dequeue count and message id on the poison queue.
- * @param servicesError - why the services could not be built, if so.
- */
-export function reportPoisonedMessage(
-  services: Pick<AppServices, "lastErrors"> | undefined,
-  raw: unknown,
-  sink: LogSink,
-  delivery: DeliveryInfo = {},
-  servicesError?: unknown,
-): void {
-  const { gateway, requestId } = peekRotationMessage(raw);
-  const lastError =
-    (requestId && services?.lastErrors.get(requestId)) ??
-    `not seen by this instance: see the rotation.retry events with requestId ${requestId ?? "(none)"}`;
-  eventLogger(sink).error("rotation.poisoned", {
-    gateway: gateway ?? "(unreadable message)",
-    requestId,
-    messageId: delivery.messageId,
-    lastError,
-    ...(servicesError === undefined ? {} : { appSettingsError: errorText(servicesError) }),
-  });
+/** An outcome as event fields: no token is ever in one. */
+function outcomeFields(outcome: RotationOutcome): Record<string, unknown> {
+  return {
+    status: outcome.status,
+    decision: outcome.plan.decision,
+    action: outcome.plan.action,
+    reason: outcome.reason,
+    keyType: outcome.keyType,
+    expiresOn: outcome.expiresOn?.toISOString(),
+    vaultVersion: outcome.vaultVersion,
+    revokedKeyType: outcome.revokedKeyType,
+    errorName: outcome.errorName,
+    deployments: outcome.deployments.map((d) => ({
+      target: d.target,
+      status: d.status,
+      reason: d.reason,
+      errorName: d.errorName,
+    })),
+  };
+}
+
+/** Logs `rotation.retry`, remembers the error for the poison event, and returns what to throw. */
+function retry(
+  services: AppServices,
+  log: RotationLogger,
+  message: RotationMessage,
+  attempt: { dequeueCount?: number; messageId?: string },
+  reason: string,
+  error: unknown,
+): unknown {
+  services.lastErrors.set(message.requestId, reason);
+  logEvent(log, "rotation.retry", { ...attempt, maxDequeueCount, error: reason });
+  return error;
 }

@@ -1,11 +1,11 @@
 /**
  * The Functions app's settings: the one place that reads `process.env` for the app. Everything below
- * gets the typed {@link AppSettings}. `ROTATION_SCHEDULE` is read and checked only by the timer's
- * registration (`triggers.cts`), so it is listed here but not part of {@link AppSettings}.
+ * gets the typed {@link AppSettings}. `ROTATION_SCHEDULE` is also read by the timer's registration
+ * (`triggers.cts`, which loads no ES module); both check it with the same function.
  */
 import { InputError } from "../errors.js";
 import { pickKubeEnvironment, type KubeEnvironment } from "./kubeEnvironment.js";
-import { defaultRotationSchedule } from "./triggers.cjs";
+import { checkRotationSchedule, defaultRotationSchedule } from "./triggers.cjs";
 
 export { defaultRotationSchedule };
 
@@ -39,6 +39,11 @@ export interface AppSettings {
   armEndpoint?: string;
   /** Origins allowed in the CloudEvents webhook handshake; empty means any origin. */
   webhookAllowedOrigins: string[];
+  /**
+   * `ROTATION_SCHEDULE` as the timer registers it, and `problem` when it is malformed (then the timer
+   * is not registered; health reports it). Not thrown: the other functions keep working.
+   */
+  rotationSchedule: { schedule: string; problem?: string };
   /** KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT, for kubeconfig connections without a path and inCluster ones. */
   kubeEnvironment?: KubeEnvironment;
 }
@@ -151,6 +156,7 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
       .split(",")
       .map((origin) => origin.trim().toLowerCase())
       .filter((origin) => origin.length > 0),
+    rotationSchedule: checkRotationSchedule(env.ROTATION_SCHEDULE),
     kubeEnvironment: pickKubeEnvironment(env),
   };
 }

@@ -69,15 +69,25 @@ export function parseConfigText(text: string, source: string): GuardConfig {
  * The configuration named by app settings: `GATEWAY_GUARD_CONFIG` (the JSON itself) or
  * `GATEWAY_GUARD_CONFIG_FILE` (a path); the inline JSON wins when both are set.
  * @param settings - the settings (the edge passes `process.env`)
- * @throws InputError when neither is set, or the configuration is invalid
+ * @throws InputError when neither is set, or the configuration is invalid; its `setting` names the
+ *   app setting to fix
  */
 export async function loadConfigFromSettings(settings: ConfigSettings): Promise<GuardConfig> {
   const inline = settings.GATEWAY_GUARD_CONFIG?.trim();
   const file = settings.GATEWAY_GUARD_CONFIG_FILE?.trim();
-  if (inline) return parseConfigText(inline, "GATEWAY_GUARD_CONFIG");
-  if (file) return loadConfigFile(file);
-  throw new InputError(
-    "no configuration: set GATEWAY_GUARD_CONFIG (the JSON) or GATEWAY_GUARD_CONFIG_FILE (a YAML or JSON file)",
+  try {
+    if (inline) return parseConfigText(inline, "GATEWAY_GUARD_CONFIG");
+    if (file) return await loadConfigFile(file);
+  } catch (error) {
+    throw Object.assign(error as Error, {
+      setting: inline ? "GATEWAY_GUARD_CONFIG" : "GATEWAY_GUARD_CONFIG_FILE",
+    });
+  }
+  throw Object.assign(
+    new InputError(
+      "no configuration: set GATEWAY_GUARD_CONFIG (the JSON) or GATEWAY_GUARD_CONFIG_FILE (a YAML or JSON file)",
+    ),
+    { setting: "GATEWAY_GUARD_CONFIG" },
   );
 }
 

@@ -14,6 +14,7 @@ describe("readAppSettings", () => {
       azureClientId: undefined,
       armEndpoint: undefined,
       webhookAllowedOrigins: [],
+      rotationSchedule: { schedule: "0 0 3 * * *", problem: undefined },
       kubeEnvironment: {},
     });
     expect(defaultRotationSchedule).toBe("0 0 3 * * *");
@@ -105,10 +106,17 @@ describe("readAppSettings", () => {
     expect(error?.message).not.toContain("c2VjcmV0U2lnbmF0dXJl");
   });
 
-  it("leaves ROTATION_SCHEDULE to the timer's registration, so a bad one does not break the other functions", () => {
+  it("reports a malformed ROTATION_SCHEDULE without throwing, so a bad one does not break the other functions", () => {
     const settings = readAppSettings({ ROTATION_SCHEDULE: "0 3 * * *", GATEWAY_GUARD_CONFIG: "{}" });
     expect(settings.configJson).toBe("{}");
-    expect(settings).not.toHaveProperty("rotationSchedule");
+    expect(settings.rotationSchedule).toEqual({
+      schedule: "0 3 * * *",
+      problem: expect.stringContaining("app setting ROTATION_SCHEDULE: expected an NCRONTAB expression"),
+    });
+    expect(readAppSettings({ ROTATION_SCHEDULE: "0 30 2 * * *" }).rotationSchedule).toEqual({
+      schedule: "0 30 2 * * *",
+      problem: undefined,
+    });
   });
 
   it("lists every setting it reads, each with a meaning and a default", () => {

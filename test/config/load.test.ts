@@ -147,6 +147,19 @@ describe("loadConfigFromSettings", () => {
       message: expect.stringContaining("invalid configuration in GATEWAY_GUARD_CONFIG"),
     });
   });
+
+  it("names the app setting to fix in the error's setting, for config.invalid", async () => {
+    await expect(loadConfigFromSettings({})).rejects.toMatchObject({ setting: "GATEWAY_GUARD_CONFIG" });
+    await expect(
+      loadConfigFromSettings({
+        GATEWAY_GUARD_CONFIG: '{"gateways": []}',
+        GATEWAY_GUARD_CONFIG_FILE: "/nope",
+      }),
+    ).rejects.toMatchObject({ name: "InputError", setting: "GATEWAY_GUARD_CONFIG" });
+    await expect(
+      loadConfigFromSettings({ GATEWAY_GUARD_CONFIG_FILE: "/nonexistent/gateway-guard.yaml" }),
+    ).rejects.toMatchObject({ name: "InputError", setting: "GATEWAY_GUARD_CONFIG_FILE" });
+  });
 });
 
 describe("findGateway", () => {

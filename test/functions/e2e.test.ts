@@ -1,10 +1,11 @@
 /**
  * End to end on real queues (Azurite): webhook → message → worker; the timer's fan-out; duplicate
- * Event Grid deliveries; a failing message moved to the poison queue after host.json's
- * maxDequeueCount attempts and reported by rotationPoison. The queue trigger is driven by
+ * Event Grid deliveries; a locked gateway retried until the last attempt; a message whose every
+ * attempt throws moved to the poison queue after host.json's maxDequeueCount attempts and reported
+ * by rotationPoison. The queue trigger is driven by
  * {@link QueueHost}, which behaves as the Functions host does.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { HttpRequest } from "@azure/functions";
 import { createAppServices, useAppServices, type AppServices } from "../../shared/app/services.js";
 import { readAppSettings } from "../../shared/config/appSettings.js";
@@ -62,6 +63,7 @@ function rotated(name: string): RotationOutcome {
     status: "rotated",
     reason: "expiring",
     plan: { gateway: name, decision: "expiring", reason: "expiring", action: "mint", deployments: [] },
+    final: false,
     deployments: [],
   };
 }
@@ -135,34 +137,58 @@ describe("Functions app on Azurite", () => {
     expect(calls.sort()).toEqual(gateways.map((g) => g.name).sort());
   });
 
-  it("a failing message is retried maxDequeueCount times, moved to the poison queue, and rotationPoison logs it", async () => {
+  it("a message that meets a held lock is retried, then ended as rotation.locked on the last attempt, not poisoned", async () => {
     const { maxDequeueCount } = hostJsonQueueSettings();
     expect(maxDequeueCount).toBe(5);
     await useServices(async () => {
       throw new LockHeldError("another rotation of contoso-eu holds the lock");
     });
     expect((await postWebhook(fixtures["manual-rotate.json"]!)).status).toBe(202);
-    const [sent] = await queued();
 
     for (let attempt = 1; attempt <= maxDequeueCount; attempt++) await host.pollOnce(["gateway-rotations"]);
     const worker = host.invocations.filter((i) => i.functionName === "rotationWorker");
     expect(worker.map((i) => [i.dequeueCount, i.succeeded])).toEqual(
-      Array.from({ length: maxDequeueCount }, (_, i) => [i + 1, false]),
+      Array.from({ length: maxDequeueCount }, (_, i) => [i + 1, i + 1 === maxDequeueCount]),
     );
+    const events = worker.map((i) =>
+      i.logs.map((l) => l.text.split(" ")[0]).filter((e) => e !== "rotation.started"),
+    );
+    expect(events).toEqual([
+      ...Array.from({ length: maxDequeueCount - 1 }, () => ["rotation.retry"]),
+      ["rotation.locked"],
+    ]);
     expect(await queued()).toEqual([]);
-    expect(await queued("gateway-rotations-poison")).toEqual([sent]);
-
-    await host.drain();
-    const poison = host.invocations.filter((i) => i.functionName === "rotationPoison");
-    expect(poison).toHaveLength(1);
-    const line = poison[0]!.logs.find((l) => l.text.startsWith("rotation.poisoned "));
-    expect(line?.level).toBe("error");
-    expect(JSON.parse(line!.text.slice("rotation.poisoned ".length))).toMatchObject({
-      gateway: "contoso-eu",
-      requestId: sent!.requestId,
-      lastError: "LockHeldError: another rotation of contoso-eu holds the lock",
-    });
     expect(await queued("gateway-rotations-poison")).toEqual([]);
+  });
+
+  it("a message whose every attempt throws is moved to the poison queue, and rotationPoison logs it", async () => {
+    const { maxDequeueCount } = hostJsonQueueSettings();
+    restore?.();
+    restore = undefined;
+    vi.stubEnv("GATEWAY_GUARD_ARM_ENDPOINT", "not a url");
+    try {
+      const sent = { v: 1, gateway: "contoso-eu", reason: "manual", force: true, requestId: "req-poison" };
+      await host.queue("gateway-rotations").sendMessage(Buffer.from(JSON.stringify(sent)).toString("base64"));
+      for (let attempt = 1; attempt <= maxDequeueCount; attempt++) await host.pollOnce(["gateway-rotations"]);
+      const worker = host.invocations.filter((i) => i.functionName === "rotationWorker");
+      expect(worker.map((i) => i.succeeded)).toEqual(Array.from({ length: maxDequeueCount }, () => false));
+      expect(worker.every((i) => i.logs.some((l) => l.text.startsWith("config.invalid ")))).toBe(true);
+      expect(await queued("gateway-rotations-poison")).toEqual([sent]);
+
+      await host.drain();
+      const poison = host.invocations.filter((i) => i.functionName === "rotationPoison");
+      expect(poison).toHaveLength(1);
+      const line = poison[0]!.logs.find((l) => l.text.startsWith("rotation.poisoned "));
+      expect(line?.level).toBe("error");
+      expect(JSON.parse(line!.text.slice("rotation.poisoned ".length))).toMatchObject({
+        gateway: "contoso-eu",
+        requestId: "req-poison",
+        appSettingsError: expect.stringContaining("GATEWAY_GUARD_ARM_ENDPOINT"),
+      });
+      expect(await queued("gateway-rotations-poison")).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("a malformed message is rejected once, not retried and not poisoned", async () => {

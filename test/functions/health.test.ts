@@ -25,6 +25,52 @@ describe("health", () => {
     expect(JSON.stringify(response.jsonBody)).not.toMatch(/contoso|vault|subscriptions/);
   });
 
+  it("answers 503 naming the setting, and logs config.invalid, when the configuration is broken", async () => {
+    vi.stubEnv("GATEWAY_GUARD_CONFIG", '{"gateways": [{"name": "contoso-eu", "apim": "secret-apim"}]}');
+    try {
+      const { context, log } = captureContext();
+      const response = await health(request(), context);
+      expect(response.status).toBe(503);
+      expect(response.jsonBody).toMatchObject({
+        status: "unavailable",
+        configuration: {
+          loaded: false,
+          message:
+            "the gateway configuration in app setting GATEWAY_GUARD_CONFIG could not be loaded (details in the app's log)",
+        },
+      });
+      expect(JSON.stringify(response.jsonBody)).not.toMatch(/contoso|secret-apim/);
+      expect(log.events("config.invalid")).toEqual([
+        {
+          setting: "GATEWAY_GUARD_CONFIG",
+          at: "health",
+          error: expect.stringContaining("invalid configuration in GATEWAY_GUARD_CONFIG"),
+        },
+      ]);
+      expect(log.lines.map((line) => line.level)).toEqual(["error"]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("answers 503 naming ROTATION_SCHEDULE when the timer could not be registered", async () => {
+    const { services } = await testServices({ env: { ROTATION_SCHEDULE: "0 3 * * *" } });
+    restore = useAppServices(services);
+    const { context, log } = captureContext();
+    const response = await health(request(), context);
+    expect(response.status).toBe(503);
+    expect(response.jsonBody).toMatchObject({
+      configuration: {
+        loaded: false,
+        message:
+          "app setting ROTATION_SCHEDULE is malformed, so no rotation is scheduled (details in the app's log)",
+      },
+    });
+    expect(log.events("config.invalid")).toEqual([
+      expect.objectContaining({ setting: "ROTATION_SCHEDULE", at: "health" }),
+    ]);
+  });
+
   it("answers 503 without the error's detail when the configuration does not load", async () => {
     const { services } = await testServices({
       config: async () => {
@@ -56,7 +102,9 @@ describe("health", () => {
         },
       });
       expect(JSON.stringify(response.jsonBody)).not.toContain("Secret_Account_Name");
-      expect(log.events("app.settings-invalid")).toHaveLength(1);
+      expect(log.events("config.invalid")).toEqual([
+        expect.objectContaining({ setting: "AzureWebJobsStorage__accountName", at: "health" }),
+      ]);
     } finally {
       vi.unstubAllEnvs();
     }

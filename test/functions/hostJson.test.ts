@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { appSettingNames } from "../../shared/config/appSettings.js";
-import { functionTimeoutInMs, rotationDeadlineInMs } from "../../shared/app/worker.js";
+import { functionTimeoutInMs, maxDequeueCount, rotationDeadlineInMs } from "../../shared/app/worker.js";
 import { lockTtlInMs } from "../../shared/rotation/rotate.js";
 import { gateway } from "./helpers.js";
 
@@ -16,6 +16,11 @@ function seconds(timespan: string): number {
 }
 
 describe("host.json", () => {
+  it("gives the worker the last attempt it ends a message on (instead of letting it be poisoned)", () => {
+    expect(host.extensions.queues.maxDequeueCount).toBe(maxDequeueCount);
+    expect(maxDequeueCount).toBe(5);
+  });
+
   it("is a v2 host with the v4 extension bundle", () => {
     expect(host.version).toBe("2.0");
     expect(host.extensionBundle).toEqual({
@@ -26,7 +31,7 @@ describe("host.json", () => {
 
   it("retries a queue message 5 times, and decodes base64 as RotationQueue sends it", () => {
     expect(host.extensions.queues).toMatchObject({
-      maxDequeueCount: 5,
+      maxDequeueCount,
       messageEncoding: "base64",
       batchSize: 4,
     });

@@ -10,12 +10,14 @@ let restore: (() => void) | undefined;
 afterEach(() => restore?.());
 
 describe("configurationErrorResult", () => {
-  it("answers 500 ConfigurationError with a pointer to the log, and logs the detail only", () => {
+  it("answers 500 ConfigurationError with a pointer to the log, and logs the detail as config.invalid", () => {
     const { context, log } = captureContext();
     const result = configurationErrorResult(
-      new Error("GATEWAY_GUARD_CONFIG: gateways[0].name: required"),
+      Object.assign(new Error("GATEWAY_GUARD_CONFIG: gateways[0].name: required"), {
+        setting: "GATEWAY_GUARD_CONFIG",
+      }),
       context,
-      "test.config-unavailable",
+      "test",
       "configuration",
     );
     expect(result).toEqual({
@@ -25,9 +27,14 @@ describe("configurationErrorResult", () => {
         message: "the app's gateway configuration could not be loaded (details in the app's log)",
       },
     });
-    expect(log.events("test.config-unavailable")).toEqual([
-      { error: "GATEWAY_GUARD_CONFIG: gateways[0].name: required" },
+    expect(log.events("config.invalid")).toEqual([
+      {
+        setting: "GATEWAY_GUARD_CONFIG",
+        at: "test",
+        error: "GATEWAY_GUARD_CONFIG: gateways[0].name: required",
+      },
     ]);
+    expect(log.lines.map((line) => line.level)).toEqual(["error"]);
     expect(configurationErrorResult(new Error("x"), context, "e", "settings").jsonBody).toEqual({
       error: "ConfigurationError",
       message: "the app's settings are invalid (details in the app's log)",

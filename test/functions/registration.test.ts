@@ -118,16 +118,42 @@ describe("app registration", () => {
     expect(packageJson.main).toBe("dist/functions/*.cjs");
   });
 
-  it("refuses to register the timer with a malformed ROTATION_SCHEDULE, naming the setting", () => {
-    const child = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "-e", `require("./functions/rotationSchedule.cts")`],
-      { cwd: root, encoding: "utf8", env: { ...process.env, ROTATION_SCHEDULE: "0 3 * * *" } },
-    );
-    expect(child.status).not.toBe(0);
-    expect(child.stderr).toContain(
-      "InputError: app setting ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields",
-    );
-    expect(child.stderr).toContain('got "0 3 * * *"');
+  it("logs config.invalid naming ROTATION_SCHEDULE and leaves the timer out when it is malformed; the rest registers", () => {
+    const script = `
+      const Module = require("node:module");
+      const original = Module.prototype.require;
+      const registered = [];
+      const core = {
+        setProgrammingModel() {}, getProgrammingModel() {}, log() {},
+        registerHook: () => ({ dispose() {} }),
+        registerFunction: (metadata) => (registered.push(metadata.name), { dispose() {} }),
+      };
+      Module.prototype.require = function (id) {
+        return id === "@azure/functions-core" ? core : original.call(this, id);
+      };
+      for (const file of ${JSON.stringify(functionFiles)}) require("./functions/" + file);
+      process.stdout.write(JSON.stringify(registered.sort()));
+    `;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, ROTATION_SCHEDULE: "0 3 * * *" },
+    });
+    expect(child.status, child.stderr).toBe(0);
+    expect(JSON.parse(child.stdout)).toEqual([
+      "driftCheck",
+      "health",
+      "rotationPoison",
+      "rotationWebhook",
+      "rotationWorker",
+    ]);
+    const line = child.stderr.split("\n").find((l) => l.startsWith("config.invalid "));
+    expect(JSON.parse(line!.slice("config.invalid ".length))).toEqual({
+      setting: "ROTATION_SCHEDULE",
+      at: "registration",
+      error: expect.stringContaining(
+        'app setting ROTATION_SCHEDULE: expected an NCRONTAB expression with 6 fields ("{second} {minute} {hour} {day} {month} {day-of-week}", e.g. "0 0 3 * * *"), got "0 3 * * *"',
+      ),
+    });
   });
 });

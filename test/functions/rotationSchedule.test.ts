@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Timer } from "@azure/functions";
 import { rotationSchedule } from "../../functions/rotationSchedule.cjs";
 import { useAppServices } from "../../shared/app/services.js";
@@ -29,7 +29,14 @@ describe("rotationSchedule", () => {
     expect(messages.map((m) => m.gateway)).toEqual(gateways.map((g) => g.name));
     expect(messages.every((m) => m.reason === "schedule" && m.force === false && m.v === 1)).toBe(true);
     expect(new Set(messages.map((m) => m.requestId)).size).toBe(25);
-    expect(log.events("schedule.enqueued")).toEqual([{ gateways: 25, failed: 0 }]);
+    expect(log.events("rotation.scheduled")).toEqual([
+      {
+        count: 25,
+        enqueued: 25,
+        failed: 0,
+        gateways: gateways.map((g) => ({ name: g.name, renewBeforeInDays: 7 })),
+      },
+    ]);
   });
 
   it("throws (visible in the host's log) when the queue cannot be reached, after trying every gateway", async () => {
@@ -44,14 +51,33 @@ describe("rotationSchedule", () => {
     expect(log.events("schedule.failed")).toHaveLength(1);
   });
 
-  it("throws when the configuration cannot be loaded", async () => {
+  it("logs config.invalid naming the setting, and throws, when the configuration does not load", async () => {
     const { services, queue } = await testServices({
-      config: async () => {
-        throw new Error("no configuration");
-      },
+      env: { GATEWAY_GUARD_CONFIG: '{"gateways": [{"name": "Not A DNS Label"}]}' },
+      config: undefined,
     });
     restore = useAppServices(services);
-    await expect(rotationSchedule(timer, captureContext().context)).rejects.toThrow("no configuration");
+    const { context, log } = captureContext("rotationSchedule");
+    await expect(rotationSchedule(timer, context)).rejects.toThrow(
+      /invalid configuration in GATEWAY_GUARD_CONFIG/,
+    );
     expect(queue.sent).toEqual([]);
+    expect(log.events("config.invalid")).toEqual([
+      expect.objectContaining({ setting: "GATEWAY_GUARD_CONFIG", at: "timer" }),
+    ]);
+    expect(log.events("rotation.scheduled")).toEqual([]);
+  });
+
+  it("logs config.invalid naming the malformed app setting when the app's settings do not read", async () => {
+    vi.stubEnv("AzureWebJobsStorage__queueServiceUri", "not a url");
+    try {
+      const { context, log } = captureContext("rotationSchedule");
+      await expect(rotationSchedule(timer, context)).rejects.toThrow(/AzureWebJobsStorage__queueServiceUri/);
+      expect(log.events("config.invalid")).toEqual([
+        expect.objectContaining({ setting: "AzureWebJobsStorage__queueServiceUri", at: "timer" }),
+      ]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

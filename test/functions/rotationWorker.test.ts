@@ -7,7 +7,16 @@ import type { GatewayConfig } from "../../shared/config/types.js";
 import { rotateGateway } from "../../shared/rotation/rotate.js";
 import type { RotationOutcome } from "../../shared/rotation/types.js";
 import { fakeWorld, gatewayConfig } from "../rotation/fakes.js";
-import { captureContext, testServices } from "./helpers.js";
+import { finalEventNames } from "../../shared/app/events.js";
+import { maxDequeueCount } from "../../shared/app/worker.js";
+import { captureContext, testServices, type CapturedLog } from "./helpers.js";
+
+/** The final events a delivery logged, in order. */
+function finalEvents(log: CapturedLog): string[] {
+  return log.lines
+    .map((line) => line.text.slice(0, line.text.indexOf(" ")))
+    .filter((event) => (finalEventNames as readonly string[]).includes(event));
+}
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());
@@ -18,6 +27,7 @@ function outcome(gateway: GatewayConfig, status: RotationOutcome["status"] = "ro
   return {
     gateway: gateway.name,
     status,
+    final: status === "rolled-back",
     reason: status === "rotated" ? "forced" : "rollout stalled; previous token restored",
     keyType: "secondary",
     expiresOn: new Date("2026-12-25T00:00:00Z"),
@@ -50,15 +60,35 @@ async function deliver(raw: unknown, dequeueCount = 1) {
 }
 
 describe("rotationWorker", () => {
-  it("rotates the gateway the message names, with its force flag, and logs the message done once", async () => {
+  it("rotates the gateway the message names, with its force flag, and ends it with one rotation.completed", async () => {
     const { calls } = await setUp(async (gateway) => outcome(gateway));
     const { error, log } = await deliver(message);
     expect(error).toBeUndefined();
     expect(calls).toEqual([{ gateway: "contoso-eu", force: true }]);
-    expect(log.events("rotation.message-done")).toEqual([
-      expect.objectContaining({ gateway: "contoso-eu", requestId: "req-1", dequeueCount: 1 }),
+    expect(log.events("rotation.completed")).toEqual([
+      expect.objectContaining({
+        gateway: "contoso-eu",
+        requestId: "req-1",
+        dequeueCount: 1,
+        status: "rotated",
+        keyType: "secondary",
+      }),
     ]);
-    expect(log.events("rotation.completed")).toEqual([]);
+    expect(finalEvents(log)).toEqual(["rotation.completed"]);
+  });
+
+  it("logs the final event itself: one the engine logs is left out", async () => {
+    await setUp(async (gateway, options) => {
+      options.log?.info("rotation.completed", { from: "engine" });
+      options.log?.info("rotation.planned", { from: "engine" });
+      return outcome(gateway);
+    });
+    const { log } = await deliver(message);
+    expect(finalEvents(log)).toEqual(["rotation.completed"]);
+    expect(log.events("rotation.completed")[0]).not.toHaveProperty("from");
+    expect(log.events("rotation.planned")).toEqual([
+      { gateway: "contoso-eu", requestId: "req-1", from: "engine" },
+    ]);
   });
 
   it("accepts the message as JSON text too (host without JSON detection)", async () => {
@@ -88,7 +118,8 @@ describe("rotationWorker", () => {
     expect(error).toBeUndefined();
     expect(calls).toEqual([]);
     const [event] = log.events("rotation.rejected");
-    expect(event).toMatchObject({ permanent: true, error: expect.stringMatching(pattern) });
+    expect(event).toMatchObject({ error: expect.stringMatching(pattern) });
+    expect(finalEvents(log)).toEqual(["rotation.rejected"]);
     expect(log.lines.find((l) => l.text.startsWith("rotation.rejected"))?.level).toBe("error");
   });
 
@@ -102,6 +133,7 @@ describe("rotationWorker", () => {
     const { error, log } = await deliver(message);
     expect(error).toBeUndefined();
     expect(log.events("rotation.rejected")[0]?.error).toContain("PermissionDeniedError: ARM 403");
+    expect(finalEvents(log)).toEqual(["rotation.rejected"]);
   });
 
   it.each([
@@ -116,22 +148,66 @@ describe("rotationWorker", () => {
       "429 Too Many Requests",
     ],
   ])(
-    "throws when %s so that the host retries, and remembers the error for the poison event",
+    "logs rotation.retry (a warning, not rotation.failed) and throws when %s, so that the host retries",
     async (_what, make, text) => {
       const { services } = await setUp(async () => {
         throw make();
       });
       const { error, log } = await deliver(message, 3);
       expect(error).toBeInstanceOf(Error);
-      expect(log.events("rotation.retry")[0]).toMatchObject({ transient: true, dequeueCount: 3 });
+      expect(log.events("rotation.retry")).toEqual([
+        expect.objectContaining({ dequeueCount: 3, maxDequeueCount, error: text }),
+      ]);
+      expect(log.lines.find((l) => l.text.startsWith("rotation.retry "))?.level).toBe("warning");
+      expect(finalEvents(log)).toEqual([]);
       expect(services.lastErrors.get("req-1")).toBe(text);
     },
   );
 
-  it("throws when the rotation rolled back, so that delivery is retried and finally poisoned", async () => {
-    await setUp(async (gateway) => outcome(gateway, "rolled-back"));
-    const { error } = await deliver(message);
-    expect(error?.name).toBe("RolloutError");
+  it.each([
+    ["the lock is still held", () => new LockHeldError("another rotation holds the lock"), "rotation.locked"],
+    ["ARM still throttles", () => Object.assign(new Error("429"), { statusCode: 429 }), "rotation.failed"],
+  ])("ends the message on its last attempt when %s, instead of retrying", async (_what, make, event) => {
+    await setUp(async () => {
+      throw make();
+    });
+    const { error, log } = await deliver(message, maxDequeueCount);
+    expect(error).toBeUndefined();
+    expect(log.events("rotation.retry")).toEqual([]);
+    expect(finalEvents(log)).toEqual([event]);
+    expect(log.events(event)[0]).toMatchObject({ attempts: maxDequeueCount });
+  });
+
+  it("ends a rolled-back rotation with one rotation.rolled-back and does not retry it", async () => {
+    const { calls } = await setUp(async (gateway) => outcome(gateway, "rolled-back"));
+    const { error, log } = await deliver(message);
+    expect(error).toBeUndefined();
+    expect(calls).toHaveLength(1);
+    expect(finalEvents(log)).toEqual(["rotation.rolled-back"]);
+    expect(log.lines.find((l) => l.text.startsWith("rotation.rolled-back "))?.level).toBe("error");
+    expect(log.events("rotation.rolled-back")[0]).toMatchObject({
+      status: "rolled-back",
+      deployments: [{ target: "ctx/gateways/contoso-eu", status: "rolled-back" }],
+    });
+    expect(log.events("rotation.retry")).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a rollout failed after a restart (final)",
+      { final: true, status: "failed" as const },
+      "rotation.failed",
+    ],
+    ["revocation was asked and not done", { final: true, status: "unrevoked" as const }, "rotation.failed"],
+  ])("ends the message as rotation.failed when %s", async (_what, fields, event) => {
+    await setUp(async (gateway) => ({
+      ...outcome(gateway, "failed"),
+      ...fields,
+      deployments: [{ target: "a", status: "failed", errorName: "RolloutError" }],
+    }));
+    const { error, log } = await deliver(message);
+    expect(error).toBeUndefined();
+    expect(finalEvents(log)).toEqual([event]);
   });
 
   it("does not retry a rotation whose deployment failed with a 403 on the Secret", async () => {
@@ -154,22 +230,24 @@ describe("rotationWorker", () => {
     expect(log.events("rotation.retry")).toEqual([]);
     expect(log.events("rotation.rejected")).toEqual([
       expect.objectContaining({
-        permanent: true,
         status: "failed",
-        error: expect.stringContaining("PermissionDeniedError: 403"),
+        reason: expect.stringContaining("PermissionDeniedError: 403"),
       }),
     ]);
   });
 
-  it("retries a failed rotation when any failed deployment's error is transient", async () => {
+  it("retries a failed rotation that restarted nothing when any failed deployment's error is transient", async () => {
     await setUp(async (gateway) => ({
       ...outcome(gateway, "failed"),
       deployments: [
         { target: "a", status: "failed", errorName: "PermissionDeniedError" },
-        { target: "b", status: "rolled-back", errorName: "RolloutError" },
+        { target: "b", status: "failed", errorName: "RestError" },
       ],
     }));
-    expect((await deliver(message)).error?.name).toBe("RolloutError");
+    const { error, log } = await deliver(message);
+    expect(error?.message).toContain("rotation of contoso-eu ended failed");
+    expect(log.events("rotation.retry")).toHaveLength(1);
+    expect(finalEvents(log)).toEqual([]);
   });
 
   it("gives the rotation a deadline that has not passed yet", async () => {
@@ -196,7 +274,7 @@ describe("rotationWorker", () => {
     const { services } = await setUp((_gateway, options) =>
       rotateGateway(world.gateway, { ...world.deps, log: options.log }, options),
     );
-    const { error, log } = await deliver(message, 5);
+    const { error, log } = await deliver(message, maxDequeueCount - 1);
     expect(leaked).not.toBe("");
     expect(error?.message).toContain("Key Vault refused value <redacted>");
     expect((error as Error & { statusCode?: number }).statusCode).toBe(503);
@@ -231,7 +309,7 @@ describe("rotationPoison", () => {
     await setUp(async () => {
       throw new LockHeldError("another rotation holds the lock");
     });
-    await deliver(message, 5);
+    await deliver(message, maxDequeueCount - 1);
     const { context, log } = captureContext("rotationPoison", { dequeueCount: 1, id: "poison-1" });
     await rotationPoison(message, context);
     expect(log.lines.map((l) => l.level)).toEqual(["error"]);
