@@ -2,6 +2,7 @@
  * The manifest check the HTTP endpoint runs on a request body. Loaded on first use (it pulls in
  * the rules and the YAML parser). The live check is shared/live/check.ts, called by the services.
  */
+import { InputError } from "../errors.js";
 import { checkObjects } from "../drift/check.js";
 import { parseManifest } from "../drift/load.js";
 import { rules } from "../drift/rules/index.js";
@@ -15,5 +16,21 @@ import type { CheckResult } from "../drift/types.js";
  * @throws InputError for unreadable input or input without a gateway Deployment.
  */
 export async function checkManifestText(text: string, file: string): Promise<CheckResult> {
-  return checkObjects(parseManifest(text, file), rules);
+  try {
+    return checkObjects(parseManifest(text, file), rules);
+  } catch (error) {
+    throw asInputError(error, file);
+  }
+}
+
+/**
+ * Checking text in memory does no I/O, so whatever fails is caused by the input: an error that is not an
+ * InputError already becomes one (HTTP 400, never 5xx), naming the input.
+ */
+function asInputError(error: unknown, file: string): Error {
+  if (error instanceof Error && error.name === "InputError") return error;
+  const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
+  return new InputError(`${file}: cannot check this input (${reason}); expected Kubernetes objects.`, {
+    cause: error,
+  });
 }

@@ -9,6 +9,7 @@ import { InputError } from "../errors.js";
 import { contentTypeOf, formatResult, formats, type FormatName } from "../drift/format/index.js";
 import { packageInfo } from "../package.js";
 import { rules } from "../drift/rules/index.js";
+import type { CheckResult } from "../drift/types.js";
 import type { HttpResult } from "./http.js";
 import { configurationErrorResult, errorResult } from "./http.js";
 import { eventLogger, type LogSink } from "./log.js";
@@ -96,44 +97,53 @@ export async function handleDrift(
   const log = eventLogger(sink);
   try {
     const format = negotiateFormat(input.format, input.accept);
-    let result;
-    if (input.method.toUpperCase() === "POST") {
-      if (input.gateway) {
-        throw new InputError(
-          "POST /api/drift takes a manifest in the body and no gateway; use GET /api/drift/{gateway} for a live check",
-        );
-      }
-      const declared = Number(input.contentLength ?? "");
-      if (Number.isFinite(declared) && declared > maxManifestBytes) return tooLarge();
-      const text = await input.body();
-      if (Buffer.byteLength(text, "utf8") > maxManifestBytes) return tooLarge();
-      if (text.trim() === "") {
-        throw new InputError(
-          "the body is empty: expected a Kubernetes manifest (YAML or JSON) with a gateway Deployment",
-        );
-      }
-      result = await services.checkManifest(text, "manifest");
-    } else {
-      let gateways: GatewayConfig[];
-      try {
-        const config = await services.config();
-        gateways = input.gateway ? [findGateway(config, input.gateway)] : config.gateways;
-      } catch (error) {
-        if (error instanceof Error && error.name === "NotFoundError") throw error;
-        return configurationErrorResult(error, sink, "drift.config-unavailable", "configuration");
-      }
-      result = await services.checkLive(gateways);
-    }
-    const body = await formatResult(format, result, { rules, toolVersion: packageInfo().version });
-    log.info("drift.checked", {
-      format,
-      reports: result.reports.length,
-      live: input.method.toUpperCase() !== "POST",
-    });
+    const live = input.method.toUpperCase() !== "POST";
+    const outcome = live
+      ? await checkLiveGateways(services, input, sink)
+      : await checkPosted(services, input);
+    if ("status" in outcome) return outcome;
+    const body = await formatResult(format, outcome, { rules, toolVersion: packageInfo().version });
+    log.info("drift.checked", { format, reports: outcome.reports.length, live });
     return { status: 200, headers: { "Content-Type": contentTypeOf(format) }, body };
   } catch (error) {
     return errorResult(error, sink, "drift.failed");
   }
+}
+
+/** `POST /api/drift`: the manifest in the body, checked against the default baseline. */
+async function checkPosted(services: AppServices, input: DriftInput): Promise<CheckResult | HttpResult> {
+  if (input.gateway) {
+    throw new InputError(
+      "POST /api/drift takes a manifest in the body and no gateway; use GET /api/drift/{gateway} for a live check",
+    );
+  }
+  const declared = Number(input.contentLength ?? "");
+  if (Number.isFinite(declared) && declared > maxManifestBytes) return tooLarge();
+  const text = await input.body();
+  if (Buffer.byteLength(text, "utf8") > maxManifestBytes) return tooLarge();
+  if (text.trim() === "") {
+    throw new InputError(
+      "the body is empty: expected a Kubernetes manifest (YAML or JSON) with a gateway Deployment",
+    );
+  }
+  return services.checkManifest(text, "manifest");
+}
+
+/** `GET /api/drift[/{gateway}]`: the configured gateways (or the one named), read from their clusters. */
+async function checkLiveGateways(
+  services: AppServices,
+  input: DriftInput,
+  sink: LogSink,
+): Promise<CheckResult | HttpResult> {
+  let gateways: GatewayConfig[];
+  try {
+    const config = await services.config();
+    gateways = input.gateway ? [findGateway(config, input.gateway)] : config.gateways;
+  } catch (error) {
+    if (error instanceof Error && error.name === "NotFoundError") throw error;
+    return configurationErrorResult(error, sink, "drift.config-unavailable", "configuration");
+  }
+  return services.checkLive(gateways);
 }
 
 function tooLarge(): HttpResult {

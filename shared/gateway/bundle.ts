@@ -3,6 +3,7 @@
  * (ConfigMaps, Secrets, PVCs, PDBs, HPAs, KEDA ScaledObjects, Services), its settings and its token source.
  */
 import { redacted } from "../token/redact.js";
+import { scalarText } from "./values.js";
 import type { GatewayBundle, KubeObject, SettingValue, SourcedObject, TokenSource } from "./types.js";
 
 /** The image repository (after any registry) that marks the gateway container. */
@@ -127,15 +128,16 @@ interface NamespaceIndex {
   /** Scale targets `Kind/name` → HPAs / ScaledObjects. */
   horizontalPodAutoscalers: Map<string, SourcedObject[]>;
   scaledObjects: Map<string, SourcedObject[]>;
-  /** Selecting objects indexed by one `key=value` of their selector; `scan` holds those that cannot be indexed. */
+  /** Objects that select pods by label. */
   podDisruptionBudgets: SelectorIndex;
   services: SelectorIndex;
 }
 
-interface SelectorIndex {
-  byLabel: Map<string, SourcedObject[]>;
-  scan: SourcedObject[];
-}
+/**
+ * Selecting objects grouped by the keys of their `matchLabels` (sorted), then by those keys' values: a pod's
+ * labels find their selectors with one lookup per group, however many objects share labels.
+ */
+type SelectorIndex = Map<string, { keys: string[]; byValues: Map<string, SourcedObject[]> }>;
 
 interface ObjectIndex {
   deployments: SourcedObject[];
@@ -154,8 +156,8 @@ function indexObjects(objects: SourcedObject[]): ObjectIndex {
         persistentVolumeClaims: new Map(),
         horizontalPodAutoscalers: new Map(),
         scaledObjects: new Map(),
-        podDisruptionBudgets: { byLabel: new Map(), scan: [] },
-        services: { byLabel: new Map(), scan: [] },
+        podDisruptionBudgets: new Map(),
+        services: new Map(),
       };
       namespaces.set(namespace, entry);
     }
@@ -235,9 +237,13 @@ function indexSelector(
   sourced: SourcedObject,
 ): void {
   if (!selector) return;
-  const first = Object.entries(record(selector.matchLabels))[0];
-  if (first) addTo(index.byLabel, `${first[0]}=${String(first[1])}`, sourced);
-  else index.scan.push(sourced);
+  const matchLabels = Object.entries(record(selector.matchLabels)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const values = matchLabels.map(([, value]) => scalarText(value));
+  if (values.some((value) => value === undefined)) return;
+  const keys = matchLabels.map(([key]) => key);
+  const group = index.get(keys.join("\n")) ?? { keys, byValues: new Map<string, SourcedObject[]>() };
+  index.set(keys.join("\n"), group);
+  addTo(group.byValues, values.join("\n"), sourced);
 }
 
 function selecting(
@@ -245,23 +251,26 @@ function selecting(
   labels: Record<string, string>,
   selectorOf: (o: KubeObject) => LabelSelector,
 ): SourcedObject[] {
-  const candidates = new Set<SourcedObject>(index.scan);
-  for (const [key, value] of Object.entries(labels)) {
-    for (const sourced of index.byLabel.get(`${key}=${value}`) ?? []) candidates.add(sourced);
+  const found: SourcedObject[] = [];
+  for (const { keys, byValues } of index.values()) {
+    if (!keys.every((key) => Object.hasOwn(labels, key))) continue;
+    for (const sourced of byValues.get(keys.map((key) => labels[key]).join("\n")) ?? []) {
+      if (selectorMatches(selectorOf(sourced.object), labels)) found.push(sourced);
+    }
   }
-  return [...candidates].filter((sourced) => selectorMatches(selectorOf(sourced.object), labels));
+  return found;
 }
 
 /** Kubernetes label selector semantics: matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist). */
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
   for (const [key, value] of Object.entries(record(selector.matchLabels))) {
-    if (labels[key] !== String(value)) return false;
+    if (labels[key] !== scalarText(value)) return false;
   }
   for (const expression of asArray(selector.matchExpressions)) {
     const { key, operator, values } = record(expression);
     if (typeof key !== "string") return false;
     const has = Object.hasOwn(labels, key);
-    const list = asArray(values).map(String);
+    const list = asArray(values).map(scalarText);
     if (operator === "In" && !(has && list.includes(labels[key]))) return false;
     if (operator === "NotIn" && has && list.includes(labels[key])) return false;
     if (operator === "Exists" && !has) return false;
@@ -425,7 +434,7 @@ function resolveSettings(
       });
       origins.set(entry.name, { kind: "literal", path: entryPath });
     } else {
-      const literal = entry.valueFrom === undefined ? String(entry.value ?? "") : undefined;
+      const literal = entry.valueFrom === undefined ? (scalarText(entry.value) ?? "") : undefined;
       settings.set(entry.name, {
         value: literal,
         from: "env",
@@ -479,7 +488,7 @@ function dataOf(source: SourcedObject | undefined, secret: boolean): Record<stri
   if (!source) return result;
   const data = record(source.object.data);
   for (const [key, value] of Object.entries(data)) {
-    const text = value === null || value === undefined ? "" : String(value);
+    const text = scalarText(value) ?? "";
     result[key] = {
       value: secret ? secretValue(Buffer.from(text, "base64").toString("utf8")) : text,
       path: ["data", key],
@@ -488,7 +497,7 @@ function dataOf(source: SourcedObject | undefined, secret: boolean): Record<stri
   if (secret) {
     for (const [key, value] of Object.entries(record(source.object.stringData))) {
       result[key] = {
-        value: secretValue(value === null || value === undefined ? "" : String(value)),
+        value: secretValue(scalarText(value) ?? ""),
         path: ["stringData", key],
       };
     }
@@ -515,7 +524,10 @@ function podContainers(deployment: KubeObject): Container[] {
 function podLabels(deployment: KubeObject): Record<string, string> {
   const labels = record(record(record(deployment.spec).template).metadata).labels;
   const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record(labels))) result[key] = String(value);
+  for (const [key, value] of Object.entries(record(labels))) {
+    const text = scalarText(value);
+    if (text !== undefined) result[key] = text;
+  }
   return result;
 }
 

@@ -251,7 +251,38 @@ describe("parseManifest: types and JSON", () => {
     expect(bare.message).toMatch(/^b\.json:2: malformed JSON: .*column 16/);
     const truncated = syncErrorOf(() => parseManifest('{\n  "kind":\n\n', "c.json"));
     expect(truncated.message).toMatch(
-      /^c\.json:2: malformed JSON: Unexpected end of the input at column 10 /,
+      /^c\.json:2: malformed JSON: unexpected end of the input at column 10 /,
+    );
+  });
+
+  it("reports a JSON syntax error at its own line and column, not at the last line", () => {
+    const text =
+      '{\n  "kind": "ConfigMap",\n  "metadata": {"name": "a"},\n  "data": {"a": "1" "b": "2"},\n  "x": 1,\n  "y": 2\n}\n';
+    expect(syncErrorOf(() => parseManifest(text, "d.json")).message).toBe(
+      "d.json:4: malformed JSON: expected ',' or '}' after a value at column 21 (expected valid JSON).",
+    );
+    const control = syncErrorOf(() => parseManifest('{"kind": "a\nb"}', "e.json"));
+    expect(control.message).toMatch(/^e\.json:1: malformed JSON: a control character .* at column 12 /);
+  });
+
+  it("refuses a key written twice in one YAML mapping, at the second one's line", () => {
+    const text = "kind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: 1\n  j: 2\n  k: 3\n";
+    expect(syncErrorOf(() => parseManifest(text, "dup.yaml")).message).toBe(
+      'dup.yaml:7: malformed YAML: the key "k" appears twice in one mapping (expected each key once).',
+    );
+  });
+
+  it("refuses labels and annotations that are mappings or lists, at their line", () => {
+    const text =
+      "kind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    metadata:\n      labels:\n        app:\n          toString: 1\n";
+    expect(syncErrorOf(() => parseManifest(text, "l.yaml")).message).toBe(
+      'l.yaml:8: Deployment: expected `spec.template.metadata.labels` "app" to be a string, found a mapping.',
+    );
+    const annotations = syncErrorOf(() =>
+      parseManifest("kind: A\nmetadata:\n  name: a\n  annotations: [x]\n", "a.yaml"),
+    );
+    expect(annotations.message).toBe(
+      "a.yaml:4: A: expected `metadata.annotations` to be a mapping of strings, found a list.",
     );
   });
 

@@ -167,6 +167,11 @@ describe("driftCheck", () => {
       /No gateway Deployment/,
     ],
     ["an empty body", "", /body is empty/],
+    [
+      "pod labels that are a mapping (`{app: {toString: 1}}`)",
+      portal.replace(/^( {8})app: selfhost$/m, "$1app: {toString: 1}"),
+      /^manifest:\d+: Deployment: expected `spec.template.metadata.labels` "app" to be a string, found a mapping\.$/,
+    ],
   ])("answers 400 for %s", async (_what, body, message) => {
     await setUp();
     const { response } = await call(request("POST", "drift", { body }));

@@ -483,6 +483,40 @@ spec: {selector: {matchLabels: {app: gw${i}}}}`);
     });
   });
 
+  it("finds selectors by all their labels when many objects share some of them", () => {
+    const docs: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      docs.push(`kind: Deployment
+metadata: {name: gw${i}, namespace: apim}
+spec:
+  template:
+    metadata: {labels: {app: gateway, tier: edge, instance: gw${i}}}
+    spec:
+      containers: [{image: mcr.microsoft.com/azure-api-management/gateway:2.5.0}]
+---
+kind: Service
+metadata: {name: svc${i}, namespace: apim}
+spec: {selector: {tier: edge, app: gateway, instance: gw${i}}}`);
+    }
+    docs.push(`kind: Service
+metadata: {name: all, namespace: apim}
+spec: {selector: {app: gateway}}
+---
+kind: Service
+metadata: {name: other, namespace: apim}
+spec: {selector: {app: gateway, tier: core}}
+---
+kind: PodDisruptionBudget
+metadata: {name: by-expression, namespace: apim}
+spec: {selector: {matchExpressions: [{key: instance, operator: In, values: [gw3, gw4]}]}}`);
+    const bundles = buildBundles(parseManifest(docs.join("\n---\n"), "shared.yaml"));
+    expect(bundles).toHaveLength(30);
+    bundles.forEach((bundle, i) => {
+      expect(names(bundle.services).sort()).toEqual(["all", `svc${i}`].sort());
+      expect(names(bundle.podDisruptionBudgets)).toEqual(i === 3 || i === 4 ? ["by-expression"] : []);
+    });
+  });
+
   it("lets a live caller say the input is complete", () => {
     const [bundle] = buildBundles(parseManifest(fixture("portal-generated-v2.yaml"), "p.yaml"), {
       partial: false,
