@@ -6,7 +6,14 @@ import { KubeGatewayCluster, clusterProvider, restartedAtAnnotation } from "../.
 import type { DeploymentTarget } from "../../shared/config/types.js";
 import type { RolloutProgress } from "../../shared/rotation/types.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
-import { docsGateway, fakeToken, helmGateway, kubeConfigOf, portalGateway } from "./fixtures.js";
+import {
+  docsGateway,
+  fakeToken,
+  helmGateway,
+  kubeConfigOf,
+  portalGateway,
+  recordedRetry,
+} from "./fixtures.js";
 import { failure } from "../failure.js";
 
 const ns = "gateways";
@@ -30,7 +37,11 @@ beforeEach(async () => {
     ...helmGateway(ns, "helm", oldToken),
     ...docsGateway(ns, "docs", oldToken),
   ]);
-  cluster = new KubeGatewayCluster({ config: kubeConfigOf(standin), pollIntervalInMs: 10 });
+  cluster = new KubeGatewayCluster({
+    config: kubeConfigOf(standin),
+    pollIntervalInMs: 10,
+    retry: recordedRetry().retry,
+  });
 });
 
 afterEach(async () => {

@@ -4,6 +4,7 @@
  * docs (key `config.service.auth.key` via `envFrom.secretRef`, mode `key` from a ConfigMap).
  */
 import { KubeConfig } from "@kubernetes/client-node";
+import { abortableDelay, type RetryOptions } from "../../shared/kube/retry.js";
 import { gatewayDeployment, gatewayImage, gatewayKeyData } from "../standins/kube/fixtures.js";
 import type { KubeStandin } from "../standins/kube/index.js";
 
@@ -107,4 +108,18 @@ export function kubeConfigOf(cluster: KubeStandin): KubeConfig {
   const config = new KubeConfig();
   config.loadFromString(cluster.kubeConfig());
   return config;
+}
+
+/**
+ * A retry policy whose waits are recorded instead of slept (a wait still ends at once when its
+ * signal aborts), so that tests see what the policy asked for without waiting for it.
+ * @param overrides - other retry options.
+ */
+export function recordedRetry(overrides: RetryOptions = {}): { retry: RetryOptions; waits: number[] } {
+  const waits: number[] = [];
+  const delay = (delayInMs: number, abortSignal?: AbortSignal) => {
+    waits.push(delayInMs);
+    return abortableDelay(0, abortSignal);
+  };
+  return { waits, retry: { ...overrides, delay } };
 }
