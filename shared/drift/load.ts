@@ -121,9 +121,8 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
     const error = doc.errors[0];
     if (error) {
       const line = lineCounter.linePos(error.pos[0]).line;
-      throw new InputError(
-        `${file}:${line}: malformed YAML: ${firstLine(error.message)} (expected valid YAML).`,
-      );
+      const reason = /call stack/i.test(error.message) ? "nested too deeply" : firstLine(error.message);
+      throw new InputError(`${file}:${line}: malformed YAML: ${reason} (expected valid YAML).`);
     }
     const root = doc.contents as Node | null;
     const duplicate = root ? firstDuplicateKey(root) : undefined;

@@ -61,6 +61,20 @@ describe("token-from-secret", () => {
     expect(JSON.stringify(result)).not.toContain(token);
   });
 
+  it("fails a literal token left in a ConfigMap even when env (a Secret) takes precedence", () => {
+    const bundle = gateway((p) => {
+      p.configMap.data["config.service.auth"] = token;
+    });
+    const results = tokenFromSecretRule.check(bundle, { settings: {}, now: new Date() });
+    expect(results.map((r) => r.status)).toEqual(["pass", "fail"]);
+    expect(results[1]).toMatchObject({
+      path: 'ConfigMap/apim/gw-env:data["config.service.auth"]',
+      actual: expect.stringContaining("overridden, but still in the manifest"),
+    });
+    expect(results[1].line).toBeGreaterThan(0);
+    expect(JSON.stringify(results)).not.toContain("Zm9vYmFy");
+  });
+
   it("fails a literal config.service.auth.key, never showing it", () => {
     const bundle = gateway((p) => {
       container(p).env = [];
