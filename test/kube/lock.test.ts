@@ -4,7 +4,8 @@ import type { V1Lease } from "@kubernetes/client-node";
 import { LeaseRotationLock, isHeld, leaseName } from "../../shared/kube/lock.js";
 import type { GatewayConfig } from "../../shared/config/types.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
-import { kubeConfigOf } from "./fixtures.js";
+import { kubeConfigOf, recordedRetry } from "./fixtures.js";
+import { failure } from "../failure.js";
 
 const ns = "gateways";
 let standin: KubeStandin;
@@ -28,9 +29,18 @@ function lock(options: {
   identity: string;
   now?: () => Date;
   renewIntervalInMs?: number;
+  releaseTimeoutInMs?: number;
 }): LeaseRotationLock {
-  return new LeaseRotationLock({ clusterFor: () => cluster, renewIntervalInMs: 0, ...options });
+  return new LeaseRotationLock({
+    clusterFor: () => cluster,
+    renewIntervalInMs: 0,
+    retry: recordedRetry().retry,
+    ...options,
+  });
 }
+
+const leaseRequests = (verb: string) =>
+  standin.requests.filter((r) => r.verb === verb && r.resource === "leases").map((r) => r.status);
 
 function lease(): { spec: Record<string, unknown> } | undefined {
   return standin.get("Lease", ns, leaseName(gateway.name)) as { spec: Record<string, unknown> } | undefined;
@@ -189,5 +199,62 @@ describe("LeaseRotationLock", () => {
       name: "PermissionDeniedError",
       permission: "create leases.coordination.k8s.io",
     });
+  });
+
+  it("tells who holds the lease, when it was renewed and when it expires", async () => {
+    const acquiredAt = new Date("2026-12-02T03:00:00.000Z");
+    const a = lock({ identity: "worker-a", now: () => acquiredAt });
+    const handle = await a.tryAcquire(gateway, { ttlInMs: 90_000 });
+    const holder = await lock({ identity: "worker-b", now: () => acquiredAt }).holder(gateway);
+    expect(holder?.identity).toMatch(/^worker-a-[0-9a-f]{8}$/);
+    expect(holder?.renewedAt).toEqual(acquiredAt);
+    expect(holder?.expiresAt).toEqual(new Date("2026-12-02T03:01:30.000Z"));
+    await handle?.release();
+    expect(await a.holder(gateway)).toBeUndefined();
+  });
+
+  it("is free again once a crashed holder's short lease expired", async () => {
+    const start = Date.parse("2026-12-02T03:00:00.000Z");
+    const at = (seconds: number) => () => new Date(start + seconds * 1000);
+    await lock({ identity: "crashed", now: at(0) }).tryAcquire(gateway, { ttlInMs: 60_000 });
+    const next = (seconds: number) => lock({ identity: "next", now: at(seconds) });
+    expect(await next(59).tryAcquire(gateway, { ttlInMs: 60_000 })).toBeUndefined();
+    expect((await next(59).holder(gateway))?.expiresAt).toEqual(new Date(start + 60_000));
+    expect(await next(61).holder(gateway)).toBeUndefined();
+    expect(await next(61).tryAcquire(gateway, { ttlInMs: 60_000 })).toBeDefined();
+    expect(lease()?.spec.holderIdentity).toMatch(/^next-/);
+  });
+
+  it("tries a Lease create once (not safe to repeat), but retries the takeover replace", async () => {
+    standin.failNext({ status: 503, verb: "create", resource: "leases" });
+    const error = await failure(lock({ identity: "a" }).tryAcquire(gateway, { ttlInMs: 60_000 }));
+    expect(error.message).toMatch(
+      /create leases.coordination.k8s.io gateways\/gateway-guard-edge-west failed \(HTTP 503\)/,
+    );
+    expect(leaseRequests("create")).toEqual([503]);
+
+    const later = () => new Date(Date.now() + 120_000);
+    await lock({ identity: "crashed" }).tryAcquire(gateway, { ttlInMs: 60_000 });
+    standin.failNext({ status: 500, verb: "update", resource: "leases", landed: true });
+    const handle = await lock({ identity: "taker", now: later }).tryAcquire(gateway, { ttlInMs: 60_000 });
+    expect(handle).toBeDefined();
+    expect(leaseRequests("update")).toEqual([500, 409]);
+    expect(lease()?.spec.holderIdentity).toMatch(/^taker-/);
+  });
+
+  it("retries a release, and gives up within its bound, leaving the lease to expire", async () => {
+    const first = await lock({ identity: "a" }).tryAcquire(gateway, { ttlInMs: 60_000 });
+    standin.failNext({ status: 503, verb: "update", resource: "leases" });
+    await first?.release();
+    expect(lease()?.spec.holderIdentity).toBeUndefined();
+
+    const second = await lock({ identity: "b", releaseTimeoutInMs: 100 }).tryAcquire(gateway, {
+      ttlInMs: 60_000,
+    });
+    standin.setLatency(5_000);
+    const error = await failure(second?.release() ?? Promise.resolve());
+    expect(error.message).toMatch(
+      /^Could not release Lease gateways\/gateway-guard-edge-west within 0.1s; it expires on its own at \d{4}-/,
+    );
   });
 });
