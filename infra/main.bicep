@@ -23,17 +23,18 @@ param gatewayGuardConfigBase64 string
 @description('NCRONTAB schedule of the rotation fan-out (app setting ROTATION_SCHEDULE). Default: daily at 03:00 UTC.')
 param rotationSchedule string = '0 0 3 * * *'
 
-@description('Grant regenerateKey/action so that revokeOldKey can work. Off by default: revocation is opt-in.')
+@description('How often rotationSchedule fires, in hours (24 for the default daily schedule). The dead man\'s switch alerts when a gateway logged no token.days_left for this plus 2 hours.')
+@minValue(1)
+param rotationIntervalInHours int = 24
+
+@description('Grant listKeys/action and regenerateKey/action so that revokeOldKey can work. Off by default: revocation is opt-in. Switching it off removes both from the same role.')
 param allowKeyRevocation bool = false
 
-@description('Email that receives alerts for failed or poisoned rotations; empty for none.')
+@description('Email that receives the alerts (final failures, config.invalid, the dead man\'s switch, /api/health); empty for none.')
 param alertEmail string = ''
 
-@description('Subscribe the webhook to Key Vault SecretNearExpiry events. Turn on after the first `azd deploy` (Event Grid validates the endpoint).')
-param enableKeyVaultEvents bool = false
-
-@description('Names of the Key Vault secrets that hold gateway tokens: only their events reach the webhook (others would get 404, which Event Grid retries).')
-param gatewayTokenSecretNames array = []
+@description('Comma-separated resource ids of API Management instances whose GatewayTokenNearExpiry/GatewayTokenExpired events reach the webhook (one Event Grid system topic each). Empty for none. Set after the first `azd deploy`: Event Grid validates the endpoint when it subscribes.')
+param apimEventSourceIds string = ''
 
 var tags = { 'azd-env-name': environmentName, application: 'gateway-guard' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
@@ -53,9 +54,8 @@ module resources 'resources.bicep' = {
     resourceToken: token
     gatewayGuardConfig: base64ToString(gatewayGuardConfigBase64)
     rotationSchedule: rotationSchedule
+    rotationIntervalInHours: rotationIntervalInHours
     alertEmail: alertEmail
-    enableKeyVaultEvents: enableKeyVaultEvents
-    gatewayTokenSecretNames: gatewayTokenSecretNames
   }
 }
 
@@ -66,8 +66,26 @@ module apimAccess 'modules/apim-access.bicep' = {
     apimServiceName: apimServiceName
     principalId: resources.outputs.identityPrincipalId
     allowKeyRevocation: allowKeyRevocation
+    deploymentToken: token
   }
 }
+
+var apimEventSources = filter(map(split(apimEventSourceIds, ','), id => trim(id)), id => !empty(id))
+
+// `/subscriptions/{id}/resourceGroups/{name}/providers/Microsoft.ApiManagement/service/{name}`
+module apimEvents 'modules/apim-events.bicep' = [
+  for (sourceId, i) in apimEventSources: {
+    name: 'gateway-guard-apim-events-${i}'
+    scope: resourceGroup(split(sourceId, '/')[2], split(sourceId, '/')[4])
+    params: {
+      apimServiceName: last(split(sourceId, '/'))
+      tags: tags
+      functionAppSubscriptionId: subscription().subscriptionId
+      functionAppResourceGroupName: rg.name
+      functionAppName: resources.outputs.functionAppName
+    }
+  }
+]
 
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName

@@ -4,12 +4,10 @@ param tags object
 param resourceToken string
 param gatewayGuardConfig string
 param rotationSchedule string
+param rotationIntervalInHours int
 param alertEmail string
-param enableKeyVaultEvents bool
-param gatewayTokenSecretNames array
 
 var roles = {
-  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -110,8 +108,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       appSettings: [
-        // Host storage (queues, timers, leases of the host) through the managed identity.
-        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        // Host storage (queues, timers, leases of the host) through the managed identity, at the
+        // account's own endpoints (sovereign clouds have other host names).
+        { name: 'AzureWebJobsStorage__blobServiceUri', value: storage.properties.primaryEndpoints.blob }
+        { name: 'AzureWebJobsStorage__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
         // DefaultAzureCredential picks the user-assigned identity by this client id.
@@ -145,17 +145,8 @@ module alerts 'modules/alerts.bicep' = {
     tags: tags
     appInsightsId: appInsights.id
     alertEmail: alertEmail
-  }
-}
-
-module keyVaultEvents 'modules/keyvault-events.bicep' = if (enableKeyVaultEvents) {
-  name: 'gateway-guard-keyvault-events'
-  params: {
-    location: location
-    tags: tags
-    keyVaultName: vault.name
-    functionAppName: functionApp.name
-    secretNames: gatewayTokenSecretNames
+    healthUrl: 'https://${functionApp.properties.defaultHostName}/api/health'
+    rotationIntervalInHours: rotationIntervalInHours
   }
 }
 

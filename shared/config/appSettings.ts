@@ -81,15 +81,24 @@ export const appSettingNames: readonly AppSettingInfo[] = [
   },
   {
     name: "AzureWebJobsStorage__queueServiceUri",
-    meaning: "Queue endpoint of the storage account (identity-based connection; host and app).",
+    meaning:
+      "Queue endpoint of the storage account (identity-based connection; host and app), from the account's own endpoints.",
     default: "(none)",
-    requiredInAzure: false,
+    requiredInAzure: true,
+  },
+  {
+    name: "AzureWebJobsStorage__blobServiceUri",
+    meaning:
+      "Blob endpoint of the storage account, read by the Functions host (timer schedules, leases); not by the app's code.",
+    default: "(none)",
+    requiredInAzure: true,
   },
   {
     name: "AzureWebJobsStorage__accountName",
-    meaning: "Storage account name (identity-based connection) when no queueServiceUri is given.",
+    meaning:
+      "Storage account name (identity-based connection) when no queueServiceUri is given; public Azure cloud only (core.windows.net).",
     default: "(none)",
-    requiredInAzure: true,
+    requiredInAzure: false,
   },
   {
     name: "AzureWebJobsStorage__credential",
