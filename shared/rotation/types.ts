@@ -12,12 +12,18 @@ export interface AbortOptions {
   abortSignal?: AbortSignal;
 }
 
-/** Mints and revokes gateway tokens (ARM "Gateway - Generate Token" / "Regenerate Key"). */
+/** Mints, identifies and revokes gateway tokens (ARM "Gateway - Generate Token" / "List Keys" / "Regenerate Key"). */
 export interface TokenIssuer {
   /** Returns the raw token value (`<gw>&<yyyyMMddHHmm>&<sig>`, without `GatewayKey `). */
   mint(gateway: ApimGatewayRef, keyType: KeyType, expiresOn: Date, options?: AbortOptions): Promise<string>;
   /** Regenerates the key, invalidating every token signed with it. */
   revoke(gateway: ApimGatewayRef, keyType: KeyType, options?: AbortOptions): Promise<void>;
+  /**
+   * Which current key signed the token (its signature recomputed under each key). Called only when
+   * revoking, and only for a token whose key type nothing else records.
+   * @returns undefined when neither current key signed it: the token no longer validates
+   */
+  identifyKey(gateway: ApimGatewayRef, token: string, options?: AbortOptions): Promise<KeyType | undefined>;
 }
 
 export interface StoreTokenOptions extends AbortOptions {
@@ -189,8 +195,14 @@ export interface DeploymentOutcome {
   errorName?: string;
 }
 
-/** `planned`: a dry run whose plan would act (mint or deliver); nothing was changed. */
-export type RotationStatus = "fresh" | "planned" | "rotated" | "delivered" | "rolled-back" | "failed";
+/**
+ * `planned`: a dry run whose plan would act (mint or deliver); nothing was changed.
+ * `unrevoked`: every deployment runs the new token, but the old key was NOT regenerated although
+ * revocation was asked (a pod outside the configuration reads the Secret, or regenerating failed):
+ * earlier tokens still work; the reason says why and what to do.
+ */
+export type RotationStatus =
+  "fresh" | "planned" | "rotated" | "delivered" | "unrevoked" | "rolled-back" | "failed";
 
 export interface RotationOutcome {
   gateway: string;
@@ -204,6 +216,16 @@ export interface RotationOutcome {
   revokedKeyType?: KeyType;
   /** For a run stopped as a whole (the lock was lost): the `.name` of the error behind it (`isTransient`). */
   errorName?: string;
+  /**
+   * True when this outcome is final for the request that carried it: the caller (the queue worker)
+   * must not run it again, whatever `errorName` says. Set when the run restarted a deployment (a
+   * retry could restart it again: one request restarts each deployment at most once and rolls it
+   * back at most once), and for `unrevoked`. The next scheduled run, or a person, takes it from there.
+   * The engine always sets it; undefined counts as false.
+   */
+  final?: boolean;
+  /** For `unrevoked` by consumers: the pods outside the configuration that read the gateway's Secret. */
+  unknownConsumers?: SecretConsumer[];
   deployments: DeploymentOutcome[];
 }
 
@@ -212,6 +234,17 @@ export interface RotateOptions extends AbortOptions {
   dryRun?: boolean;
   /** Overrides the gateway's revokeOldKey. */
   revokeOldKey?: boolean;
+  /**
+   * DANGEROUS: revoke even when pods outside the configured deployments read the gateway's Secret;
+   * those pods keep a token that stops working. Default false.
+   */
+  allowUnknownConsumers?: boolean;
+  /**
+   * The caller's deadline (e.g. the queue worker's). It never aborts a rollout or a rollback in
+   * progress: it stops the run before the next deployment starts (status `failed`, the rest left for
+   * the next run). Before anything changed, it also ends reading, pre-flight and minting.
+   */
+  abortSignal?: AbortSignal;
   onProgress?: (progress: RolloutProgress) => void;
   /** Called with the plan as soon as it is made (also on a dry run), before anything changes. */
   onPlan?: (plan: RotationPlan) => void;

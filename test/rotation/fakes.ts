@@ -1,10 +1,12 @@
 /**
  * In-memory implementations of the rotation interfaces: an issuer that really signs tokens with
- * per-gateway primary/secondary keys (so revocation really invalidates), a versioned vault,
- * clusters with Secrets, resourceVersions and rollouts that can be told to fail, a lock, and a
- * logger that captures every event.
+ * per-gateway primary/secondary keys, as APIM does (so revocation really invalidates and keys can be
+ * identified from a token), a versioned vault, clusters with Secrets, resourceVersions, pre-flight
+ * failures, pods that read the Secrets and rollouts that can be told to fail, a Lease-like lock that
+ * expires on the clock, and a logger that captures every event.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { signingKeyOf, tokenSignature } from "../../shared/azure/tokenSignature.js";
 import type { ApimGatewayRef, DeploymentTarget, GatewayConfig } from "../../shared/config/types.js";
 import {
   ConflictError,
@@ -20,6 +22,8 @@ import type {
   SecretConsumer,
   KeyType,
   LockHandle,
+  LockHolder,
+  RestartOptions,
   RotationDeps,
   RotationLock,
   RotationLogger,
@@ -46,11 +50,13 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, "").slice(0, 12);
 }
 
-/** Mints tokens signed (HMAC) with per-gateway keys; `revoke` regenerates a key. */
+/** Mints tokens signed with per-gateway keys (APIM's scheme); `revoke` regenerates a key. */
 export class FakeIssuer implements TokenIssuer {
   readonly mints: Array<{ gatewayId: string; keyType: KeyType; expiresOn: Date }> = [];
   readonly revocations: Array<{ gatewayId: string; keyType: KeyType }> = [];
-  private readonly keys = new Map<string, Record<KeyType, Buffer>>();
+  /** How many times a token's key was asked for (ARM "List Keys" calls). */
+  identifications = 0;
+  private readonly keys = new Map<string, Record<KeyType, string>>();
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -59,24 +65,24 @@ export class FakeIssuer implements TokenIssuer {
       throw new InputError("expiry must be at most 30 days ahead");
     }
     this.mints.push({ gatewayId: gateway.gatewayId, keyType, expiresOn });
-    const body = `${gateway.gatewayId}&${stamp(expiresOn)}`;
-    return `${body}&${this.sign(gateway.gatewayId, keyType, body).toString("base64")}`;
+    const signature = tokenSignature(this.keysOf(gateway.gatewayId)[keyType], gateway.gatewayId, expiresOn);
+    return `${gateway.gatewayId}&${stamp(expiresOn)}&${signature}`;
   }
 
   async revoke(gateway: ApimGatewayRef, keyType: KeyType): Promise<void> {
     this.revocations.push({ gatewayId: gateway.gatewayId, keyType });
-    this.keysOf(gateway.gatewayId)[keyType] = randomBytes(32);
+    this.keysOf(gateway.gatewayId)[keyType] = randomBytes(32).toString("base64");
+  }
+
+  async identifyKey(_gateway: ApimGatewayRef, token: string): Promise<KeyType | undefined> {
+    this.identifications++;
+    return this.signedWith(token);
   }
 
   /** The key a token is signed with under the current keys, or undefined if none (revoked or forged). */
   signedWith(token: string): KeyType | undefined {
-    const [gatewayId, expiry, signature] = token.split("&");
-    if (!gatewayId || !expiry || !signature) return undefined;
-    const given = Buffer.from(signature, "base64");
-    return (["primary", "secondary"] as const).find((keyType) => {
-      const expected = this.sign(gatewayId, keyType, `${gatewayId}&${expiry}`);
-      return expected.length === given.length && timingSafeEqual(expected, given);
-    });
+    const gatewayId = token.split("&")[0] ?? "";
+    return signingKeyOf(token, this.keysOf(gatewayId));
   }
 
   /** True when the token is signed with a current key and has not expired. */
@@ -85,14 +91,10 @@ export class FakeIssuer implements TokenIssuer {
     return this.signedWith(token) !== undefined && expiry > stamp(this.clock.now());
   }
 
-  private sign(gatewayId: string, keyType: KeyType, body: string): Buffer {
-    return createHmac("sha256", this.keysOf(gatewayId)[keyType]).update(body).digest();
-  }
-
-  private keysOf(gatewayId: string): Record<KeyType, Buffer> {
+  private keysOf(gatewayId: string): Record<KeyType, string> {
     let keys = this.keys.get(gatewayId);
     if (!keys) {
-      keys = { primary: randomBytes(32), secondary: randomBytes(32) };
+      keys = { primary: randomBytes(32).toString("base64"), secondary: randomBytes(32).toString("base64") };
       this.keys.set(gatewayId, keys);
     }
     return keys;
@@ -144,12 +146,25 @@ interface FakeSecret {
   paused?: boolean;
 }
 
-/** One cluster: a Secret per deployment, rollouts that record which token the pods run. */
+/**
+ * One cluster: a Secret per deployment, rollouts that record which token the pods run. A restart
+ * repeated with the same `restartedAt` (an adapter's retry) rolls nothing, as in Kubernetes; the
+ * fake forgets the value when the Secret is written, since test clocks stand still between runs.
+ */
 export class FakeCluster implements GatewayCluster {
   readonly secrets = new Map<string, FakeSecret>();
   /** The token the running pods read at their start, per target. */
   readonly podTokens = new Map<string, string | undefined>();
+  /** Targets rolled, one entry per rollout started. */
   readonly restarts: string[] = [];
+  /** Target → the `restartedAt` of its last restart since the Secret was last written. */
+  readonly restartedAt = new Map<string, string>();
+  /** Target → what pre-flight finds wrong with it. */
+  readonly preflightFailures = new Map<string, Error>();
+  /** Pods outside the configured deployments that read a Secret: namespace → pods. */
+  readonly otherConsumers = new Map<string, SecretConsumer[]>();
+  /** Targets whose `listSecretConsumers` fails. */
+  readonly consumerFailures = new Map<string, Error>();
   readonly writes: Array<{ target: string; resourceVersion: string }> = [];
   /** Target → how many of the next rollouts stall. */
   readonly stalls = new Map<string, number>();
@@ -157,10 +172,26 @@ export class FakeCluster implements GatewayCluster {
   readonly conflicts = new Set<string>();
   private readonly pending = new Set<string>();
 
-  async preflight(_target?: DeploymentTarget): Promise<void> {}
+  readonly preflights: string[] = [];
 
-  async listSecretConsumers(_target?: DeploymentTarget): Promise<SecretConsumer[]> {
-    return [];
+  async preflight(target: DeploymentTarget): Promise<void> {
+    const label = targetLabel(target);
+    this.preflights.push(label);
+    const failure = this.preflightFailures.get(label);
+    if (failure) throw failure;
+  }
+
+  /** The target's own pods (two, owned by it) and any other pod in its namespace that reads a Secret. */
+  async listSecretConsumers(target: DeploymentTarget): Promise<SecretConsumer[]> {
+    const failure = this.consumerFailures.get(targetLabel(target));
+    if (failure) throw failure;
+    const own = [0, 1].map((i) => ({
+      namespace: target.namespace,
+      pod: `${target.deployment}-7d9f-${i}`,
+      deployment: target.deployment,
+      phase: "Running",
+    }));
+    return [...own, ...(this.otherConsumers.get(target.namespace) ?? [])];
   }
 
   /** Adds a deployment with its Secret; the pods run the Secret's token. */
@@ -212,11 +243,14 @@ export class FakeCluster implements GatewayCluster {
       else secret.annotations[key] = value;
     }
     secret.resourceVersion++;
+    this.restartedAt.delete(label);
   }
 
-  async restart(target: DeploymentTarget): Promise<void> {
+  async restart(target: DeploymentTarget, options: RestartOptions = {}): Promise<void> {
     const label = targetLabel(target);
     if (this.secretOf(target).paused) throw new RolloutError(`deployment ${label} is paused`);
+    if (options.restartedAt !== undefined && this.restartedAt.get(label) === options.restartedAt) return;
+    if (options.restartedAt !== undefined) this.restartedAt.set(label, options.restartedAt);
     this.restarts.push(label);
     this.pending.add(label);
   }
@@ -250,26 +284,61 @@ export class FakeCluster implements GatewayCluster {
   }
 }
 
-/** A lock per gateway name; `held.add` simulates another holder, `lose` a lease lost while held. */
+/** A gateway's Lease as the fake lock keeps it. */
+interface FakeLease extends Required<LockHolder> {
+  lost: AbortController;
+}
+
+/**
+ * A Lease per gateway name that expires on the clock `ttlInMs` after its last renewal (the fake
+ * does not renew: a test moves the clock past it to model a crashed holder). `holdAs` models
+ * another holder, `lose` a lease lost while held.
+ */
 export class FakeLock implements RotationLock {
-  readonly held = new Set<string>();
+  readonly held = new Map<string, FakeLease>();
   readonly acquisitions: Array<{ gateway: string; ttlInMs: number }> = [];
-  private readonly losses = new Map<string, AbortController>();
+  readonly releases: string[] = [];
+  private count = 0;
+
+  constructor(private readonly clock: FakeClock) {}
 
   async tryAcquire(gateway: GatewayConfig, options: { ttlInMs: number }): Promise<LockHandle | undefined> {
-    if (this.held.has(gateway.name)) return undefined;
-    this.held.add(gateway.name);
+    const current = this.held.get(gateway.name);
+    if (current && current.expiresAt > this.clock.now()) return undefined;
     this.acquisitions.push({ gateway: gateway.name, ttlInMs: options.ttlInMs });
-    const lost = new AbortController();
-    this.losses.set(gateway.name, lost);
-    return { release: async () => void this.held.delete(gateway.name), lost: lost.signal };
+    const lease = this.holdAs(gateway.name, `run-${++this.count}`, options.ttlInMs);
+    return {
+      release: async () => {
+        this.releases.push(gateway.name);
+        if (this.held.get(gateway.name) === lease) this.held.delete(gateway.name);
+      },
+      lost: lease.lost.signal,
+    };
+  }
+
+  async holder(gateway: GatewayConfig): Promise<LockHolder | undefined> {
+    const lease = this.held.get(gateway.name);
+    return lease && { identity: lease.identity, renewedAt: lease.renewedAt, expiresAt: lease.expiresAt };
+  }
+
+  /** Takes (or renews) the gateway's Lease for `identity` now, as another process would. */
+  holdAs(gateway: string, identity: string, ttlInMs = 90_000): FakeLease {
+    const renewedAt = this.clock.now();
+    const lease = {
+      identity,
+      renewedAt,
+      expiresAt: new Date(renewedAt.getTime() + ttlInMs),
+      lost: new AbortController(),
+    };
+    this.held.set(gateway, lease);
+    return lease;
   }
 
   /** Fires the held lock's `lost` with the reason (default: a LockHeldError), as an expired lease does. */
   lose(gateway: string, reason: Error = new LockHeldError(`Lost the rotation lock of ${gateway}`)): void {
-    const lost = this.losses.get(gateway);
-    if (!lost) throw new Error(`lock of ${gateway} was never acquired`);
-    lost.abort(reason);
+    const lease = this.held.get(gateway);
+    if (!lease) throw new Error(`lock of ${gateway} was never acquired`);
+    lease.lost.abort(reason);
   }
 }
 
@@ -331,7 +400,7 @@ export function fakeWorld(gateway: GatewayConfig = gatewayConfig()) {
   const clock = new FakeClock();
   const issuer = new FakeIssuer(clock);
   const vault = new FakeVault(clock);
-  const lock = new FakeLock();
+  const lock = new FakeLock(clock);
   const log = new CaptureLogger();
   const clusters = new Map<string, FakeCluster>();
   const clusterOf = (t: DeploymentTarget): FakeCluster => {

@@ -101,11 +101,10 @@ describe("rotation through the real adapters", () => {
     await west.standin.apply([{ ...deployment, spec: { ...spec, paused: true } }]);
     const minted = generateTokenCalls(f, seeded.apim.gatewayId);
 
-    const outcome = await rotateGateway(gateway, deps);
-    expect(outcome.status).toBe("failed");
-    expect(outcome.deployments.map((d) => d.status)).toEqual(["unchanged", "failed"]);
-    expect(outcome.deployments[1].reason).toMatch(/^paused: resume it \(kubectl rollout resume /);
-    expect(outcome.reason).not.toContain("rolling back");
+    await expect(rotateGateway(gateway, deps)).rejects.toMatchObject({
+      name: "PreflightError",
+      message: expect.stringMatching(/is paused; resume it \(kubectl rollout resume deployment\//),
+    });
     expect(generateTokenCalls(f, seeded.apim.gatewayId)).toBe(minted);
     expect(f.keyVault.versions(seeded.vaultSecret)).toHaveLength(1);
     for (const d of seeded.deployments)

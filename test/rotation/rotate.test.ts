@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PermissionDeniedError, RolloutError } from "../../shared/errors.js";
+import { PermissionDeniedError, PreflightError, RolloutError } from "../../shared/errors.js";
 import { rotateGateway } from "../../shared/rotation/rotate.js";
 import { targetLabel } from "../../shared/rotation/target.js";
 import {
@@ -8,6 +8,7 @@ import {
   type RotationDeps,
   type RotationPlan,
 } from "../../shared/rotation/types.js";
+import { failure } from "../failure.js";
 import { dayInMs, fakeWorld, gatewayConfig, target } from "./fakes.js";
 
 const east = target("east");
@@ -58,7 +59,8 @@ describe("rotateGateway", () => {
       [secretAnnotations.rotatedAt]: world.clock.current.toISOString(),
       [secretAnnotations.rolledOutVersion]: "v1",
     });
-    expect(world.log.names()).toEqual(["rotation.planned", "rotation.completed"]);
+    expect(world.log.names()).toEqual(["rotation.planned"]);
+    expect(outcome.final).toBe(true);
     expect(world.lock.held.size).toBe(0);
     expectNoTokenIn(world, outcome);
   });
@@ -225,7 +227,8 @@ describe("rotateGateway", () => {
     expect(westCluster.restarts).toEqual(["west/apim/gateway", "west/apim/gateway", "west/apim/gateway"]);
     expect(world.issuer.isValid(oldToken)).toBe(true);
     expect(progress).toContain("west/apim/gateway");
-    expect(world.log.events.at(-1)).toMatchObject({ level: "error", event: "rotation.failed" });
+    expect(outcome.final).toBe(true);
+    expect(world.log.names().slice(1)).toEqual(["rotation.planned", "rotation.rolling-back"]);
     expectNoTokenIn(world, outcome);
   });
 
@@ -276,16 +279,16 @@ describe("rotateGateway", () => {
     expect(revoking.revokedKeyType).toBe("secondary");
   });
 
-  it("reports failed when revoking fails after a successful rollout", async () => {
+  it("reports unrevoked, final, when regenerating fails after a successful rollout", async () => {
     const world = fakeWorld();
     await rotateGateway(world.gateway, world.deps);
     world.issuer.revoke = async () => {
       throw new Error("403 regenerateKey/action");
     };
     const outcome = await rotateGateway(world.gateway, world.deps, { force: true, revokeOldKey: true });
-    expect(outcome.status).toBe("failed");
+    expect(outcome).toMatchObject({ status: "unrevoked", final: true });
     expect(outcome.deployments[0].status).toBe("rotated");
-    expect(outcome.reason).toContain("regenerating the primary key failed: 403");
+    expect(outcome.reason).toContain("the primary key was NOT regenerated: regenerating it failed: 403");
   });
 
   it("caps the expiry at 30 days even when the configuration asks for more", async () => {
@@ -327,7 +330,7 @@ describe("rotateGateway", () => {
 
   it("throws LockHeldError and mints nothing while another rotation holds the lock", async () => {
     const world = fakeWorld();
-    world.lock.held.add("gw1");
+    world.lock.holdAs("gw1", "other-host");
     await expect(rotateGateway(world.gateway, world.deps, { force: true })).rejects.toMatchObject({
       name: "LockHeldError",
       message: expect.stringContaining('"gw1"'),
@@ -337,10 +340,52 @@ describe("rotateGateway", () => {
     expect(world.clusterOf(east).writes).toEqual([]);
   });
 
-  it("holds the lock long enough for every rollout and its rollback", async () => {
+  it("takes a short lock (renewed by the adapter), whatever the rollout timeout", async () => {
     const world = fakeWorld(gatewayConfig({ deployments: [east, west], rolloutTimeoutInMs: 600_000 }));
     await rotateGateway(world.gateway, world.deps);
-    expect(world.lock.acquisitions[0].ttlInMs).toBeGreaterThanOrEqual(4 * 600_000);
+    expect(world.lock.acquisitions).toEqual([{ gateway: "gw1", ttlInMs: 90_000 }]);
+    expect(world.lock.releases).toEqual(["gw1"]);
+  });
+
+  it("names the lock's holder, its last renewal and its expiry when locked", async () => {
+    const world = fakeWorld();
+    world.lock.holdAs("gw1", "func-host-42", 90_000);
+    const error = await failure(rotateGateway(world.gateway, world.deps));
+    expect(error).toMatchObject({
+      name: "LockHeldError",
+      message:
+        'another rotation of gateway "gw1" is in progress (held by func-host-42, last renewed 2025-03-01T00:00:00.000Z, expires 2025-03-01T00:01:30.000Z unless renewed); try again later',
+    });
+    expect(world.log.events).toContainEqual({
+      level: "warn",
+      event: "rotation.locked",
+      fields: {
+        gateway: "gw1",
+        holder: "func-host-42",
+        renewedAt: "2025-03-01T00:00:00.000Z",
+        expiresAt: "2025-03-01T00:01:30.000Z",
+      },
+    });
+  });
+
+  it("takes no lock for a fresh gateway, and plans again under the lock before acting", async () => {
+    const world = fakeWorld();
+    await rotateGateway(world.gateway, world.deps);
+    world.clock.advanceDays(1);
+    expect((await rotateGateway(world.gateway, world.deps)).status).toBe("fresh");
+    expect(world.lock.acquisitions).toHaveLength(1);
+
+    world.clock.advanceDays(22);
+    const tryAcquire = world.lock.tryAcquire.bind(world.lock);
+    world.lock.tryAcquire = async (gateway, options) => {
+      const other = await rotateGateway(world.gateway, { ...world.deps, lock: { tryAcquire } });
+      expect(other.status).toBe("rotated");
+      return tryAcquire(gateway, options);
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome).toMatchObject({ status: "fresh", plan: { decision: "fresh" } });
+    expect(world.issuer.mints).toHaveLength(2);
+    expect(world.log.names()).toContain("rotation.replanned");
   });
 
   it("dry run plans without minting or writing", async () => {
@@ -362,7 +407,7 @@ describe("rotateGateway", () => {
 
   it("dry run takes no lock, so it plans while another rotation holds it", async () => {
     const world = fakeWorld();
-    world.lock.held.add("gw1");
+    world.lock.holdAs("gw1", "other-host");
     const outcome = await rotateGateway(world.gateway, world.deps, { dryRun: true });
     expect(outcome).toMatchObject({ status: "planned", plan: { action: "mint" } });
     expect(world.lock.acquisitions).toEqual([]);
@@ -379,34 +424,42 @@ describe("rotateGateway", () => {
     expect(seen).toEqual([{ plan: outcome.plan, mints: 0, writes: 0 }]);
   });
 
-  it("fails a paused deployment before minting or writing anything, with nothing to undo", async () => {
+  it("pre-flights every target before the lock and minting: a paused or refusing one stops the run, naming each", async () => {
     const world = fakeWorld(gatewayConfig({ deployments: [east, west] }));
     await rotateGateway(world.gateway, world.deps);
-    const before = (await world.vault.current("gw1-token"))!.token;
     const westCluster = world.clusterOf(west);
-    const annotations = { ...westCluster.secrets.get(targetLabel(west))!.annotations };
-    westCluster.addDeployment(west, { token: before, annotations, paused: true });
+    const secret = westCluster.secrets.get(targetLabel(west))!;
+    westCluster.addDeployment(west, { token: secret.token, annotations: secret.annotations, paused: true });
+    world
+      .clusterOf(east)
+      .preflightFailures.set(
+        targetLabel(east),
+        new PreflightError('secrets "gw-token" is immutable: data cannot change'),
+      );
     const writes = world.clusterOf(east).writes.length + westCluster.writes.length;
-    const restarts = world.clusterOf(east).restarts.length + westCluster.restarts.length;
 
-    const outcome = await rotateGateway(world.gateway, world.deps, { force: true });
-    expect(outcome.status).toBe("failed");
-    expect(outcome.deployments).toEqual([
-      { target: "east/gateways/gw", status: "unchanged", reason: "not attempted: west/apim/gateway paused" },
-      {
-        target: "west/apim/gateway",
-        status: "failed",
-        reason: "paused: resume it (kubectl rollout resume deployment/gateway -n apim) and rotate again",
-        errorName: "RolloutError",
-      },
-    ]);
-    expect(outcome.reason).toContain("west/apim/gateway is paused; nothing was changed");
-    expect(JSON.stringify(outcome)).not.toContain("rolling back");
+    const error = await failure(rotateGateway(world.gateway, world.deps, { force: true }));
+    expect(error.name).toBe("PreflightError");
+    expect(error.message).toBe(
+      'gateway "gw1" cannot be delivered to, so nothing was minted or changed: east/gateways/gw: secrets "gw-token" is immutable: data cannot change; west/apim/gateway: Deployment apim/gateway is paused; resume it (kubectl rollout resume deployment/gateway -n apim) and rotate again',
+    );
     expect(world.issuer.mints).toHaveLength(1);
     expect(world.vault.versions.get("gw1-token")).toHaveLength(1);
+    expect(world.lock.acquisitions).toHaveLength(1);
     expect(world.clusterOf(east).writes.length + westCluster.writes.length).toBe(writes);
-    expect(world.clusterOf(east).restarts.length + westCluster.restarts.length).toBe(restarts);
-    expect(world.issuer.revocations).toEqual([]);
+    expect(world.log.metrics.at(-1)).toEqual({
+      name: "rotation.outcome",
+      value: 1,
+      dimensions: { gateway: "gw1", status: "failed" },
+    });
+  });
+
+  it("throws a transient pre-flight error as it is, so the caller retries", async () => {
+    const world = fakeWorld();
+    world.clusterOf(east).preflightFailures.set(targetLabel(east), new Error("socket hang up"));
+    await expect(rotateGateway(world.gateway, world.deps)).rejects.toThrow("socket hang up");
+    expect(world.issuer.mints).toEqual([]);
+    expect(world.lock.acquisitions).toEqual([]);
   });
 
   it("removes on rollback the annotations the Secret did not have before (null in the merge patch)", async () => {
@@ -446,7 +499,7 @@ describe("rotateGateway", () => {
     });
     expect(world.clusterOf(east).writes).toEqual([]);
     expect(world.lock.held.size).toBe(0);
-    expect(world.log.events.at(-1)).toMatchObject({ event: "rotation.failed", fields: { stage: "store" } });
+    expect(world.log.names()).toEqual(["rotation.planned"]);
   });
 
   it("names the error behind a failed deployment, so a caller can tell a 403 is permanent", async () => {

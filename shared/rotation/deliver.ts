@@ -1,0 +1,178 @@
+/**
+ * Step 5 of the protocol: deliver the token to each deployment, one at a time: patch the Secret
+ * (resourceVersion precondition), restart it once with a `restartedAt` picked once, wait for the
+ * rollout, and record on the Secret that it finished. A failed rollout is rolled back (rollback.ts).
+ *
+ * The caller's `abortSignal` never interrupts a deployment: it only stops the run before the next
+ * one starts. The lock's loss stops the run before its next write, without rolling back.
+ */
+import type { Delivery } from "./mint.js";
+import type { DeploymentState } from "./plan.js";
+import { rollBack } from "./rollback.js";
+import { isNamed, nameOf, type RotationRun } from "./run.js";
+import { secretAnnotations, type DeploymentOutcome, type DeploymentTokenState } from "./types.js";
+
+/** One deployment's result, and whether this run restarted it (so retrying could restart it again). */
+export interface Delivered {
+  outcome: DeploymentOutcome;
+  restarted: boolean;
+}
+
+/** What delivering to the deployments that need it came to. */
+export interface Deliveries {
+  results: Map<DeploymentState, Delivered>;
+  /** The deployment the caller's deadline stopped the run before. */
+  stoppedBefore?: string;
+}
+
+/**
+ * Delivers to each target in order; stops after the first failure, on the caller's deadline, or
+ * when the lock is lost. Targets not attempted are `unchanged` with the reason.
+ */
+export async function deliverAll(
+  run: RotationRun,
+  targets: DeploymentState[],
+  delivery: Delivery,
+  done: "rotated" | "delivered",
+): Promise<Deliveries> {
+  const results = new Map<DeploymentState, Delivered>();
+  let failedAt: string | undefined;
+  let stoppedBefore: string | undefined;
+  for (const d of targets) {
+    if (!failedAt && !stoppedBefore && !run.lockLost() && run.options.abortSignal?.aborted) {
+      stoppedBefore = d.label;
+    }
+    const skipped = run.lockLost()
+      ? "not attempted: the rotation lock was lost"
+      : failedAt
+        ? `not attempted after ${failedAt} failed`
+        : stoppedBefore
+          ? "not attempted: the run was stopped"
+          : undefined;
+    if (skipped) {
+      results.set(d, {
+        outcome: { target: d.label, status: "unchanged", reason: skipped },
+        restarted: false,
+      });
+      continue;
+    }
+    const result = await deliver(run, d, delivery, done);
+    results.set(d, result);
+    if (result.outcome.status !== done) failedAt = d.label;
+  }
+  return { results, stoppedBefore };
+}
+
+/** Write with the precondition, restart once, wait; roll back a failed rollout. */
+async function deliver(
+  run: RotationRun,
+  d: DeploymentState,
+  delivery: Delivery,
+  done: "rotated" | "delivered",
+): Promise<Delivered> {
+  const failed = (reason: string, error: unknown, restarted: boolean): Delivered => ({
+    outcome: { target: d.label, status: "failed", reason, errorName: nameOf(error) },
+    restarted,
+  });
+  let previous: DeploymentTokenState;
+  try {
+    previous = await writeToken(run, d, delivery);
+  } catch (error) {
+    if (run.lockLost()) return lockLost(run, d, "while writing its Secret", false);
+    return failed(`could not write the Secret: ${run.describe(error)}`, error, false);
+  }
+  const abortSignal = run.lost;
+  const restartedAt = run.restartStamp();
+  let restartSent = false;
+  try {
+    run.throwIfLockLost();
+    await d.cluster.restart(d.target, { restartedAt, abortSignal });
+    restartSent = true;
+    await d.cluster.waitForRollout(d.target, {
+      timeoutInMs: run.gateway.rolloutTimeoutInMs,
+      onProgress: run.options.onProgress,
+      abortSignal,
+    });
+  } catch (error) {
+    if (run.lockLost()) {
+      return lockLost(run, d, "after its Secret was written; not rolled back", true);
+    }
+    const why = run.describe(error);
+    if (previous.token === delivery.token) {
+      return failed(
+        `rollout failed (${why}); the Secret already held this token before this run (an earlier rollout was never confirmed), so there is nothing to roll back to`,
+        error,
+        true,
+      );
+    }
+    const outcome = await rollBack(run, d, previous, delivery, {
+      why,
+      errorName: nameOf(error),
+      restartedAt: restartSent ? restartedAt : undefined,
+    });
+    return { outcome, restarted: true };
+  }
+  await confirmRollout(run, d, delivery);
+  return { outcome: { target: d.label, status: done }, restarted: true };
+}
+
+/**
+ * Patches the Secret with the token and its annotations; on a conflict, reads it again once and
+ * retries. Only the lock's loss aborts it.
+ * @returns the Secret as it was just before the write (what a rollback restores)
+ */
+async function writeToken(
+  run: RotationRun,
+  d: DeploymentState,
+  delivery: Delivery,
+): Promise<DeploymentTokenState> {
+  const annotations = {
+    [secretAnnotations.keyType]: delivery.keyType ?? null,
+    [secretAnnotations.expiresOn]: delivery.expiresOn?.toISOString() ?? null,
+    [secretAnnotations.vaultVersion]: delivery.vaultVersion,
+    [secretAnnotations.rotatedAt]: run.now().toISOString(),
+  };
+  const abortSignal = run.lost;
+  const write = async (resourceVersion: string): Promise<void> => {
+    run.throwIfLockLost();
+    await d.cluster.writeToken(d.target, delivery.token, { resourceVersion, annotations, abortSignal });
+  };
+  try {
+    await write(d.secret.resourceVersion);
+    return d.secret;
+  } catch (error) {
+    if (!isNamed(error, "ConflictError")) throw error;
+  }
+  run.log.warn("rotation.conflict", { gateway: run.gateway.name, target: d.label });
+  const reread = await d.cluster.readToken(d.target, { abortSignal });
+  run.remember(reread.token);
+  await write(reread.resourceVersion);
+  return reread;
+}
+
+/**
+ * Records on the Secret that the rollout of this vault version finished, so that a run stopped
+ * between writing the Secret and rolling is finished by the next one. A failure here only costs
+ * the next run an extra restart.
+ */
+async function confirmRollout(run: RotationRun, d: DeploymentState, delivery: Delivery): Promise<void> {
+  try {
+    const current = await d.cluster.readToken(d.target, { abortSignal: run.lost });
+    if (current.token !== delivery.token || run.lockLost()) return;
+    await d.cluster.writeToken(d.target, delivery.token, {
+      resourceVersion: current.resourceVersion,
+      annotations: { [secretAnnotations.rolledOutVersion]: delivery.vaultVersion },
+      abortSignal: run.lost,
+    });
+  } catch (error) {
+    run.log.warn("rotation.confirm-failed", {
+      gateway: run.gateway.name,
+      target: d.label,
+      error: run.describe(error),
+    });
+  }
+}
+
+function lockLost(run: RotationRun, d: DeploymentState, when: string, restarted: boolean): Delivered {
+  return { outcome: run.lockLostDeployment(d.label, when), restarted };
+}
