@@ -191,6 +191,47 @@ describe("Functions app on Azurite", () => {
     }
   });
 
+  it("a broken configuration: the timer logs config.invalid and enqueues nothing, a message is rejected, health answers 503", async () => {
+    const services = await createAppServices({
+      settings: readAppSettings({
+        AzureWebJobsStorage: azurite.connectionString,
+        GATEWAY_GUARD_CONFIG: '{"gateways": [{"name": "contoso-eu", "deployments": "none"}]}',
+      }),
+    });
+    restore = useAppServices(services);
+    const timer = captureContext("rotationSchedule");
+    await expect(
+      handlers.rotationSchedule!({ isPastDue: false } as never, timer.context as never),
+    ).rejects.toThrow(/invalid configuration in GATEWAY_GUARD_CONFIG/);
+    expect(timer.log.events("config.invalid")).toEqual([
+      expect.objectContaining({ setting: "GATEWAY_GUARD_CONFIG", at: "timer" }),
+    ]);
+    expect(await queued()).toEqual([]);
+
+    const message = { v: 1, gateway: "contoso-eu", reason: "manual", force: true, requestId: "req-broken" };
+    await host
+      .queue("gateway-rotations")
+      .sendMessage(Buffer.from(JSON.stringify(message)).toString("base64"));
+    await host.drain();
+    const [worker] = host.invocations;
+    expect(worker?.succeeded).toBe(true);
+    expect(worker!.logs.map((l) => l.text.split(" ")[0]).filter((e) => e !== "rotation.started")).toEqual([
+      "config.invalid",
+      "rotation.rejected",
+    ]);
+
+    const health = captureContext("health");
+    const response = (await handlers.health!(
+      new HttpRequest({ method: "GET", url: "http://localhost/api/health" }) as never,
+      health.context as never,
+    )) as { status: number; jsonBody: { configuration: { message: string } } };
+    expect(response.status).toBe(503);
+    expect(response.jsonBody.configuration.message).toContain("GATEWAY_GUARD_CONFIG");
+    expect(health.log.events("config.invalid")).toEqual([
+      expect.objectContaining({ setting: "GATEWAY_GUARD_CONFIG", at: "health" }),
+    ]);
+  });
+
   it("a malformed message is rejected once, not retried and not poisoned", async () => {
     await useServices(async (g) => rotated(g.name));
     await host
