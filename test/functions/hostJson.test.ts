@@ -37,14 +37,21 @@ describe("host.json", () => {
     });
   });
 
-  it("retries a message held back by a crashed rotation's lock until that lock has expired", () => {
-    // Attempts 2..maxDequeueCount come one visibilityTimeout apart: together they must outlast the
-    // lock a crashed holder left behind (one deployment, default rollout timeout), or the message
-    // is poisoned (rotation.poisoned) while the gateway is merely locked.
-    const { maxDequeueCount, visibilityTimeout } = host.extensions.queues;
-    const retryWindowInMs = (maxDequeueCount - 1) * seconds(visibilityTimeout) * 1000;
-    expect(retryWindowInMs).toBeGreaterThanOrEqual(lockTtlInMs(gateway("g")));
-  });
+  it.each([1, 2, 5])(
+    "retries a message held back by a crashed %i-deployment rotation's lock after that lock has expired",
+    (count) => {
+      // A crashed holder stops renewing its Lease, which then expires after lockTtlInMs. The first
+      // retry comes one visibilityTimeout later, and the last one (maxDequeueCount - 1) visibility
+      // timeouts later: the lock must be gone by the first, and well before the last, or the
+      // message ends as rotation.locked while the gateway is merely waiting for an expiry.
+      const { maxDequeueCount, visibilityTimeout } = host.extensions.queues;
+      const firstRetryInMs = seconds(visibilityTimeout) * 1000;
+      const retryWindowInMs = (maxDequeueCount - 1) * firstRetryInMs;
+      const ttl = lockTtlInMs(gatewayWith(count));
+      expect(ttl).toBeLessThan(firstRetryInMs);
+      expect(ttl).toBeLessThan(retryWindowInMs);
+    },
+  );
 
   it("has the function timeout the worker plans its deadline with", () => {
     expect(seconds(host.functionTimeout) * 1000).toBe(functionTimeoutInMs);
@@ -53,19 +60,24 @@ describe("host.json", () => {
   it.each([1, 2, 3, 5])(
     "stops starting deployments of a %i-deployment gateway early enough to finish a rollback within the function timeout",
     (count) => {
-      const many = gateway("g", {
-        deployments: Array.from({ length: count }, (_, i) => ({
-          cluster: { type: "kubeconfig" as const },
-          namespace: `ns-${i}`,
-          deployment: "g",
-        })),
-      });
+      const many = gatewayWith(count);
       const rollbackInMs = many.rolloutTimeoutInMs + 60_000;
       expect(rotationDeadlineInMs(many) + rollbackInMs).toBeLessThan(seconds(host.functionTimeout) * 1000);
       expect(rotationDeadlineInMs(many)).toBeGreaterThan(0);
     },
   );
 });
+
+/** A gateway with `count` deployments and the default rollout timeout. */
+function gatewayWith(count: number) {
+  return gateway("g", {
+    deployments: Array.from({ length: count }, (_, i) => ({
+      cluster: { type: "kubeconfig" as const },
+      namespace: `ns-${i}`,
+      deployment: "g",
+    })),
+  });
+}
 
 describe("local.settings.sample.json", () => {
   it("uses Azurite and only settings the app documents", () => {
