@@ -2,6 +2,11 @@
  * The real `TokenVault`: Key Vault secrets through `SecretClient`. Each rotation writes a new
  * version with `expiresOn`, a content type and tags (gateway, keyType); `current` reads the latest
  * version's value and tags. Also reads kubeconfigs held in Key Vault.
+ *
+ * Retries are the SDK pipeline's: 429 and 503 with Retry-After (or retry-after-ms) wait as told;
+ * 408, 5xx (except 501 and 505) and connection failures back off exponentially ({@link
+ * defaultKeyVaultRetryOptions}). A retried set writes one more version of the same value: harmless.
+ * Each call, retries included, ends after `timeoutInMs`.
  */
 import { SecretClient, type KeyVaultSecret, type SecretClientOptions } from "@azure/keyvault-secrets";
 import type { TokenCredential } from "@azure/identity";
@@ -22,6 +27,16 @@ export const keyVaultPermissions = {
   set: "secrets set (access policy), or Microsoft.KeyVault/vaults/secrets/setSecret/action (role Key Vault Secrets Officer)",
 } as const;
 
+/** The SDK retry options every `SecretClient` gets unless `clientOptions.retryOptions` says otherwise. */
+export const defaultKeyVaultRetryOptions = {
+  maxRetries: 3,
+  retryDelayInMs: 1000,
+  maxRetryDelayInMs: 16_000,
+} as const;
+
+/** How long one Key Vault call may take, retries and Retry-After waits included. */
+export const defaultKeyVaultTimeoutInMs = 60_000;
+
 export interface SecretClientsOptions {
   credential: TokenCredential;
   /**
@@ -29,6 +44,8 @@ export interface SecretClientsOptions {
    * `disableChallengeResourceVerification`; production code never does.
    */
   clientOptions?: SecretClientOptions;
+  /** How long one call may take, retries included. Default {@link defaultKeyVaultTimeoutInMs}. */
+  timeoutInMs?: number;
 }
 
 /** One `SecretClient` per vault URL. */
@@ -45,7 +62,11 @@ export class SecretClients {
     const key = vaultUrl.replace(/\/+$/, "").toLowerCase();
     let client = this.#clients.get(key);
     if (!client) {
-      client = new SecretClient(vaultUrl, this.#options.credential, this.#options.clientOptions);
+      const { clientOptions } = this.#options;
+      client = new SecretClient(vaultUrl, this.#options.credential, {
+        ...clientOptions,
+        retryOptions: { ...defaultKeyVaultRetryOptions, ...clientOptions?.retryOptions },
+      });
       this.#clients.set(key, client);
     }
     return client;
@@ -53,7 +74,7 @@ export class SecretClients {
 
   /** A `TokenVault` on `vaultUrl` that shares this cache. */
   vault(vaultUrl: string): KeyVaultTokenVault {
-    return new KeyVaultTokenVault({ client: this.client(vaultUrl) });
+    return new KeyVaultTokenVault({ client: this.client(vaultUrl), timeoutInMs: this.#options.timeoutInMs });
   }
 
   /**
@@ -66,12 +87,13 @@ export class SecretClients {
     options: AbortOptions = {},
   ): Promise<string> {
     const client = this.client(vaultUrl);
-    let secret: KeyVaultSecret;
-    try {
-      secret = await client.getSecret(secretName, { abortSignal: options.abortSignal });
-    } catch (error) {
-      throw toKeyVaultError(error, client.vaultUrl, secretName, "get");
-    }
+    const secret = await call((abortSignal) => client.getSecret(secretName, { abortSignal }), {
+      client,
+      secretName,
+      operation: "get",
+      timeoutInMs: this.#options.timeoutInMs,
+      abortSignal: options.abortSignal,
+    });
     if (!secret.value)
       throw new NotFoundError(
         `Key Vault secret "${secretName}" in ${client.vaultUrl} holds no kubeconfig (empty value)`,
@@ -83,25 +105,34 @@ export class SecretClients {
 export interface KeyVaultTokenVaultOptions {
   /** The vault's client (from {@link SecretClients.client}, which caches one per vault). */
   client: SecretClient;
+  /** How long one call may take, retries included. Default {@link defaultKeyVaultTimeoutInMs}. */
+  timeoutInMs?: number;
 }
 
 /** Gateway tokens in one Key Vault. */
 export class KeyVaultTokenVault implements TokenVault {
   readonly #client: SecretClient;
+  readonly #timeoutInMs: number | undefined;
 
   constructor(options: KeyVaultTokenVaultOptions) {
     this.#client = options.client;
+    this.#timeoutInMs = options.timeoutInMs;
   }
 
   /** The latest version, or undefined when the secret does not exist. */
   async current(secretName: string, options: AbortOptions = {}): Promise<StoredToken | undefined> {
-    let secret: KeyVaultSecret;
-    try {
-      secret = await this.#client.getSecret(secretName, { abortSignal: options.abortSignal });
-    } catch (error) {
-      if (restErrorInfo(error).statusCode === 404) return undefined;
-      throw toKeyVaultError(error, this.#client.vaultUrl, secretName, "get");
-    }
+    const client = this.#client;
+    const secret = await call((abortSignal) => client.getSecret(secretName, { abortSignal }), {
+      client,
+      secretName,
+      operation: "get",
+      timeoutInMs: this.#timeoutInMs,
+      abortSignal: options.abortSignal,
+    }).catch((error: Error) => {
+      if (error.name === "NotFoundError") return undefined;
+      throw error;
+    });
+    if (!secret) return undefined;
     if (secret.value === undefined) {
       throw new Error(
         `Key Vault secret "${secretName}" in ${this.#client.vaultUrl} has no value (version ${secret.properties.version ?? "unknown"})`,
@@ -112,26 +143,64 @@ export class KeyVaultTokenVault implements TokenVault {
 
   /** Writes a new version with `expiresOn`, the content type and tags. */
   async store(secretName: string, token: string, options: StoreTokenOptions): Promise<StoredToken> {
-    let secret: KeyVaultSecret;
-    try {
-      secret = await this.#client.setSecret(secretName, token, {
-        expiresOn: options.expiresOn,
-        contentType: tokenContentType,
-        tags: {
-          [tokenTags.gateway]: options.gateway,
-          [tokenTags.keyType]: options.keyType,
-          [tokenTags.managedBy]: "gateway-guard",
-        },
+    const client = this.#client;
+    const tags = {
+      [tokenTags.gateway]: options.gateway,
+      [tokenTags.keyType]: options.keyType,
+      [tokenTags.managedBy]: "gateway-guard",
+    };
+    const secret = await call(
+      (abortSignal) =>
+        client.setSecret(secretName, token, {
+          expiresOn: options.expiresOn,
+          contentType: tokenContentType,
+          tags,
+          abortSignal,
+        }),
+      {
+        client,
+        secretName,
+        operation: "set",
+        timeoutInMs: this.#timeoutInMs,
+        redact: [token],
         abortSignal: options.abortSignal,
-      });
-    } catch (error) {
-      throw toKeyVaultError(error, this.#client.vaultUrl, secretName, "set", [token]);
-    }
+      },
+    );
     return {
       ...toStoredToken(secret, token),
       expiresOn: secret.properties.expiresOn ?? options.expiresOn,
       keyType: options.keyType,
     };
+  }
+}
+
+interface CallOptions extends AbortOptions {
+  client: SecretClient;
+  secretName: string;
+  operation: "get" | "set";
+  timeoutInMs?: number;
+  /** Values that must not appear in an error (the token being set). */
+  redact?: string[];
+}
+
+/**
+ * One Key Vault call, cut after `timeoutInMs` (retries included), its failure mapped by
+ * {@link toKeyVaultError}; the caller's abort passes through as it is.
+ */
+async function call<T>(send: (abortSignal: AbortSignal) => Promise<T>, options: CallOptions): Promise<T> {
+  const timeoutInMs = options.timeoutInMs ?? defaultKeyVaultTimeoutInMs;
+  const timeout = AbortSignal.timeout(timeoutInMs);
+  const { client, secretName, operation } = options;
+  try {
+    return await send(options.abortSignal ? AbortSignal.any([options.abortSignal, timeout]) : timeout);
+  } catch (error) {
+    if (options.abortSignal?.aborted) throw error;
+    if (timeout.aborted) {
+      throw new Error(
+        `Key Vault ${operation} of secret "${secretName}" in ${client.vaultUrl} did not finish within ${timeoutInMs / 1000}s (retries included)`,
+      );
+    }
+    throw toKeyVaultError(error, client.vaultUrl, secretName, operation, options.redact);
   }
 }
 

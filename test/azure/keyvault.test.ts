@@ -145,4 +145,64 @@ describe("KeyVaultTokenVault against the Key Vault stand-in", () => {
       message: expect.stringContaining('"missing-kubeconfig"'),
     });
   });
+
+  it("retries a 503 with Retry-After on get and a 500 on set, as the SDK pipeline does", async () => {
+    kv.seedSecret("busy-token", token);
+    kv.failNext({ status: 503, method: "GET", retryAfterInMs: 10 });
+    expect(await vault.current("busy-token")).toMatchObject({ token });
+    kv.failNext({ status: 500, method: "PUT" });
+    await vault.store("busy-token", token, { expiresOn: inDays(1), keyType: "primary", gateway: "edge" });
+    expect(kv.calls.map((c) => `${c.operation} ${c.status}`).filter((c) => !c.endsWith(" 401"))).toEqual([
+      "get 503",
+      "get 200",
+      "set 500",
+      "set 200",
+    ]);
+  });
+
+  it("retries throttling with the default retry options, waiting for Retry-After in seconds", async () => {
+    const defaults = new SecretClients({
+      credential: staticTokenCredential(),
+      clientOptions: { ...(await testClientTlsOptions()), disableChallengeResourceVerification: true },
+    }).vault(kv.vaultUrl);
+    kv.failNext({ status: 429, count: 3, retryAfterInSeconds: 0 });
+    const stored = await defaults.store("throttled-token", token, {
+      expiresOn: inDays(1),
+      keyType: "primary",
+      gateway: "edge",
+    });
+    expect(stored.version).toBeTruthy();
+    expect(kv.calls.filter((c) => c.status === 429)).toHaveLength(3);
+  });
+
+  it("ends a call at its timeout, retries included, without the token", async () => {
+    const slow = new SecretClients({
+      credential: staticTokenCredential(),
+      timeoutInMs: 100,
+      clientOptions: { ...(await testClientTlsOptions()), disableChallengeResourceVerification: true },
+    }).vault(kv.vaultUrl);
+    kv.failNext({ status: 429, count: 10, retryAfterInSeconds: 30 });
+    const error = await failure(
+      slow.store("slow-token", token, { expiresOn: inDays(1), keyType: "primary", gateway: "edge" }),
+    );
+    expect(error.message).toMatch(
+      /^Key Vault set of secret "slow-token" in https:\/\/127.0.0.1:\d+ did not finish within 0.1s/,
+    );
+    expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(token);
+    kv.latencyInMs = 5_000;
+    try {
+      const read = await failure(slow.current("slow-token"));
+      expect(read.message).toMatch(/get of secret "slow-token" .* did not finish within 0.1s/);
+    } finally {
+      kv.latencyInMs = 0;
+    }
+  });
+
+  it("passes the caller's abort through as it is", async () => {
+    const controller = new AbortController();
+    kv.failNext({ status: 503, count: 10, retryAfterInSeconds: 30 });
+    const pending = failure(vault.current("edge-token", { abortSignal: controller.signal }));
+    controller.abort();
+    expect((await pending).name).toBe("AbortError");
+  });
 });
