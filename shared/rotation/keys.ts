@@ -52,9 +52,9 @@ export function mintKey(run: RotationRun, plan: RotationPlan, held: HeldKeys | u
   const where = (["primary", "secondary"] as const).map((k) => `${k}: ${held.get(k)?.join(", ")}`).join("; ");
   const name = run.gateway.name;
   throw new PreflightError(
-    `gateway "${name}": the tokens in use span both keys (${where}), so no new token can be signed with a key that none of them uses; nothing was minted or changed. ` +
-      `Put one token everywhere first: "gateway-guard rotate ${name}" without --force and without revocation (revokeOldKey: false) delivers Key Vault's token or mints one; ` +
-      `then run "gateway-guard rotate ${name} --force --revoke-old-key". To be sure a leaked token is dead whichever key signed it, run that twice: two consecutive revoking runs regenerate both keys.`,
+    `gateway "${name}": the tokens in use span both keys (${where}), so no new token can be signed with a key that none of them uses, and one run restarts each deployment only once; nothing was minted or changed. ` +
+      `Put one token everywhere first: while Key Vault's token is fresh, "gateway-guard rotate ${name} --revoke-old-key" without --force delivers it to the deployments that lack it and then regenerates the key they held; otherwise rotate once without revocation. ` +
+      `Then, if a token on the other key may have leaked too, run "gateway-guard rotate ${name} --force --revoke-old-key": two consecutive revoking runs regenerate both keys.`,
   );
 }
 
