@@ -89,4 +89,12 @@ describe("alert queries in infra/modules/alerts.bicep", () => {
     expect(alerts).toContain("ExpectedHttpStatusCode: 200");
     expect(alerts).toContain("'odata.type': 'Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria'");
   });
+
+  it("are explained in the runbook, with every operations event and metric", () => {
+    const runbook = readFileSync(join(root, "docs", "operations.md"), "utf8");
+    const metrics = Object.keys(operationsMetrics).map((name) => `metric ${name}`);
+    for (const name of [...Object.keys(operationsEvents), ...metrics]) {
+      expect(runbook, name).toContain(`\`${name}\``);
+    }
+  });
 });
