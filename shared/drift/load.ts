@@ -113,7 +113,7 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
     if (value === null) return objects;
     const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
     const root = doc.errors.length === 0 ? (doc.contents as Node | null) : null;
-    collect(value, { file, root, doc, lineCounter, options }, objects);
+    collect(value, { file, root, doc, lineCounter, text, options }, objects);
     return objects;
   }
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -145,7 +145,7 @@ export function parseManifest(text: string, file: string, options: ParseOptions 
       }
       throw new InputError(`${file}:${line}: cannot read the document: ${firstLine(message)}.`);
     }
-    collect(value, { file, root, doc, lineCounter, options }, objects);
+    collect(value, { file, root, doc, lineCounter, text, options }, objects);
   }
   return objects;
 }
@@ -181,6 +181,8 @@ interface DocumentContext {
   root: Node | null;
   doc: Document.Parsed;
   lineCounter: LineCounter;
+  /** The whole input, for fields' source text. */
+  text: string;
   options: ParseOptions;
 }
 
@@ -197,7 +199,8 @@ function collect(value: unknown, context: DocumentContext, objects: SourcedObjec
   if (object.kind === "List") {
     const items = (value as { items?: unknown }).items;
     if (!Array.isArray(items)) {
-      const itemsLine = (root ? fieldLine(root, ["items"], doc, lineCounter) : undefined) ?? line;
+      const itemsField = root ? findField(root, ["items"], doc) : undefined;
+      const itemsLine = itemsField ? lineOfNode(itemsField.at, lineCounter) : line;
       throw new InputError(
         `${file}:${itemsLine}: List: expected \`items\` to be a list, found ${describe(items)}.`,
       );
@@ -209,13 +212,13 @@ function collect(value: unknown, context: DocumentContext, objects: SourcedObjec
       const itemProblem = notAnObject(item);
       if (itemProblem) throw new InputError(`${file}:${itemLine}: ${itemProblem.refuse}`);
       const itemObject = item as KubeObject;
-      const source = sourced(itemObject, file, itemLine, itemNode ?? null, doc, lineCounter);
+      const source = sourced(itemObject, file, itemLine, itemNode ?? null, context);
       checkMetadata(source, false);
       objects.push(source);
     });
     return;
   }
-  const source = sourced(object, file, line, root, doc, lineCounter);
+  const source = sourced(object, file, line, root, context);
   const missing = checkMetadata(source, options.onSkip !== undefined);
   if (missing) return options.onSkip?.({ file, line, reason: missing });
   objects.push(source);
@@ -356,14 +359,21 @@ function sourced(
   file: string,
   line: number,
   node: Node | null,
-  doc: Document.Parsed,
-  lineCounter: LineCounter,
+  context: Pick<DocumentContext, "doc" | "lineCounter" | "text">,
 ): SourcedObject {
+  const { doc, lineCounter, text } = context;
   return {
     object,
     file,
     line,
-    lineOf: (path) => (node ? fieldLine(node, path, doc, lineCounter) : undefined),
+    lineOf: (path) => {
+      const field = node ? findField(node, path, doc) : undefined;
+      return field ? lineOfNode(field.at, lineCounter) : undefined;
+    },
+    textOf: (path) => {
+      const range = (node ? findField(node, path, doc) : undefined)?.value?.range;
+      return range ? text.slice(range[0], range[1]) : undefined;
+    },
   };
 }
 
@@ -371,13 +381,15 @@ function lineOfNode(node: Node, lineCounter: LineCounter): number {
   return node.range ? lineCounter.linePos(node.range[0]).line : 1;
 }
 
-/** Line of the last path segment's key (maps) or item (sequences), following aliases. */
-function fieldLine(
+/**
+ * A field's nodes, following aliases: `at` is the last segment's key (maps) or item (sequences), `value`
+ * the node it holds.
+ */
+function findField(
   root: Node,
   path: ReadonlyArray<string | number>,
   doc: Document.Parsed,
-  lineCounter: LineCounter,
-): number | undefined {
+): { at: Node; value: Node | undefined } | undefined {
   let node: unknown = root;
   let at: Node = root;
   for (const segment of path) {
@@ -405,7 +417,7 @@ function fieldLine(
       return undefined;
     }
   }
-  return lineOfNode(at, lineCounter);
+  return { at, value: (isAlias(node) ? node.resolve(doc) : node) as Node | undefined };
 }
 
 /** Directories a walk never enters: dot-directories (`.git`, `.github`, ...) and these. */

@@ -27,6 +27,8 @@ export interface SourcedObject {
   line?: number;
   /** 1-based line of a field inside the object (path as in JSON, e.g. `["spec","replicas"]`), if present. */
   lineOf(path: ReadonlyArray<string | number>): number | undefined;
+  /** A field's value as written in the file (`1e400`, `"3"`, `.nan`), for messages; absent for live objects. */
+  textOf?(path: ReadonlyArray<string | number>): string | undefined;
 }
 
 /** A setting the gateway reads (`config.service.endpoint`, `telemetry.logs.std.level`, ...) and where it comes from. */

@@ -238,24 +238,33 @@ export function usesEntraAuth(bundle: GatewayBundle): boolean {
     : false;
 }
 
+/** True for a replica count Kubernetes accepts: a non-negative whole number. */
+export function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Where the replica floor is read: the HPA's (or KEDA ScaledObject's) minimum when one targets it, else spec.replicas. */
+export interface ReplicaFloor {
+  /** The count, or the default when the field is unset or invalid (1 for a Deployment or HPA, 0 for KEDA). */
+  count: number;
+  /** The field's value as parsed, when set (null counts as unset). */
+  raw: unknown;
+  source: SourcedObject;
+  path: Path;
+}
+
 /** Replicas the Deployment runs at least: an HPA's (or KEDA ScaledObject's) minimum when one targets it, else spec.replicas. */
-export function minimumReplicas(bundle: GatewayBundle): { count: number; source: SourcedObject; path: Path } {
-  const hpa = bundle.horizontalPodAutoscalers[0];
-  if (hpa) {
-    const min = get(hpa.object, ["spec", "minReplicas"]);
-    return { count: typeof min === "number" ? min : 1, source: hpa, path: ["spec", "minReplicas"] };
-  }
-  const scaled = bundle.scaledObjects[0];
-  if (scaled) {
-    const min = get(scaled.object, ["spec", "minReplicaCount"]);
-    return { count: typeof min === "number" ? min : 0, source: scaled, path: ["spec", "minReplicaCount"] };
-  }
-  const replicas = get(bundle.deployment.object, ["spec", "replicas"]);
-  return {
-    count: typeof replicas === "number" ? replicas : 1,
-    source: bundle.deployment,
-    path: ["spec", "replicas"],
+export function minimumReplicas(bundle: GatewayBundle): ReplicaFloor {
+  const floor = (source: SourcedObject, path: Path, fallback: number): ReplicaFloor => {
+    const value = get(source.object, path);
+    const raw = value === null ? undefined : value;
+    return { count: isCount(raw) ? raw : fallback, raw, source, path };
   };
+  const hpa = bundle.horizontalPodAutoscalers[0];
+  if (hpa) return floor(hpa, ["spec", "minReplicas"], 1);
+  const scaled = bundle.scaledObjects[0];
+  if (scaled) return floor(scaled, ["spec", "minReplicaCount"], 0);
+  return floor(bundle.deployment, ["spec", "replicas"], 1);
 }
 
 /** Replicas the Deployment may run at most: an HPA's (or ScaledObject's) maximum when one targets it, else spec.replicas. */
@@ -263,15 +272,15 @@ export function maximumReplicas(bundle: GatewayBundle): number {
   const hpa = bundle.horizontalPodAutoscalers[0];
   if (hpa) {
     const max = get(hpa.object, ["spec", "maxReplicas"]);
-    return typeof max === "number" ? max : 1;
+    return isCount(max) ? max : 1;
   }
   const scaled = bundle.scaledObjects[0];
   if (scaled) {
     const max = get(scaled.object, ["spec", "maxReplicaCount"]);
-    return typeof max === "number" ? max : 100;
+    return isCount(max) ? max : 100;
   }
   const replicas = get(bundle.deployment.object, ["spec", "replicas"]);
-  return typeof replicas === "number" ? replicas : 1;
+  return isCount(replicas) ? replicas : 1;
 }
 
 /** A threshold from the rule's settings, falling back to its default when missing or of the wrong type. */

@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { at, get, numberSetting, POD, podSpec } from "./common.js";
 import { configBackupVolume } from "./config-backup.js";
@@ -21,7 +22,7 @@ export const configBackupGroupRule: Rule = {
     const path = [...POD, "securityContext", "fsGroup"];
     const expected = `fsGroup ${fsGroup} when a backup is mounted`;
     const actualGroup = get(podSpec(bundle), ["securityContext", "fsGroup"]);
-    const actual = actualGroup === undefined ? "(unset)" : String(actualGroup);
+    const actual = actualGroup === undefined ? "(unset)" : displayValue(actualGroup);
     if (!configBackupVolume(bundle)) {
       return [
         at(bundle, path, {

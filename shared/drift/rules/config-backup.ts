@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { GatewayBundle, Rule } from "../types.js";
 import { asArray, asObject, at, containerPath, gatewayContainer, get, POD, podSpec } from "./common.js";
 
@@ -16,7 +17,7 @@ export function configBackupVolume(
     return typeof path === "string" && path.replace(/\/+$/, "") === CONFIG_BACKUP_PATH;
   });
   if (mountIndex < 0) return undefined;
-  const volumeName = String(get(mounts[mountIndex], ["name"]));
+  const volumeName = displayValue(get(mounts[mountIndex], ["name"]));
   const volumes = asArray(podSpec(bundle).volumes);
   const volumeIndex = volumes.findIndex((volume) => get(volume, ["name"]) === volumeName);
   return { mountIndex, volumeName, volume: asObject(volumes[volumeIndex]), volumeIndex };

@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { at, atRelated, get, intOrPercent, minimumReplicas, numberSetting, objectName } from "./common.js";
 
@@ -78,7 +79,7 @@ spec:
           ? "minAvailable"
           : undefined;
     const actual = field
-      ? `${objectName(pdb)} ${field}: ${String(get(spec, [field]))}`
+      ? `${objectName(pdb)} ${field}: ${displayValue(get(spec, [field]))}`
       : `${objectName(pdb)} without limits`;
     const down = allowedDown(spec, minimumReplicas(bundle).count);
     const path = ["spec", field ?? "selector"];

@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { at, numberSetting, POD, podSpec } from "./common.js";
 
@@ -20,7 +21,7 @@ export const gracefulShutdownRule: Rule = {
     const path = [...POD, "terminationGracePeriodSeconds"];
     const expected = `>= ${minSeconds}`;
     const seconds = typeof value === "number" ? value : 30;
-    const actual = typeof value === "number" ? String(value) : "(unset: defaults to 30)";
+    const actual = typeof value === "number" ? displayValue(value) : "(unset: defaults to 30)";
     if (seconds < minSeconds) {
       return [
         at(bundle, path, {

@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { at } from "./common.js";
 
@@ -13,7 +14,7 @@ export const namespaceRule: Rule = {
   namespace: apim-gateway   # kubectl create namespace apim-gateway`,
   check(bundle) {
     const raw: unknown = bundle.deployment.object.metadata.namespace;
-    const namespace = raw === undefined || raw === null ? "" : String(raw);
+    const namespace = raw === undefined || raw === null ? "" : displayValue(raw);
     const expected = "set and not `default`";
     if (namespace !== "" && namespace !== "default") {
       return [

@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { at, containerPath, gatewayContainer, get } from "./common.js";
 
@@ -34,7 +35,7 @@ export const noReadonlyRootfsRule: Rule = {
       at(bundle, path, {
         status: "pass",
         expected,
-        actual: value === undefined ? "(unset)" : String(value),
+        actual: value === undefined ? "(unset)" : displayValue(value),
         message: "The root file system is writable.",
       }),
     ];

@@ -1,5 +1,15 @@
 import type { Rule } from "../types.js";
-import { at, atRelated, minimumReplicas, numberSetting, objectName, type Outcome } from "./common.js";
+import { displayValue } from "../../gateway/values.js";
+import {
+  at,
+  atRelated,
+  isCount,
+  minimumReplicas,
+  numberSetting,
+  objectName,
+  pathString,
+  type Outcome,
+} from "./common.js";
 
 /** At least 2 replicas (seed), 3 recommended (prod); with an HPA, its minReplicas counts. */
 export const replicasRule: Rule = {
@@ -18,13 +28,25 @@ export const replicasRule: Rule = {
   check(bundle, context) {
     const errorBelow = numberSetting(context.settings, "errorBelow", 2);
     const warnBelow = numberSetting(context.settings, "warnBelow", 3);
-    const { count, source, path } = minimumReplicas(bundle);
+    const { count, raw, source, path } = minimumReplicas(bundle);
     const fromDeployment = source === bundle.deployment;
     const what = fromDeployment ? "spec.replicas" : `${objectName(source)} keeps at least`;
     const expected = `>= ${warnBelow} (error below ${errorBelow})`;
     const actual = String(count);
     const place = (outcome: Outcome) =>
       fromDeployment ? at(bundle, path, outcome) : atRelated(bundle, source, path, outcome);
+    if (raw !== undefined && !isCount(raw)) {
+      const written = source.textOf?.(path) ?? displayValue(raw);
+      return [
+        place({
+          status: "fail",
+          severity: "error",
+          expected: `a whole number of replicas ${expected}`,
+          actual: written,
+          message: `${pathString(path)} is ${written}: expected a non-negative whole number such as 3 (Kubernetes refuses anything else).`,
+        }),
+      ];
+    }
     if (count < errorBelow) {
       return [
         place({

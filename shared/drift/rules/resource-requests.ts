@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import { parseQuantity } from "../quantity.js";
 import type { GatewayBundle, Rule, RuleResult } from "../types.js";
 import { at, containerPath, gatewayContainer, get } from "./common.js";
@@ -21,14 +22,14 @@ function checkResource(bundle: GatewayBundle, resource: "cpu" | "memory", minimu
       message: `No ${resource} request: the scheduler may pack the gateway onto a node without ${minimumText} ${resource === "cpu" ? "cores" : "memory"} free.`,
     });
   }
-  const actual = `${String(raw)}${from}`;
+  const actual = `${displayValue(raw)}${from}`;
   const value = parseQuantity(raw);
   if (value === undefined) {
     return at(bundle, requestPath, {
       status: "fail",
       expected,
       actual,
-      message: `${String(raw)} is not a Kubernetes quantity.`,
+      message: `${displayValue(raw)} is not a Kubernetes quantity.`,
     });
   }
   if (value < minimum) {
@@ -36,14 +37,14 @@ function checkResource(bundle: GatewayBundle, resource: "cpu" | "memory", minimu
       status: "fail",
       expected,
       actual,
-      message: `${resource} request ${String(raw)} is below ${minimumText}.`,
+      message: `${resource} request ${displayValue(raw)} is below ${minimumText}.`,
     });
   }
   return at(bundle, requestPath, {
     status: "pass",
     expected,
     actual,
-    message: `${resource} request ${String(raw)}.`,
+    message: `${resource} request ${displayValue(raw)}.`,
   });
 }
 
@@ -70,7 +71,7 @@ export const resourceRequestsRule: Rule = {
   check(bundle, context) {
     const cpu =
       typeof context.settings.cpu === "string" || typeof context.settings.cpu === "number"
-        ? String(context.settings.cpu)
+        ? displayValue(context.settings.cpu)
         : "2";
     const memory = typeof context.settings.memory === "string" ? context.settings.memory : "2Gi";
     return [checkResource(bundle, "cpu", cpu), checkResource(bundle, "memory", memory)];

@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { at, get, intOrPercent } from "./common.js";
 
@@ -30,14 +31,14 @@ export const rolloutLimitsExplicitRule: Rule = {
         at(bundle, ["spec", "strategy", "type"], {
           status: "pass",
           expected,
-          actual: `strategy ${String(type)}`,
+          actual: `strategy ${displayValue(type)}`,
           message: "not applicable: strategy is not RollingUpdate (see rollout-strategy)",
         }),
       ];
     }
     const maxUnavailable = get(deployment, [...LIMIT, "maxUnavailable"]);
     const maxSurge = get(deployment, [...LIMIT, "maxSurge"]);
-    const actual = `maxUnavailable: ${maxUnavailable === undefined ? "(unset)" : String(maxUnavailable)}, maxSurge: ${maxSurge === undefined ? "(unset)" : String(maxSurge)}`;
+    const actual = `maxUnavailable: ${maxUnavailable === undefined ? "(unset)" : displayValue(maxUnavailable)}, maxSurge: ${maxSurge === undefined ? "(unset)" : displayValue(maxSurge)}`;
     const missing = [
       maxUnavailable === undefined ? "maxUnavailable" : undefined,
       maxSurge === undefined ? "maxSurge" : undefined,
@@ -78,7 +79,7 @@ export const rolloutLimitsExplicitRule: Rule = {
       ];
     }
     if (unavailable.value !== 0) {
-      const message = `maxUnavailable ${String(maxUnavailable)} lets a rollout take gateways down before new ones are ready; 0 is recommended.`;
+      const message = `maxUnavailable ${displayValue(maxUnavailable)} lets a rollout take gateways down before new ones are ready; 0 is recommended.`;
       return [
         at(bundle, [...LIMIT, "maxUnavailable"], {
           status: strict ? "fail" : "pass",

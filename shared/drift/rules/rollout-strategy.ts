@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { at, get } from "./common.js";
 
@@ -38,8 +39,8 @@ export const rolloutStrategyRule: Rule = {
       at(bundle, path, {
         status: "fail",
         expected,
-        actual: String(type),
-        message: `Strategy ${String(type)} stops every pod before starting new ones.`,
+        actual: displayValue(type),
+        message: `Strategy ${displayValue(type)} stops every pod before starting new ones.`,
       }),
     ];
   },

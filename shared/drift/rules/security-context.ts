@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { asArray, at, containerPath, gatewayContainer, get, podSpec } from "./common.js";
 
@@ -25,7 +26,9 @@ export const securityContextRule: Rule = {
     const runAsNonRoot =
       get(context, ["runAsNonRoot"]) ?? get(podSpec(bundle), ["securityContext", "runAsNonRoot"]);
     const escalation = get(context, ["allowPrivilegeEscalation"]);
-    const drop = asArray(get(context, ["capabilities", "drop"])).map((cap) => String(cap).toUpperCase());
+    const drop = asArray(get(context, ["capabilities", "drop"])).map((cap) =>
+      displayValue(cap).toUpperCase(),
+    );
     const missing: string[] = [];
     if (runAsNonRoot !== true) missing.push("runAsNonRoot: true");
     if (escalation !== false) missing.push("allowPrivilegeEscalation: false");

@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { GatewayBundle, Rule, RuleResult } from "../types.js";
 import {
   asArray,
@@ -76,7 +77,7 @@ function checkHeadlessService(bundle: GatewayBundle): RuleResult {
     return atRelated(bundle, service, ["spec", "clusterIP"], {
       status: "fail",
       expected,
-      actual: `Service ${name} has clusterIP ${String(clusterIP ?? "(auto)")}`,
+      actual: `Service ${name} has clusterIP ${displayValue(clusterIP ?? "(auto)")}`,
       message: `Service ${name} is not headless: DNS returns one virtual IP instead of every pod.`,
     });
   }

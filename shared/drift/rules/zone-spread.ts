@@ -1,3 +1,4 @@
+import { displayValue } from "../../gateway/values.js";
 import type { Rule } from "../types.js";
 import { asArray, at, get, POD, podSpec, stringsSetting } from "./common.js";
 
@@ -28,14 +29,14 @@ export const zoneSpreadRule: Rule = {
     const expected = `topologySpreadConstraints on ${keys.join(" or ")}, or pod anti-affinity`;
     const constraints = asArray(pod.topologySpreadConstraints);
     const index = constraints.findIndex((constraint) =>
-      keys.includes(String(get(constraint, ["topologyKey"]))),
+      keys.includes(displayValue(get(constraint, ["topologyKey"]))),
     );
     if (index >= 0) {
       return [
         at(bundle, [...POD, "topologySpreadConstraints", index], {
           status: "pass",
           expected,
-          actual: `topologySpreadConstraints on ${String(get(constraints[index], ["topologyKey"]))}`,
+          actual: `topologySpreadConstraints on ${displayValue(get(constraints[index], ["topologyKey"]))}`,
           message: "Pods spread across zones.",
         }),
       ];
@@ -53,7 +54,7 @@ export const zoneSpreadRule: Rule = {
     }
     const actual =
       constraints.length > 0
-        ? `topologySpreadConstraints on ${constraints.map((c) => String(get(c, ["topologyKey"]))).join(", ")} only`
+        ? `topologySpreadConstraints on ${constraints.map((c) => displayValue(get(c, ["topologyKey"]))).join(", ")} only`
         : "none";
     return [
       at(bundle, [...POD, constraints.length > 0 ? "topologySpreadConstraints" : "affinity"], {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { replicasRule } from "../../../shared/drift/rules/replicas.js";
-import { gateway, hpa, one } from "./base.js";
+import { bundleFromYaml } from "../helpers.js";
+import { gateway, gatewayYaml, hpa, one } from "./base.js";
 
 describe("replicas", () => {
   it("passes 3 replicas", () => {
@@ -26,6 +27,24 @@ describe("replicas", () => {
     );
     expect(result).toMatchObject({ status: "fail", severity: "error", actual: "1" });
   });
+
+  it.each([".nan", "3.5", ".inf", "1e400", "-1", '"3"', "[3]"])(
+    "fails replicas: %s with the manifest's own value, not a default",
+    (written) => {
+      const yaml = gatewayYaml().replace(/^( {2}replicas:) 3$/m, `$1 ${written}`);
+      const result = one(replicasRule, bundleFromYaml(yaml));
+      expect(result).toMatchObject({
+        status: "fail",
+        severity: "error",
+        actual: written,
+        path: "spec.replicas",
+      });
+      expect(result.message).toBe(
+        `spec.replicas is ${written}: expected a non-negative whole number such as 3 (Kubernetes refuses anything else).`,
+      );
+      expect(result.message).not.toMatch(/NaN|Infinity|object Object/);
+    },
+  );
 
   it("is a warning at 2", () => {
     const result = one(
