@@ -8,7 +8,7 @@ import type { SecretClientOptions } from "@azure/keyvault-secrets";
 import { ApimTokenIssuer, type ApimRetryOptions } from "../azure/apim.js";
 import { SecretClients } from "../azure/keyvault.js";
 import type { ClusterConnection, GatewayConfig, GuardConfig } from "../config/types.js";
-import type { LiveCheckDeps } from "../live/check.js";
+import type { LiveCheckDeps } from "../live/read.js";
 import { clusterProvider, type KubeGatewayCluster } from "../kube/cluster.js";
 import type { KubeEnvironment } from "../config/kubeEnvironment.js";
 import { LeaseRotationLock } from "../kube/lock.js";

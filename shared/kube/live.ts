@@ -10,14 +10,18 @@ import {
   PolicyV1Api,
   type V1Deployment,
   type V1Pod,
-  type V1Secret,
 } from "@kubernetes/client-node";
 import { selectorMatches } from "../gateway/bundle.js";
 import type { GatewayBundle, LiveData, SourcedObject } from "../gateway/types.js";
 import type { DeploymentTarget } from "../config/types.js";
-import { secretAnnotations, type AbortOptions } from "../rotation/types.js";
+import {
+  secretAnnotations,
+  type AbortOptions,
+  type DeploymentTokenState,
+  type StoredToken,
+} from "../rotation/types.js";
 import { sha256 } from "../token/parse.js";
-import { secretTokenInfo } from "../token/secretInfo.js";
+import { annotationsDescribeToken, secretTokenInfo } from "../token/secretInfo.js";
 import type { KubeGatewayCluster } from "./cluster.js";
 import { toKubeError, type KubeOperation } from "./errors.js";
 import { readGatewayObjects, sourced, tokenFromSecret, tokenLocation, toPlain } from "./objects.js";
@@ -29,6 +33,12 @@ export interface LiveObjects {
   live: LiveData;
   /** The Deployment's bundle, built once from these objects, with `live` set. */
   bundle: GatewayBundle;
+  /**
+   * The token as the rotation engine reads it (`GatewayCluster.readToken`), so that one read serves
+   * both; undefined when the Secret could not be found (`tokenError` says why). Never log it.
+   */
+  token?: DeploymentTokenState;
+  tokenError?: string;
 }
 
 /**
@@ -102,44 +112,67 @@ export async function readLiveObjects(
     ...bundle.horizontalPodAutoscalers,
     ...ownPods.map((p) => sourced(toPlain(p, "v1", "Pod"))),
   ];
+  const found = tokenState(gateway, target);
   const live: LiveData = {
-    ...tokenData(gateway, target, errors),
+    ...liveTokenData(found.token),
     pods: ownPods.map(podState),
-    ...(errors.length ? { errors } : {}),
   };
+  if (found.error) errors.push(found.error);
+  else if (found.token?.token === undefined)
+    errors.push(`Secret ${namespace}/${found.token?.secretName} has no key "${found.token?.secretKey}"`);
+  if (errors.length) live.errors = errors;
   bundle.live = live;
-  return { objects, live, bundle };
+  return { objects, live, bundle, token: found.token, tokenError: found.error };
 }
 
-function tokenData(
-  gateway: Awaited<ReturnType<typeof readGatewayObjects>>,
-  target: DeploymentTarget,
-  errors: string[],
-): LiveData {
-  let secret: V1Secret | undefined;
-  let key: string;
-  try {
-    const location = tokenLocation(gateway, target);
-    key = location.secretKey;
-    secret = gateway.secrets.find((s) => s.metadata?.name === location.secretName);
-    if (!secret) {
-      errors.push(`Secret ${target.namespace}/${location.secretName} (token) could not be read`);
-      return {};
-    }
-  } catch (error) {
-    errors.push(error instanceof Error ? error.message : String(error));
-    return {};
-  }
-  const annotations = secret.metadata?.annotations ?? {};
-  const token = tokenFromSecret(secret, key);
+/**
+ * The token facts of the live data: the Secret token's expiry and hash, Key Vault's hash, and the
+ * last rotation only while the Secret's annotations describe the token it holds (a hand-edited
+ * Secret keeps stale ones).
+ * @param state - the Secret as read, if found.
+ * @param vault - Key Vault's current version, when read.
+ */
+export function liveTokenData(state: DeploymentTokenState | undefined, vault?: StoredToken): LiveData {
   const data: LiveData = {};
-  const { expiresOn } = secretTokenInfo(annotations, token);
+  if (vault) data.vaultTokenSha256 = sha256(vault.token);
+  if (!state?.token) return data;
+  const { annotations, token } = state;
+  data.secretTokenSha256 = sha256(token);
+  const { expiresOn } = secretTokenInfo(annotations, token, vault);
   if (expiresOn) data.tokenExpiresOn = expiresOn;
-  if (token) data.secretTokenSha256 = sha256(token);
-  else errors.push(`Secret ${target.namespace}/${secret.metadata?.name} has no key "${key}"`);
+  if (!annotationsDescribeToken(annotations, token, vault)) return data;
   const rotatedAt = parseDate(annotations[secretAnnotations.rotatedAt]);
   if (rotatedAt) data.lastRotatedAt = rotatedAt;
+  if (
+    token === vault?.token &&
+    annotations[secretAnnotations.vaultVersion] === vault.version &&
+    vault.createdOn
+  )
+    data.tokenIssuedOn = vault.createdOn;
   return data;
+}
+
+function tokenState(
+  gateway: Awaited<ReturnType<typeof readGatewayObjects>>,
+  target: DeploymentTarget,
+): { token?: DeploymentTokenState; error?: string } {
+  try {
+    const { secretName, secretKey } = tokenLocation(gateway, target);
+    const secret = gateway.secrets.find((s) => s.metadata?.name === secretName);
+    if (!secret) return { error: `Secret ${target.namespace}/${secretName} (token) could not be read` };
+    return {
+      token: {
+        secretName,
+        secretKey,
+        token: tokenFromSecret(secret, secretKey),
+        resourceVersion: secret.metadata?.resourceVersion ?? "",
+        annotations: { ...secret.metadata?.annotations },
+        paused: gateway.deployment.spec?.paused === true,
+      },
+    };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 function podState(pod: V1Pod): { name: string; ready: boolean; startedAt?: Date } {

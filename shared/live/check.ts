@@ -7,28 +7,13 @@
  */
 import type { DeploymentTarget, GatewayConfig, GuardConfig } from "../config/types.js";
 import { findGateway } from "../config/load.js";
-import { errorText } from "../errors.js";
-import type { KubeGatewayCluster } from "../kube/cluster.js";
-import { readLiveObjects } from "../kube/live.js";
 import { clusterLabel } from "../rotation/target.js";
-import {
-  secretAnnotations,
-  type AbortOptions,
-  type StoredToken,
-  type TokenVault,
-} from "../rotation/types.js";
-import { sha256 } from "../token/parse.js";
+import type { AbortOptions } from "../rotation/types.js";
 import { checkBundles, type CheckOptions } from "../drift/check.js";
 import { rules as allRules } from "../drift/rules/index.js";
-import type { CheckResult, GatewayBundle, Report, Rule } from "../drift/types.js";
-
-/** What the live check reads through. */
-export interface LiveCheckDeps {
-  /** The Key Vault that holds a gateway's token. */
-  vaultFor(gateway: GatewayConfig): TokenVault;
-  /** The cluster a deployment runs in. */
-  clusterFor(target: DeploymentTarget): Pick<KubeGatewayCluster, "api">;
-}
+import type { CheckResult, Report, Rule } from "../drift/types.js";
+import type { LiveObjects } from "../kube/live.js";
+import { readGateway, type LiveCheckDeps } from "./read.js";
 
 export interface CheckLiveOptions extends CheckOptions, AbortOptions {
   /** Only these gateways, by name (an unknown name is a NotFoundError); default every configured one. */
@@ -67,50 +52,28 @@ async function checkGateway(
   options: CheckLiveOptions,
   now: Date,
 ): Promise<Report[]> {
-  const vault = await readVault(gateway, deps, options);
-  return Promise.all(
-    gateway.deployments.map(async (target) => {
-      const { bundle, live } = await readLiveObjects(target, deps.clusterFor(target), options);
-      const errors = [...(live.errors ?? []), ...(vault.error ? [vault.error] : [])];
-      bundle.live = {
-        ...live,
-        ...(vault.token ? vaultData(vault.token, live.secretTokenSha256, bundle) : {}),
-        ...(errors.length > 0 ? { errors } : {}),
-      };
-      const [report] = checkBundles([bundle], options.rules ?? allRules, { ...options, now }).reports;
-      return {
-        ...report,
-        target: `${report.target} (cluster ${clusterLabel(target.cluster)}, gateway ${gateway.name})`,
-      };
-    }),
-  );
+  const reading = await readGateway(gateway, deps, options);
+  return reading.deployments.map(({ target, read, error }) => {
+    if (!read) throw error;
+    return checkDeployment(gateway, target, read, { ...options, now });
+  });
 }
 
-interface VaultReading {
-  token?: StoredToken;
-  error?: string;
-}
-
-async function readVault(
+/**
+ * Runs the rules over one deployment as read (its live data already holds Key Vault's facts).
+ * @param gateway - the gateway.
+ * @param target - one of its deployments.
+ * @param read - that deployment as {@link readGateway} read it.
+ * @param options - rules, baseline, strictness, clock.
+ * @returns the deployment's report, its target naming the cluster and gateway.
+ */
+export function checkDeployment(
   gateway: GatewayConfig,
-  deps: LiveCheckDeps,
-  options: AbortOptions,
-): Promise<VaultReading> {
-  try {
-    const token = await deps.vaultFor(gateway).current(gateway.keyVault.secretName, options);
-    return token ? { token } : { error: `Key Vault has no secret "${gateway.keyVault.secretName}"` };
-  } catch (error) {
-    return { error: `Key Vault: ${errorText(error)}` };
-  }
-}
-
-/** Key Vault's hash, and when the token was issued if the Secret holds Key Vault's current version. */
-function vaultData(stored: StoredToken, secretSha256: string | undefined, bundle: GatewayBundle) {
-  const vaultTokenSha256 = sha256(stored.token);
-  const version = bundle.secrets
-    .map((s) => s.object.metadata.annotations?.[secretAnnotations.vaultVersion])
-    .find((v) => v !== undefined);
-  const issued =
-    secretSha256 === vaultTokenSha256 && version === stored.version ? stored.createdOn : undefined;
-  return { vaultTokenSha256, ...(issued ? { tokenIssuedOn: issued } : {}) };
+  target: DeploymentTarget,
+  read: LiveObjects,
+  options: CheckOptions & { rules?: readonly Rule[] },
+): Report {
+  const [report] = checkBundles([read.bundle], options.rules ?? allRules, options).reports;
+  const where = `cluster ${clusterLabel(target.cluster)}, gateway ${gateway.name}`;
+  return { ...report, target: `${report.target} (${where})` };
 }

@@ -2,10 +2,10 @@
  * What the `status` command shows for a gateway: Key Vault's token and each deployment's, compared
  * by hash, with what a rotation would do now. Reading errors are reported per part, not thrown.
  */
-import type { GatewayConfig } from "../config/types.js";
+import type { DeploymentTarget, GatewayConfig } from "../config/types.js";
 import { errorText } from "../errors.js";
 import { sha256 } from "../token/parse.js";
-import { secretTokenInfo } from "../token/secretInfo.js";
+import { annotationsDescribeToken, secretTokenInfo } from "../token/secretInfo.js";
 import { daysUntil } from "../token/days.js";
 import { decideRotation, isRolloutPending, vaultExpiry, type RotationReadings } from "./plan.js";
 import { targetLabel } from "./target.js";
@@ -25,6 +25,8 @@ export interface VaultTokenStatus {
   exists: boolean;
   version?: string;
   keyType?: KeyType;
+  /** When this version was written: the last rotation that minted or stored a token. */
+  createdOn?: Date;
   expiresOn?: Date;
   /** Negative when expired. */
   expiresInDays?: number;
@@ -43,13 +45,16 @@ export interface DeploymentTokenStatus {
   keyType?: KeyType;
   expiresOn?: Date;
   expiresInDays?: number;
-  /** The Secret holds Key Vault's current token. */
-  inSync: boolean;
+  /** The Secret holds Key Vault's current token; null when Key Vault or the Secret could not be read. */
+  inSync: boolean | null;
   /** The token was written but its rollout never confirmed: pods may still run an older token. */
   rolloutPending: boolean;
   sha256?: string;
   vaultVersion?: string;
-  /** When gateway-guard last wrote the Secret: pods started before it run an older token. */
+  /**
+   * When gateway-guard last wrote the Secret (pods started before it run an older token); only
+   * while the Secret's annotations describe the token it holds.
+   */
   rotatedAt?: Date;
   /** Why the deployment could not be read. */
   error?: string;
@@ -65,6 +70,17 @@ export interface GatewayStatus {
   reason?: string;
 }
 
+/** What {@link statusFromReadings} judges: Key Vault and each deployment's Secret, each read once. */
+export interface StatusReadings {
+  vault: Settled<StoredToken | undefined>;
+  /** In configuration order; `cluster` is what the planner gets for the deployment. */
+  deployments: Array<{
+    target: DeploymentTarget;
+    cluster?: GatewayCluster;
+    secret: Settled<DeploymentTokenState>;
+  }>;
+}
+
 /**
  * Reads a gateway's token state for display.
  * @param gateway - the gateway's configuration
@@ -74,8 +90,7 @@ export async function gatewayStatus(
   gateway: GatewayConfig,
   deps: Pick<RotationDeps, "vault" | "clusterFor" | "now">,
 ): Promise<GatewayStatus> {
-  const now = deps.now?.() ?? new Date();
-  const [vault, secrets] = await Promise.all([
+  const [vault, deployments] = await Promise.all([
     settle(() => deps.vault.current(gateway.keyVault.secretName)),
     Promise.all(
       gateway.deployments.map(async (target) => {
@@ -88,7 +103,20 @@ export async function gatewayStatus(
       }),
     ),
   ]);
+  return statusFromReadings(gateway, { vault, deployments }, deps.now?.() ?? new Date());
+}
 
+/**
+ * A gateway's token state for display from what was read, without any I/O.
+ * @param gateway - the gateway's configuration
+ * @param readings - Key Vault and each deployment's Secret, or why each could not be read
+ * @param now - the time to judge expiry against
+ */
+export function statusFromReadings(
+  gateway: GatewayConfig,
+  { vault, deployments: secrets }: StatusReadings,
+  now: Date,
+): GatewayStatus {
   const stored = vault.ok ? vault.value : undefined;
   const expiresOn = stored ? vaultExpiry(stored) : undefined;
   const status: GatewayStatus = {
@@ -98,6 +126,7 @@ export async function gatewayStatus(
       exists: stored !== undefined,
       version: stored?.version,
       keyType: stored?.keyType,
+      createdOn: stored?.createdOn,
       expiresOn,
       expiresInDays: expiresOn ? daysUntil(expiresOn, now) : undefined,
       sha256: stored ? sha256(stored.token) : undefined,
@@ -120,15 +149,15 @@ export async function gatewayStatus(
     status.decision = plan.decision;
     status.action = plan.action;
     status.reason = plan.reason;
-    status.deployments = state.deployments.map((d) => deploymentStatus(d.label, d.secret, stored, now, d));
+    status.deployments = state.deployments.map((d) => deploymentStatus(d.label, d.secret, vault, now, d));
   } else {
     status.deployments = secrets.map((s) =>
       s.secret.ok
-        ? deploymentStatus(targetLabel(s.target), s.secret.value, stored, now)
+        ? deploymentStatus(targetLabel(s.target), s.secret.value, vault, now)
         : {
             target: targetLabel(s.target),
             hasToken: false,
-            inSync: false,
+            inSync: null,
             rolloutPending: false,
             error: s.secret.error,
           },
@@ -140,13 +169,14 @@ export async function gatewayStatus(
 function deploymentStatus(
   target: string,
   secret: DeploymentTokenState,
-  vault: StoredToken | undefined,
+  vault: Settled<StoredToken | undefined>,
   now: Date,
   decided?: { keyType?: KeyType; expiresOn?: Date; inSync: boolean },
 ): DeploymentTokenStatus {
-  const rotatedAt = secret.annotations[secretAnnotations.rotatedAt];
-  const rotated = rotatedAt ? new Date(rotatedAt) : undefined;
-  const info = decided ?? secretTokenInfo(secret.annotations, secret.token, vault);
+  const stored = vault.ok ? vault.value : undefined;
+  const described = annotationsDescribeToken(secret.annotations, secret.token, stored);
+  const rotatedAt = described ? dateOf(secret.annotations[secretAnnotations.rotatedAt]) : undefined;
+  const info = decided ?? secretTokenInfo(secret.annotations, secret.token, stored);
   const expiresOn = info.expiresOn;
   return {
     target,
@@ -156,17 +186,27 @@ function deploymentStatus(
     keyType: info.keyType,
     expiresOn,
     expiresInDays: expiresOn ? daysUntil(expiresOn, now) : undefined,
-    inSync: decided?.inSync ?? (vault !== undefined && secret.token === vault.token),
+    inSync: decided?.inSync ?? (vault.ok ? stored !== undefined && secret.token === stored.token : null),
     rolloutPending: isRolloutPending(secret.annotations),
     sha256: secret.token ? sha256(secret.token) : undefined,
     vaultVersion: secret.annotations[secretAnnotations.vaultVersion] || undefined,
-    rotatedAt: rotated && !Number.isNaN(rotated.getTime()) ? rotated : undefined,
+    ...(rotatedAt ? { rotatedAt } : {}),
   };
 }
 
-type Settled<T> = { ok: true; value: T } | { ok: false; error: string };
+function dateOf(value: string | undefined): Date | undefined {
+  const date = value ? new Date(value) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
 
-async function settle<T>(read: () => Promise<T>): Promise<Settled<T>> {
+/** A read that succeeded with a value, or the text of its error. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * Runs a read and keeps its error as text instead of throwing.
+ * @param read - the read.
+ */
+export async function settle<T>(read: () => Promise<T>): Promise<Settled<T>> {
   try {
     return { ok: true, value: await read() };
   } catch (error) {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as bundleModule from "../../shared/gateway/bundle.js";
 import { buildBundles } from "../../shared/gateway/bundle.js";
 import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
-import { readLiveObjects } from "../../shared/kube/live.js";
+import { liveTokenData, readLiveObjects } from "../../shared/kube/live.js";
 import { secretAnnotations } from "../../shared/rotation/types.js";
 import { sha256 } from "../../shared/token/parse.js";
 import type { DeploymentTarget } from "../../shared/config/types.js";
@@ -168,6 +168,42 @@ describe("readLiveObjects", () => {
     expect(live.tokenExpiresOn?.toISOString()).toBe("2026-03-04T05:06:30.000Z");
     expect(live.lastRotatedAt?.toISOString()).toBe("2026-02-03T00:00:00.000Z");
     expect(JSON.stringify(objects.map((o) => o.object))).not.toContain(gatewayKeyData(token));
+  });
+
+  it("drops a rotated-at that describes another token, and returns the token state for the engine", async () => {
+    const secret = standin.get("Secret", ns, "portal-token") as { metadata: Record<string, unknown> };
+    await standin.apply([
+      {
+        ...secret,
+        metadata: {
+          ...secret.metadata,
+          annotations: {
+            [secretAnnotations.expiresOn]: "2027-01-01T00:00:00.000Z",
+            [secretAnnotations.rotatedAt]: "2026-02-03T00:00:00.000Z",
+          },
+        },
+      },
+    ]);
+    const read = await readLiveObjects(target, cluster);
+    expect(read.live.lastRotatedAt, "a hand-edited Secret keeps stale annotations").toBeUndefined();
+    expect(read.token).toEqual(await cluster.readToken(target));
+    expect(liveTokenData(read.token, { token, version: "v1" })).toMatchObject({
+      secretTokenSha256: sha256(token),
+      vaultTokenSha256: sha256(token),
+    });
+    const described = {
+      ...read.token!,
+      annotations: {
+        [secretAnnotations.vaultVersion]: "v1",
+        [secretAnnotations.rotatedAt]: "2026-02-03T00:00:00.000Z",
+      },
+    };
+    const created = new Date("2026-02-02T23:59:00Z");
+    expect(liveTokenData(described, { token, version: "v1", createdOn: created })).toMatchObject({
+      lastRotatedAt: new Date("2026-02-03T00:00:00.000Z"),
+      tokenIssuedOn: created,
+    });
+    expect(liveTokenData(described, { token: "other", version: "v2" }).lastRotatedAt).toBeUndefined();
   });
 
   it("follows envFrom for the docs layout", async () => {

@@ -51,12 +51,19 @@ describe("gatewayStatus", () => {
 
     const status = await gatewayStatus(world.gateway, world.deps);
     expect(status.deployments[1]).toMatchObject({ ...handEdited, expiresInDays: 10 });
+    expect(status.deployments[1].rotatedAt, "rotated-at describes the replaced token").toBeUndefined();
+    expect(status.deployments[0].rotatedAt).toEqual(new Date("2025-03-01T00:00:00Z"));
     const unreadableVault = await gatewayStatus(world.gateway, {
       ...world.deps,
       vault: { current: () => Promise.reject(new Error("vault down")), store: world.vault.store },
     });
-    expect(unreadableVault.deployments[1]).toMatchObject(handEdited);
-    expect(unreadableVault.deployments[0]).toMatchObject({ keyType: "primary", expiresInDays: 29 });
+    expect(unreadableVault.deployments[1]).toMatchObject({ ...handEdited, inSync: null });
+    expect(unreadableVault.deployments[0]).toMatchObject({
+      keyType: "primary",
+      expiresInDays: 29,
+      inSync: null,
+    });
+    expect(unreadableVault.vault.error).toContain("vault down");
   });
 
   it("reports a deployment it cannot read instead of failing", async () => {
@@ -73,7 +80,7 @@ describe("gatewayStatus", () => {
       {
         target: "east/gateways/gw",
         hasToken: false,
-        inSync: false,
+        inSync: null,
         rolloutPending: false,
         error: "PermissionDeniedError: secrets is forbidden",
       },

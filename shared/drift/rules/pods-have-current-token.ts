@@ -1,7 +1,7 @@
 import type { Rule } from "../types.js";
-import { liveGuard, liveMissing, startedBeforeRotation, tokenPlace } from "./live.js";
+import { liveGuard, liveMissing, podsOnCurrentToken, tokenPlace } from "./live.js";
 
-/** Every ready pod started after the Secret's last rotation. */
+/** Every ready pod runs Key Vault's current token: the Secret holds it, and the pod started after its last rotation. */
 export const podsHaveCurrentTokenRule: Rule = {
   id: "pods-have-current-token",
   severity: "error",
@@ -13,48 +13,50 @@ export const podsHaveCurrentTokenRule: Rule = {
 #   kubectl rollout restart deployment/apim-gateway -n apim-gateway`,
   live: true,
   check(bundle) {
-    const expected = "every ready pod started after the Secret's last rotation";
+    const expected =
+      "every ready pod runs Key Vault's current token (started after the Secret's last rotation)";
     const guard = liveGuard(bundle, expected);
     if (guard) return [guard];
-    const pods = bundle.live?.pods;
+    const pods = bundle.live && podsOnCurrentToken(bundle.live);
     if (!pods) return [liveMissing(bundle, expected, "the deployment's pods")];
+    const place = tokenPlace(bundle, expected);
     const rotatedAt = bundle.live?.lastRotatedAt;
-    if (!rotatedAt) {
+    const rotated = rotatedAt ? `; rotated ${rotatedAt.toISOString()}` : "";
+    if (pods.current === undefined) {
       return [
         {
-          ...tokenPlace(bundle, expected),
+          ...place,
           status: "unknown",
           actual: "no rotation recorded",
-          message:
-            "No rotation recorded (annotation gateway-guard.io/rotated-at on the Secret): cannot tell which token the pods hold.",
+          message: `${capitalize(pods.reason ?? "")}: cannot tell which token the pods hold.`,
         },
       ];
     }
-    const place = tokenPlace(bundle, expected);
-    const ready = pods.filter((pod) => pod.ready);
-    const stale = ready.filter(
-      (pod) => pod.startedAt !== undefined && startedBeforeRotation(pod.startedAt, rotatedAt),
-    );
-    const unknown = ready.filter((pod) => pod.startedAt === undefined);
-    const rotated = `rotated ${rotatedAt.toISOString()}`;
-    if (stale.length > 0) {
-      const names = stale.map((pod) => pod.name).join(", ");
+    if (pods.behind.length > 0) {
+      const names = pods.behind.join(", ");
       return [
-        {
-          ...place,
-          status: "fail",
-          actual: `${stale.length} of ${ready.length} ready pods started before the rotation (${names}); ${rotated}`,
-          message: `Pods ${names} still hold the old token; restart the deployment.`,
-        },
+        pods.reason
+          ? {
+              ...place,
+              status: "fail",
+              actual: `${pods.current} of ${pods.ready} ready pods on Key Vault's token (${names} hold another)`,
+              message: `${capitalize(pods.reason)}; deliver it (gateway-guard rotate) so that the pods restart with it.`,
+            }
+          : {
+              ...place,
+              status: "fail",
+              actual: `${pods.behind.length} of ${pods.ready} ready pods started before the rotation (${names})${rotated}`,
+              message: `Pods ${names} still hold the old token; restart the deployment.`,
+            },
       ];
     }
-    if (unknown.length > 0) {
-      const names = unknown.map((pod) => pod.name).join(", ");
+    if (pods.unknownStart.length > 0) {
+      const names = pods.unknownStart.join(", ");
       return [
         {
           ...place,
           status: "unknown",
-          actual: `start time unknown for ${names}; ${rotated}`,
+          actual: `start time unknown for ${names}${rotated}`,
           message: `Cannot tell when pods ${names} started.`,
         },
       ];
@@ -63,9 +65,13 @@ export const podsHaveCurrentTokenRule: Rule = {
       {
         ...place,
         status: "pass",
-        actual: `${ready.length} ready pods, all started after the rotation; ${rotated}`,
-        message: ready.length === 0 ? "No ready pods to check." : "Every ready pod holds the current token.",
+        actual: `${pods.ready} ready pods, all started after the rotation${rotated}`,
+        message: pods.ready === 0 ? "No ready pods to check." : "Every ready pod holds the current token.",
       },
     ];
   },
 };
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

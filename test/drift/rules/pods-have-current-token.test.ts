@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { podsHaveCurrentTokenRule } from "../../../shared/drift/rules/pods-have-current-token.js";
 import type { LiveData } from "../../../shared/drift/types.js";
+import { podsOnCurrentToken } from "../../../shared/drift/rules/live.js";
 import { gateway, one } from "./base.js";
 
 const rotated = new Date("2026-03-01T03:00:00Z");
@@ -53,5 +54,39 @@ describe("pods-have-current-token", () => {
     const result = check({ pods: [{ name: "gw-1", ready: true, startedAt: after }] });
     expect(result.status).toBe("unknown");
     expect(result.message).toContain("gateway-guard.io/rotated-at");
+  });
+
+  it("fails with 0 on the current token while the Secret differs from Key Vault, whatever rotated-at says", () => {
+    const result = check({
+      lastRotatedAt: rotated,
+      secretTokenSha256: "a".repeat(64),
+      vaultTokenSha256: "b".repeat(64),
+      pods: [
+        { name: "gw-1", ready: true, startedAt: after },
+        { name: "gw-2", ready: true, startedAt: after },
+      ],
+    });
+    expect(result.status).toBe("fail");
+    expect(result.actual).toBe("0 of 2 ready pods on Key Vault's token (gw-1, gw-2 hold another)");
+    expect(result.message).toContain("differs from Key Vault");
+  });
+
+  it("counts pods as status does", () => {
+    const live: LiveData = {
+      lastRotatedAt: rotated,
+      pods: [
+        { name: "gw-1", ready: true, startedAt: after },
+        { name: "gw-2", ready: true, startedAt: before },
+        { name: "gw-3", ready: true },
+        { name: "gw-4", ready: false, startedAt: before },
+      ],
+    };
+    expect(podsOnCurrentToken(live)).toEqual({
+      ready: 3,
+      current: 1,
+      behind: ["gw-2"],
+      unknownStart: ["gw-3"],
+    });
+    expect(podsOnCurrentToken({})).toBeUndefined();
   });
 });
