@@ -18,6 +18,15 @@ let kv: KeyVaultStandin;
 let clients: SecretClients;
 let vault: KeyVaultTokenVault;
 
+/** Clients with the production retry options, for the stand-in's address. */
+async function clientsWithDefaults(options: { timeoutInMs?: number } = {}): Promise<SecretClients> {
+  return new SecretClients({
+    credential: staticTokenCredential(),
+    ...options,
+    clientOptions: { ...(await testClientTlsOptions()), disableChallengeResourceVerification: true },
+  });
+}
+
 beforeAll(async () => {
   kv = await startKeyVaultStandin();
   clients = new SecretClients({
@@ -161,10 +170,7 @@ describe("KeyVaultTokenVault against the Key Vault stand-in", () => {
   });
 
   it("retries throttling with the default retry options, waiting for Retry-After in seconds", async () => {
-    const defaults = new SecretClients({
-      credential: staticTokenCredential(),
-      clientOptions: { ...(await testClientTlsOptions()), disableChallengeResourceVerification: true },
-    }).vault(kv.vaultUrl);
+    const defaults = (await clientsWithDefaults()).vault(kv.vaultUrl);
     kv.failNext({ status: 429, count: 3, retryAfterInSeconds: 0 });
     const stored = await defaults.store("throttled-token", token, {
       expiresOn: inDays(1),
@@ -176,11 +182,7 @@ describe("KeyVaultTokenVault against the Key Vault stand-in", () => {
   });
 
   it("ends a call at its timeout, retries included, without the token", async () => {
-    const slow = new SecretClients({
-      credential: staticTokenCredential(),
-      timeoutInMs: 100,
-      clientOptions: { ...(await testClientTlsOptions()), disableChallengeResourceVerification: true },
-    }).vault(kv.vaultUrl);
+    const slow = (await clientsWithDefaults({ timeoutInMs: 100 })).vault(kv.vaultUrl);
     kv.failNext({ status: 429, count: 10, retryAfterInSeconds: 30 });
     const error = await failure(
       slow.store("slow-token", token, { expiresOn: inDays(1), keyType: "primary", gateway: "edge" }),

@@ -7,12 +7,12 @@ import type { DeploymentTarget } from "../../shared/config/types.js";
 import type { RolloutProgress } from "../../shared/rotation/types.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
 import {
-  docsGateway,
   fakeToken,
-  helmGateway,
   kubeConfigOf,
   portalGateway,
   recordedRetry,
+  standinTarget,
+  threeLayouts,
 } from "./fixtures.js";
 import { failure } from "../failure.js";
 
@@ -23,20 +23,12 @@ const newToken = fakeToken("edge", new Date("2026-02-01T00:00:00Z"), "new-signat
 let standin: KubeStandin;
 let cluster: KubeGatewayCluster;
 
-const target = (deployment: string, extra: Partial<DeploymentTarget> = {}): DeploymentTarget => ({
-  cluster: { type: "kubeconfig", context: "test" },
-  namespace: ns,
-  deployment,
-  ...extra,
-});
+const target = (deployment: string, extra: Partial<DeploymentTarget> = {}): DeploymentTarget =>
+  standinTarget(ns, deployment, extra);
 
 beforeEach(async () => {
   standin = await startKubeStandin({ rolloutStepInMs: 5, progressDeadlineInMs: 300, namespaces: [ns] });
-  await standin.apply([
-    ...portalGateway(ns, "portal", oldToken),
-    ...helmGateway(ns, "helm", oldToken),
-    ...docsGateway(ns, "docs", oldToken),
-  ]);
+  await standin.apply(threeLayouts(ns, oldToken));
   cluster = new KubeGatewayCluster({
     config: kubeConfigOf(standin),
     pollIntervalInMs: 10,

@@ -1,17 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
-import type { DeploymentTarget } from "../../shared/config/types.js";
 import { gatewayDeployment, gatewayImage } from "../standins/kube/fixtures.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
-import { fakeToken, kubeConfigOf, portalGateway, recordedRetry } from "./fixtures.js";
+import { fakeToken, kubeConfigOf, portalGateway, recordedRetry, standinTarget } from "./fixtures.js";
 
 const ns = "gateways";
 const token = fakeToken("edge", new Date("2026-01-01T00:00:00Z"), "signature");
-const target: DeploymentTarget = {
-  cluster: { type: "kubeconfig", context: "test" },
-  namespace: ns,
-  deployment: "portal",
-};
+const target = standinTarget(ns, "portal");
 
 let standin: KubeStandin;
 let cluster: KubeGatewayCluster;

@@ -5,6 +5,7 @@
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { abortableDelay, type RetryOptions } from "../../shared/kube/retry.js";
+import type { DeploymentTarget } from "../../shared/config/types.js";
 import { gatewayDeployment, gatewayImage, gatewayKeyData } from "../standins/kube/fixtures.js";
 import type { KubeStandin } from "../standins/kube/index.js";
 
@@ -122,4 +123,22 @@ export function recordedRetry(overrides: RetryOptions = {}): { retry: RetryOptio
     return abortableDelay(0, abortSignal);
   };
   return { waits, retry: { ...overrides, delay } };
+}
+
+/** The three layouts side by side in one namespace: Deployments `portal`, `helm` and `docs`. */
+export function threeLayouts(namespace: string, token: string): object[] {
+  return [
+    ...portalGateway(namespace, "portal", token),
+    ...helmGateway(namespace, "helm", token),
+    ...docsGateway(namespace, "docs", token),
+  ];
+}
+
+/** A deployment target for tests that build the cluster themselves (its connection is not used). */
+export function standinTarget(
+  namespace: string,
+  deployment: string,
+  extra: Partial<DeploymentTarget> = {},
+): DeploymentTarget {
+  return { cluster: { type: "kubeconfig", context: "test" }, namespace, deployment, ...extra };
 }

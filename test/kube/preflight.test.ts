@@ -3,14 +3,7 @@ import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
 import { preflightPlaceholder } from "../../shared/kube/preflight.js";
 import type { DeploymentTarget } from "../../shared/config/types.js";
 import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
-import {
-  docsGateway,
-  fakeToken,
-  helmGateway,
-  kubeConfigOf,
-  portalGateway,
-  recordedRetry,
-} from "./fixtures.js";
+import { fakeToken, kubeConfigOf, recordedRetry, standinTarget, threeLayouts } from "./fixtures.js";
 import { failure } from "../failure.js";
 
 const ns = "gateways";
@@ -19,22 +12,14 @@ const token = fakeToken("edge", new Date("2026-01-01T00:00:00Z"), "old-signature
 let standin: KubeStandin;
 let cluster: KubeGatewayCluster;
 
-const target = (deployment: string, namespace = ns): DeploymentTarget => ({
-  cluster: { type: "kubeconfig", context: "test" },
-  namespace,
-  deployment,
-});
+const target = (deployment: string, namespace = ns): DeploymentTarget => standinTarget(namespace, deployment);
 
 /** Everything the stand-in holds, to show that a pre-flight persisted nothing. */
 const snapshot = () => JSON.stringify(["Secret", "Deployment", "Pod"].map((kind) => standin.list(kind, ns)));
 
 beforeEach(async () => {
   standin = await startKubeStandin({ rolloutStepInMs: 5, namespaces: [ns] });
-  await standin.apply([
-    ...portalGateway(ns, "portal", token),
-    ...helmGateway(ns, "helm", token),
-    ...docsGateway(ns, "docs", token),
-  ]);
+  await standin.apply(threeLayouts(ns, token));
   cluster = new KubeGatewayCluster({ config: kubeConfigOf(standin), retry: recordedRetry().retry });
 });
 

@@ -1,19 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubeGatewayCluster, restartedAtAnnotation } from "../../shared/kube/cluster.js";
 import { retryAfterInMs, retryDelay } from "../../shared/kube/retry.js";
-import type { DeploymentTarget } from "../../shared/config/types.js";
 import { startKubeStandin, type KubeStandin, type RolloutEvent } from "../standins/kube/index.js";
-import { fakeToken, kubeConfigOf, portalGateway, recordedRetry } from "./fixtures.js";
+import { fakeToken, kubeConfigOf, portalGateway, recordedRetry, standinTarget } from "./fixtures.js";
 import { failure } from "../failure.js";
 
 const ns = "gateways";
 const oldToken = fakeToken("edge", new Date("2026-01-01T00:00:00Z"), "old-signature");
 const newToken = fakeToken("edge", new Date("2026-02-01T00:00:00Z"), "new-signature");
-const target: DeploymentTarget = {
-  cluster: { type: "kubeconfig", context: "test" },
-  namespace: ns,
-  deployment: "portal",
-};
+const target = standinTarget(ns, "portal");
 const apiError = (code: number, headers: Record<string, string> = {}) => ({ code, headers, body: "" });
 
 describe("retryDelay", () => {
