@@ -6,14 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpRequest } from "@azure/functions";
-import { composeAdapters } from "../../shared/compose/adapters.js";
-import { createAppServices, useAppServices } from "../../shared/app/services.js";
-import { readAppSettings } from "../../shared/config/appSettings.js";
 import { gatewayResourceId } from "../../shared/webhook/resolve.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
-import { registrations } from "./fakeCore.js";
 import { captureContext } from "./helpers.js";
-import { hostJsonQueueSettings, loadFunctions, QueueHost, type Handler } from "./hostDriver.js";
+import { appOnFleet, loadFunctions, type QueueHost, type Handler } from "./hostDriver.js";
 
 let fleet: Fleet;
 let host: QueueHost;
@@ -24,23 +20,7 @@ let handlers: Record<string, Handler>;
 beforeAll(async () => {
   handlers = await loadFunctions();
   fleet = await startFleet({ azurite: true, rolloutStepInMs: 10 });
-  const services = await createAppServices({
-    settings: readAppSettings({
-      AzureWebJobsStorage: fleet.azurite!.connectionString,
-      GATEWAY_GUARD_CONFIG_FILE: fleet.configPath,
-    }),
-    adapters: async (config) =>
-      composeAdapters(config, {
-        credential: fleet.credential,
-        clientOptions: fleet.clientOptions,
-        pollIntervalInMs: 50,
-      }),
-  });
-  restore = useAppServices(services);
-  host = new QueueHost(fleet.azurite!.connectionString, registrations, {
-    ...hostJsonQueueSettings(),
-    visibilityTimeoutInSeconds: 0,
-  });
+  ({ host, restore } = await appOnFleet(fleet));
 }, 120_000);
 
 afterAll(async () => {

@@ -5,11 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { finalEventNames } from "../../shared/app/events.js";
-import { createAppServices, useAppServices } from "../../shared/app/services.js";
-import { readAppSettings } from "../../shared/config/appSettings.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
-import { registrations } from "./fakeCore.js";
-import { hostJsonQueueSettings, loadFunctions, QueueHost } from "./hostDriver.js";
+import { appOnFleet, loadFunctions, type QueueHost } from "./hostDriver.js";
 
 let fleet: Fleet;
 let host: QueueHost;
@@ -18,18 +15,7 @@ let restore: (() => void) | undefined;
 beforeAll(async () => {
   await loadFunctions();
   fleet = await startFleet({ azurite: true, rolloutStepInMs: 10, progressDeadlineInMs: 300 });
-  const services = await createAppServices({
-    settings: readAppSettings({
-      AzureWebJobsStorage: fleet.azurite!.connectionString,
-      GATEWAY_GUARD_CONFIG_FILE: fleet.configPath,
-    }),
-    adapters: fleet.connect(),
-  });
-  restore = useAppServices(services);
-  host = new QueueHost(fleet.azurite!.connectionString, registrations, {
-    ...hostJsonQueueSettings(),
-    visibilityTimeoutInSeconds: 0,
-  });
+  ({ host, restore } = await appOnFleet(fleet));
 }, 120_000);
 
 afterAll(async () => {

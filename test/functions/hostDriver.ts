@@ -15,6 +15,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvocationContext } from "@azure/functions";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
+import { createAppServices, useAppServices } from "../../shared/app/services.js";
+import { readAppSettings } from "../../shared/config/appSettings.js";
+import type { Fleet } from "../standins/fleet.js";
 import { installFakeCore, registrations, type Registration } from "./fakeCore.js";
 
 /** A registered function's handler, called directly by the tests. */
@@ -191,4 +194,27 @@ export class QueueHost {
       return false;
     }
   }
+}
+
+/**
+ * The app on a running fleet (started with `azurite: true`): its services use the fleet's Azurite
+ * queues, configuration file and real adapters; the returned host retries at once (visibility 0).
+ * @param fleet - the fleet.
+ * @returns the queue host, and `restore` to put the previous services back.
+ */
+export async function appOnFleet(fleet: Fleet): Promise<{ host: QueueHost; restore: () => void }> {
+  const connectionString = fleet.azurite!.connectionString;
+  const services = await createAppServices({
+    settings: readAppSettings({
+      AzureWebJobsStorage: connectionString,
+      GATEWAY_GUARD_CONFIG_FILE: fleet.configPath,
+    }),
+    adapters: fleet.connect({ pollIntervalInMs: 50 }),
+  });
+  const restore = useAppServices(services);
+  const host = new QueueHost(connectionString, registrations, {
+    ...hostJsonQueueSettings(),
+    visibilityTimeoutInSeconds: 0,
+  });
+  return { host, restore };
 }
