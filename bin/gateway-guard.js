@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// The CLI entry point: runs the compiled CLI that `npm ci` builds (see the `prepare` script).
+// The `gateway-guard` command: runs the compiled CLI in dist/, which the package carries once installed
+// (built on pack) and which `npm run build` makes in a checkout.
+import { existsSync } from "node:fs";
 import module from "node:module";
 
 // Node 22.1+ caches compiled code between runs (start-up time); Node 20 has no such cache.
 if (typeof module.enableCompileCache === "function") module.enableCompileCache();
 
-const { main } = await import("../dist/shared/cli/main.js");
+const entry = new URL("../dist/shared/cli/main.js", import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(
+    "gateway-guard: the compiled CLI (dist/) is missing; in a checkout, run `npm run build`.\n",
+  );
+  process.exit(2);
+}
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
