@@ -1,0 +1,42 @@
+/**
+ * Fleet scale (issue 12): a fleet of self-hosted gateways in the stand-ins, rotated through the
+ * real path (the timer's fan-out onto an Azurite queue, the worker under host.json's concurrency on
+ * one instance), against the same gateways rotated one by one. Prints wall time, calls per gateway
+ * and service for fresh and due gateways, rollouts at once per cluster and the instance's memory.
+ * Size and timing come from the environment (defaults in brackets): `BENCH_FLEET_GATEWAYS` [100;
+ * 500 takes about ten minutes here], `BENCH_FLEET_CLUSTERS` [5], `BENCH_FLEET_LATENCY_MS` [50],
+ * `BENCH_FLEET_ROLLOUT_MS` [2000], `BENCH_FLEET_CONCURRENCY` [host.json's, for one instance: to see
+ * what a higher setting would give].
+ */
+import type { Benchmark } from "./benchmark.js";
+import { fleetFigures } from "./fleet/figures.js";
+import { runFleet } from "./fleet/runFleet.js";
+
+function setting(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === "") return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) {
+    throw new Error(`${name} is "${value}": expected a whole number of 0 or more`);
+  }
+  return number;
+}
+
+const options = {
+  gateways: setting("BENCH_FLEET_GATEWAYS", 100),
+  clusters: setting("BENCH_FLEET_CLUSTERS", 5),
+  latencyInMs: setting("BENCH_FLEET_LATENCY_MS", 50),
+  rolloutInMs: setting("BENCH_FLEET_ROLLOUT_MS", 2000),
+  concurrency: setting("BENCH_FLEET_CONCURRENCY", 0) || undefined,
+};
+
+const fleetBench: Benchmark = {
+  name: "fleet",
+  description:
+    `${options.gateways} gateways (a fifth due) over ${options.clusters} clusters, ${options.latencyInMs} ms a call, ` +
+    `${options.rolloutInMs} ms a rollout: the scheduled run on one instance vs one by one ` +
+    `(BENCH_FLEET_GATEWAYS and friends change the size)`,
+  run: async () => fleetFigures(await runFleet(options)),
+};
+
+export const benchmarks: Benchmark[] = [fleetBench];

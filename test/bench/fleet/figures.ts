@@ -1,0 +1,100 @@
+/** The fleet benchmark's figures, with the goals of issue 12 beside them. */
+import type { Figure } from "../benchmark.js";
+import type { CallCounts } from "./meter.js";
+import type { FleetRunResult, KindCalls } from "./runFleet.js";
+
+const mib = 1024 * 1024;
+
+/**
+ * Turns a run's measurements into figures.
+ * @param result - what {@link runFleet} measured.
+ * @returns the figures, in print order.
+ */
+export function fleetFigures(result: FleetRunResult): Figure[] {
+  const { memory } = result;
+  const count = (label: string, value: number, target?: string, within?: boolean): Figure => ({
+    label,
+    value: Math.round(value * 100) / 100,
+    unit: "count",
+    ...(target ? { target, within } : {}),
+  });
+  const figures: Figure[] = [
+    count("gateways", result.options.gateways),
+    count("  of which due for rotation", result.due.gateways),
+    count("deployments", result.deployments),
+    count("clusters", result.options.clusters),
+    count("latency per call (ms)", result.options.latencyInMs),
+    count("rollout of 3 replicas (ms)", result.options.rolloutInMs),
+    count("messages in flight on one instance (host.json)", result.concurrency),
+    { label: "fleet run: timer fan-out to empty queue", value: result.wallTimeInMs, unit: "ms" },
+    { label: "  of which the timer's fan-out", value: result.fanOutInMs, unit: "ms" },
+  ];
+  if (result.oneByOneInMs !== undefined) {
+    const speedUp = result.oneByOneInMs / result.wallTimeInMs;
+    figures.push(
+      {
+        label: `one by one (extrapolated from ${result.soloSample} sampled)`,
+        value: result.oneByOneInMs,
+        unit: "ms",
+      },
+      { label: "fleet run vs one by one", value: speedUp, unit: "×", target: "≥ 20×", within: speedUp >= 20 },
+    );
+  }
+  for (const [status, n] of Object.entries(result.outcomes).sort())
+    figures.push(count(`invocations ending ${status}`, n));
+  figures.push(count("messages poisoned", result.poisoned, "0", result.poisoned === 0));
+  figures.push(...kindFigures("fresh", result.fresh), ...kindFigures("due", result.due));
+  const unattributed =
+    total(result.unattributed.arm) + total(result.unattributed.keyVault) + total(result.unattributed.kube);
+  figures.push(count("calls naming no gateway", unattributed));
+  result.maxRolloutsInFlight.forEach((n, i) => figures.push(count(`most rollouts at once, cluster-${i}`, n)));
+  const growth = memory.heapAtEndInBytes - memory.heapAfterFirstInBytes;
+  figures.push(
+    count("peak RSS (MiB)", memory.peakRssInBytes / mib),
+    count("peak heap used (MiB)", memory.peakHeapUsedInBytes / mib),
+    count("heap after the first message, after GC (MiB)", memory.heapAfterFirstInBytes / mib),
+    count("heap at the end, after GC (MiB)", memory.heapAtEndInBytes / mib),
+    count(
+      "heap growth over the run (KiB)",
+      growth / 1024,
+      `≤ the configuration, ${(memory.configInBytes / 1024).toFixed(0)} KiB of JSON`,
+      growth <= memory.configInBytes,
+    ),
+  );
+  return figures;
+}
+
+function kindFigures(kind: "fresh" | "due", calls: KindCalls): Figure[] {
+  const arm = total(calls.perGateway.arm);
+  const armTarget =
+    kind === "fresh"
+      ? { target: "0", within: arm === 0 }
+      : { target: "1 (2 with revocation)", within: arm === 1 };
+  const line = (label: string, value: number): Figure => ({
+    label,
+    value: Math.round(value * 100) / 100,
+    unit: "count",
+  });
+  return [
+    { ...line(`${kind} gateway: ARM calls`, arm), ...armTarget },
+    ...breakdown(`${kind} gateway: ARM`, calls.perGateway.arm, line),
+    line(`${kind} gateway: Key Vault calls`, total(calls.perGateway.keyVault)),
+    ...breakdown(`${kind} gateway: Key Vault`, calls.perGateway.keyVault, line),
+    line(`${kind} deployment: Kubernetes calls`, total(calls.kubePerDeployment)),
+    ...breakdown(`${kind} deployment:`, calls.kubePerDeployment, line),
+  ];
+}
+
+function breakdown(
+  prefix: string,
+  counts: CallCounts,
+  line: (label: string, value: number) => Figure,
+): Figure[] {
+  return Object.entries(counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, n]) => line(`  ${prefix} ${kind}`, n));
+}
+
+function total(counts: CallCounts): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}

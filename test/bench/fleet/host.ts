@@ -1,0 +1,211 @@
+/**
+ * One Functions instance, as a child process of the fleet benchmark: the app's entry files
+ * registered as the worker loads them, the real services and adapters (a fake Azure credential and
+ * the stand-ins' CA being the only changes), the timer's fan-out onto the Azurite queue, and the
+ * queue worker driven by the host model (test/functions/hostDriver.ts) with as many messages in
+ * flight as host.json allows one instance (`batchSize + newBatchThreshold`). Reports timings,
+ * outcomes and memory to the parent over IPC. Run by {@link runHost} in hostProcess.ts.
+ */
+import { readFileSync } from "node:fs";
+import type { InvocationContext } from "@azure/functions";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { composeAdapters } from "../../../shared/compose/adapters.js";
+import { createAppServices, useAppServices } from "../../../shared/app/services.js";
+import { readAppSettings } from "../../../shared/config/appSettings.js";
+import { staticTokenCredential } from "../../standins/http.js";
+import { lookupLocalhost } from "../../standins/localhostLookup.js";
+import { registrations, type Registration } from "../../functions/fakeCore.js";
+import { captureContext } from "../../functions/helpers.js";
+import { hostJsonQueueSettings, loadFunctions, QueueHost } from "../../functions/hostDriver.js";
+
+/** What the parent asks of a host process. */
+export interface HostJob {
+  /** Azurite's connection string (`AzureWebJobsStorage`). */
+  connectionString: string;
+  /** The configuration file (`GATEWAY_GUARD_CONFIG_FILE`). */
+  configFile: string;
+  /** The CA the stand-ins' certificates chain to. */
+  caPath: string;
+  /** Messages in flight at once; default host.json's `batchSize + newBatchThreshold` (one instance's most). */
+  concurrency?: number;
+  /** How long a failed message stays invisible (host.json says 8 minutes; a run cannot wait that long). */
+  visibilityTimeoutInSeconds: number;
+}
+
+/** One worker invocation. */
+export interface HostInvocation {
+  gateway: string;
+  /** `rotated`, `fresh`, ... from `rotation.completed`; `retry` when it threw; `rejected`. */
+  status: string;
+  startedAtInMs: number;
+  durationInMs: number;
+  /** Why it threw (error messages never hold a token). */
+  error?: string;
+}
+
+/** What the host process reports. */
+export interface HostReport {
+  /** Messages in flight at once. */
+  concurrency: number;
+  /** From the timer's invocation to an empty queue. */
+  wallTimeInMs: number;
+  /** The timer's invocation alone. */
+  fanOutInMs: number;
+  invocations: HostInvocation[];
+  /** Messages left on the poison queue. */
+  poisoned: number;
+  peakRssInBytes: number;
+  peakHeapUsedInBytes: number;
+  /** Heap after a garbage collection, once the first message was processed (SDKs and configuration loaded). */
+  heapAfterFirstInBytes: number;
+  /** Heap after a garbage collection, at the end. */
+  heapAtEndInBytes: number;
+}
+
+const idlePollInMs = 100;
+
+async function run(job: HostJob): Promise<HostReport> {
+  const memory = watchMemory();
+  const handlers = await loadFunctions();
+  // As test/standins/fleet.ts does: trust the stand-ins' CA and resolve the vault's `*.localhost` name.
+  const tlsOptions = { ca: readFileSync(job.caPath, "utf8"), lookup: lookupLocalhost };
+  const services = await createAppServices({
+    settings: readAppSettings({
+      AzureWebJobsStorage: job.connectionString,
+      GATEWAY_GUARD_CONFIG_FILE: job.configFile,
+    }),
+    adapters: async (config) =>
+      composeAdapters(config, { credential: staticTokenCredential(), clientOptions: { tlsOptions } }),
+  });
+  useAppServices(services);
+  const invocations: HostInvocation[] = [];
+  let heapAfterFirstInBytes = 0;
+  const timed = registrations.map((registration): Registration =>
+    registration.name !== "rotationWorker"
+      ? registration
+      : {
+          ...registration,
+          callback: async (payload, context) => {
+            const start = performance.now();
+            const record: HostInvocation = {
+              gateway: String((payload as { gateway?: unknown }).gateway),
+              status: "retry",
+              startedAtInMs: start,
+              durationInMs: 0,
+            };
+            const lines: string[] = [];
+            const listened = Object.assign(Object.create(context as object) as InvocationContext, {
+              info: (...args: unknown[]) => {
+                lines.push(args.map(String).join(" "));
+                (context as InvocationContext).info(...args);
+              },
+            });
+            try {
+              const result = await registration.callback(payload, listened);
+              record.status = completedStatus(lines) ?? "rejected";
+              return result;
+            } catch (error) {
+              record.error = error instanceof Error ? error.message : String(error);
+              throw error;
+            } finally {
+              record.durationInMs = performance.now() - start;
+              invocations.push(record);
+              if (invocations.length === 1) heapAfterFirstInBytes = collectedHeap();
+            }
+          },
+        },
+  );
+  const host = new QueueHost(job.connectionString, timed, {
+    ...hostJsonQueueSettings(),
+    batchSize: 1,
+    visibilityTimeoutInSeconds: job.visibilityTimeoutInSeconds,
+  });
+  const queueName = triggerQueue(timed, "rotationWorker");
+
+  const start = performance.now();
+  const { context } = captureContext("rotationSchedule");
+  await handlers.rotationSchedule!({ isPastDue: false } as never, context as never);
+  const fanOutInMs = performance.now() - start;
+  const slot = async (): Promise<void> => {
+    for (;;) {
+      const processed = await host.pollOnce([queueName]);
+      host.invocations.length = 0;
+      if (processed > 0) continue;
+      const { approximateMessagesCount } = await host.queue(queueName).getProperties();
+      if (!approximateMessagesCount) return;
+      await sleep(idlePollInMs);
+    }
+  };
+  const concurrency = job.concurrency ?? hostConcurrency();
+  await Promise.all(Array.from({ length: concurrency }, slot));
+  const wallTimeInMs = performance.now() - start;
+  const poison = await host
+    .queue(`${queueName}-poison`)
+    .getProperties()
+    .catch(() => undefined);
+  return {
+    concurrency,
+    wallTimeInMs,
+    fanOutInMs,
+    invocations,
+    poisoned: poison?.approximateMessagesCount ?? 0,
+    ...memory.stop(),
+    heapAfterFirstInBytes,
+    heapAtEndInBytes: collectedHeap(),
+  };
+}
+
+/** The status in an invocation's `rotation.completed` event. */
+function completedStatus(lines: readonly string[]): string | undefined {
+  const line = lines.find((l) => l.startsWith("rotation.completed "));
+  return line
+    ? (JSON.parse(line.slice("rotation.completed ".length)) as { status: string }).status
+    : undefined;
+}
+
+/** host.json's most messages at once on one instance: a batch, and the next one fetched at the threshold. */
+function hostConcurrency(): number {
+  const host = JSON.parse(readFileSync(new URL("../../../host.json", import.meta.url), "utf8")) as {
+    extensions: { queues: { newBatchThreshold: number } };
+  };
+  return hostJsonQueueSettings().batchSize + host.extensions.queues.newBatchThreshold;
+}
+
+function triggerQueue(all: readonly Registration[], name: string): string {
+  const registration = all.find((r) => r.name === name);
+  const trigger = Object.values(registration?.bindings ?? {}).find((b) => b.type === "queueTrigger");
+  if (!trigger) throw new Error(`no queue-triggered function ${name} registered`);
+  return String(trigger.queueName);
+}
+
+function watchMemory(): { stop(): { peakRssInBytes: number; peakHeapUsedInBytes: number } } {
+  let peakRssInBytes = 0;
+  let peakHeapUsedInBytes = 0;
+  const sample = () => {
+    const { rss, heapUsed } = process.memoryUsage();
+    peakRssInBytes = Math.max(peakRssInBytes, rss);
+    peakHeapUsedInBytes = Math.max(peakHeapUsedInBytes, heapUsed);
+  };
+  const timer = setInterval(sample, 25);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { peakRssInBytes, peakHeapUsedInBytes };
+    },
+  };
+}
+
+function collectedHeap(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+process.once("message", (job: HostJob) => {
+  run(job).then(
+    (report) => process.send!({ report }, () => process.exit(0)),
+    (error: unknown) =>
+      process.send!({ error: error instanceof Error ? error.message : String(error) }, () => process.exit(1)),
+  );
+});

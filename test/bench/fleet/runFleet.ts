@@ -1,0 +1,216 @@
+/**
+ * The fleet benchmark's run: a fleet of gateways seeded into the stand-ins (ARM, Key Vault, several
+ * Kubernetes clusters, Azurite), latency on every call and a rollout time, then
+ * 1. a sample rotated one by one (one message at a time through the same worker), to extrapolate
+ *    what the whole fleet would take one by one;
+ * 2. the whole fleet through the real path: the timer's fan-out onto the queue, the worker under
+ *    host.json's concurrency on one instance, the stand-ins counting every call.
+ */
+import { join } from "node:path";
+import { startFleet, type FleetGatewaySpec } from "../../standins/fleet.js";
+import type { HostInvocation, HostReport } from "./host.js";
+import { runHost } from "./hostProcess.js";
+import { RequestMeter, type CallCounts, type ServiceCalls } from "./meter.js";
+import { seedGateways, writeFleetConfig } from "./seed.js";
+import { fleetShape, isDue } from "./shape.js";
+
+/** Options of {@link runFleet}. */
+export interface FleetRunOptions {
+  gateways: number;
+  /** Stand-in clusters. */
+  clusters: number;
+  /** Added to every ARM, Key Vault and Kubernetes call. */
+  latencyInMs: number;
+  /** How long a 3-replica rollout takes in the stand-in clusters. */
+  rolloutInMs: number;
+  /** Gateways rotated one by one per kind (due or fresh, 1 to 3 deployments); 0 skips it. Default 2. */
+  soloPerKind?: number;
+  /** Messages in flight on the instance; default host.json's `batchSize + newBatchThreshold`. */
+  concurrency?: number;
+}
+
+/** Average calls of one kind of gateway. */
+export interface KindCalls {
+  gateways: number;
+  deployments: number;
+  /** Average per gateway, per service and call kind. */
+  perGateway: ServiceCalls;
+  /** Kubernetes calls per deployment (the gateway's total over its deployments). */
+  kubePerDeployment: CallCounts;
+}
+
+/** What a run measured. */
+export interface FleetRunResult {
+  options: FleetRunOptions & { soloPerKind: number };
+  /** Messages in flight on the instance. */
+  concurrency: number;
+  deployments: number;
+  /** Seeding the stand-ins (not part of any figure). */
+  seedInMs: number;
+  /** From the timer's invocation to an empty queue. */
+  wallTimeInMs: number;
+  fanOutInMs: number;
+  /** Extrapolated from the sample; undefined when `soloPerKind` is 0. */
+  oneByOneInMs?: number;
+  /** Gateways in the one-by-one sample (the warm-up left out). */
+  soloSample: number;
+  /** Final worker outcomes (`rotated`, `fresh`, ...) and `retry` for invocations that threw. */
+  outcomes: Record<string, number>;
+  poisoned: number;
+  due: KindCalls;
+  fresh: KindCalls;
+  unattributed: ServiceCalls;
+  maxRolloutsInFlight: number[];
+  rollouts: number;
+  memory: Pick<
+    HostReport,
+    "peakRssInBytes" | "peakHeapUsedInBytes" | "heapAfterFirstInBytes" | "heapAtEndInBytes"
+  > & { configInBytes: number };
+}
+
+const replicas = 3;
+
+/**
+ * Builds the fleet, runs the sample one by one and the fleet as a whole, and stops everything.
+ * @param options - size, clusters, latency, rollout time.
+ * @returns the measurements.
+ */
+export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult> {
+  const settings = { soloPerKind: 2, ...options };
+  const clusters = Array.from({ length: settings.clusters }, (_, i) => `cluster-${i}`);
+  const fleet = await startFleet({
+    clusters,
+    gateways: [],
+    azurite: true,
+    rolloutStepInMs: Math.max(1, Math.round(settings.rolloutInMs / (2 * replicas + 2))),
+  });
+  try {
+    const specs = fleetShape({ gateways: settings.gateways, clusters: settings.clusters, replicas });
+    const solo =
+      settings.soloPerKind > 0
+        ? fleetShape({
+            gateways: 1 + 6 * settings.soloPerKind,
+            clusters: settings.clusters,
+            dueEvery: 2,
+            prefix: "solo",
+            replicas,
+          })
+        : [];
+    const seedStart = performance.now();
+    await seedGateways(fleet, [...specs, ...solo]);
+    const seedInMs = performance.now() - seedStart;
+    fleet.arm.latencyInMs = settings.latencyInMs;
+    fleet.keyVault.latencyInMs = settings.latencyInMs;
+    for (const cluster of fleet.clusters) cluster.setLatency(settings.latencyInMs);
+
+    const job = {
+      connectionString: fleet.azurite!.connectionString,
+      caPath: fleet.caPath,
+      visibilityTimeoutInSeconds: 5,
+    };
+    let oneByOneInMs: number | undefined;
+    if (solo.length > 0) {
+      const configFile = join(fleet.directory, "solo.json");
+      await writeFleetConfig(fleet, solo, configFile);
+      const report = await runHost({ ...job, configFile, concurrency: 1 }, fleet.env);
+      oneByOneInMs = extrapolate(specs, solo, report.invocations);
+    }
+
+    const configFile = join(fleet.directory, "fleet.json");
+    const configInBytes = await writeFleetConfig(fleet, specs, configFile);
+    const meter = new RequestMeter(fleet);
+    meter.start();
+    const report = await runHost({ ...job, configFile, concurrency: settings.concurrency }, fleet.env);
+    const reading = meter.stop();
+
+    const outcomes: Record<string, number> = {};
+    for (const invocation of report.invocations)
+      outcomes[invocation.status] = (outcomes[invocation.status] ?? 0) + 1;
+    const kindCalls = (due: boolean) =>
+      averageCalls(
+        specs.filter((spec) => isDue(spec) === due),
+        reading.gateways,
+      );
+    return {
+      options: settings,
+      concurrency: report.concurrency,
+      deployments: specs.reduce((sum, spec) => sum + spec.deployments.length, 0),
+      seedInMs,
+      wallTimeInMs: report.wallTimeInMs,
+      fanOutInMs: report.fanOutInMs,
+      oneByOneInMs,
+      soloSample: Math.max(0, solo.length - 1),
+      outcomes,
+      poisoned: report.poisoned,
+      due: kindCalls(true),
+      fresh: kindCalls(false),
+      unattributed: reading.unattributed,
+      maxRolloutsInFlight: reading.maxRolloutsInFlight,
+      rollouts: reading.rollouts.reduce((a, b) => a + b, 0),
+      memory: {
+        peakRssInBytes: report.peakRssInBytes,
+        peakHeapUsedInBytes: report.peakHeapUsedInBytes,
+        heapAfterFirstInBytes: report.heapAfterFirstInBytes,
+        heapAtEndInBytes: report.heapAtEndInBytes,
+        configInBytes,
+      },
+    };
+  } finally {
+    await fleet.stop();
+  }
+}
+
+/** A gateway's kind for extrapolation: due or fresh, and its number of deployments. */
+function kindOf(spec: FleetGatewaySpec): string {
+  return `${isDue(spec) ? "due" : "fresh"}/${spec.deployments.length}`;
+}
+
+/**
+ * What the fleet would take one by one: each gateway costs the mean time of the sample's gateways
+ * of its kind. The sample's first invocation (a cold instance loading the SDKs) is left out.
+ */
+function extrapolate(
+  fleet: readonly FleetGatewaySpec[],
+  sample: readonly FleetGatewaySpec[],
+  invocations: readonly HostInvocation[],
+): number {
+  const kinds = new Map(sample.map((spec) => [spec.name, kindOf(spec)]));
+  const first = [...invocations].sort((a, b) => a.startedAtInMs - b.startedAtInMs)[0];
+  const durations = new Map<string, number[]>();
+  for (const invocation of invocations) {
+    if (invocation === first) continue;
+    const kind = kinds.get(invocation.gateway)!;
+    durations.set(kind, [...(durations.get(kind) ?? []), invocation.durationInMs]);
+  }
+  return fleet.reduce((sum, spec) => {
+    const measured = durations.get(kindOf(spec));
+    if (!measured) throw new Error(`the one-by-one sample has no ${kindOf(spec)} gateway`);
+    return sum + measured.reduce((a, b) => a + b, 0) / measured.length;
+  }, 0);
+}
+
+function averageCalls(specs: readonly FleetGatewaySpec[], calls: Map<string, ServiceCalls>): KindCalls {
+  const deployments = specs.reduce((sum, spec) => sum + spec.deployments.length, 0);
+  const total: ServiceCalls = { arm: {}, keyVault: {}, kube: {} };
+  for (const spec of specs) {
+    const mine = calls.get(spec.name);
+    if (!mine) continue;
+    for (const service of ["arm", "keyVault", "kube"] as const) {
+      for (const [kind, count] of Object.entries(mine[service])) {
+        total[service][kind] = (total[service][kind] ?? 0) + count;
+      }
+    }
+  }
+  const per = (counts: CallCounts, n: number): CallCounts =>
+    Object.fromEntries(Object.entries(counts).map(([kind, count]) => [kind, n > 0 ? count / n : 0]));
+  return {
+    gateways: specs.length,
+    deployments,
+    perGateway: {
+      arm: per(total.arm, specs.length),
+      keyVault: per(total.keyVault, specs.length),
+      kube: per(total.kube, specs.length),
+    },
+    kubePerDeployment: per(total.kube, deployments),
+  };
+}
