@@ -25,7 +25,7 @@ import { targetLabel } from "../rotation/target.js";
 import { kubeConfigFor, type KubeConnectOptions } from "./connect.js";
 import { findSecretConsumers } from "./consumers.js";
 import { kubeStatusCode } from "./errors.js";
-import { readDeployment, readGatewayObjects, tokenFromSecret, tokenLocation } from "./objects.js";
+import { readDeployment, readGatewayObjects, tokenLocation, tokenState } from "./objects.js";
 import { restartPatchBody, secretPatchBody } from "./patches.js";
 import { checkDelivery } from "./preflight.js";
 import { mergePatchOptions, requestOptions, strategicMergePatchOptions } from "./request.js";
@@ -78,14 +78,7 @@ export class KubeGatewayCluster implements GatewayCluster {
         (signal) => apis.core.readNamespacedSecret({ name: secretName, namespace }, requestOptions(signal)),
         this.#callOptions(options),
       ));
-    return {
-      secretName,
-      secretKey,
-      token: tokenFromSecret(secret, secretKey),
-      resourceVersion: secret.metadata?.resourceVersion ?? "",
-      annotations: { ...secret.metadata?.annotations },
-      paused: objects.deployment.spec?.paused === true,
-    };
+    return tokenState(objects, secret, secretKey);
   }
 
   /** Merge-patches the Secret with `GatewayKey <token>` and annotations, on the resourceVersion read. */

@@ -8,6 +8,7 @@ import { redacted } from "../token/redact.js";
 import type { GatewayBundle, KubeObject, SourcedObject } from "../gateway/types.js";
 import { InputError, NotFoundError } from "../errors.js";
 import type { DeploymentTarget } from "../config/types.js";
+import type { DeploymentTokenState } from "../rotation/types.js";
 import { stripGatewayKeyPrefix } from "../token/parse.js";
 import type { KubeOperation } from "./errors.js";
 import { requestOptions } from "./request.js";
@@ -179,6 +180,28 @@ export function tokenLocation(
 function keyInSecret(objects: GatewayObjects, secretName: string): string | undefined {
   const keys = Object.keys(objects.secrets.find((s) => s.metadata?.name === secretName)?.data ?? {});
   return keys.length === 1 ? keys[0] : undefined;
+}
+
+/**
+ * The token state the rotation engine reads (`GatewayCluster.readToken`) from the objects read and
+ * the token's Secret.
+ * @param objects - the Deployment and what it refers to.
+ * @param secret - the Secret that holds the token.
+ * @param secretKey - the key that holds it.
+ */
+export function tokenState(
+  objects: GatewayObjects,
+  secret: V1Secret,
+  secretKey: string,
+): DeploymentTokenState {
+  return {
+    secretName: secret.metadata?.name ?? "",
+    secretKey,
+    token: tokenFromSecret(secret, secretKey),
+    resourceVersion: secret.metadata?.resourceVersion ?? "",
+    annotations: { ...secret.metadata?.annotations },
+    paused: objects.deployment.spec?.paused === true,
+  };
 }
 
 /** Decodes a Secret value and strips `GatewayKey `; undefined when the key is absent. */
