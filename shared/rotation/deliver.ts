@@ -43,7 +43,7 @@ export async function deliverAll(
       stoppedBefore = d.label;
     }
     const skipped = run.lockLost()
-      ? "not attempted: the rotation lock was lost"
+      ? `not attempted: ${run.stoppedBecause()}`
       : failedAt
         ? `not attempted after ${failedAt} failed`
         : stoppedBefore

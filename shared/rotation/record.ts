@@ -61,7 +61,8 @@ export function deliveredOutcome(
 }
 
 /**
- * The outcome once the lock was lost: logged as `rotation.lock-lost`, `failed` with the loss's
+ * The outcome once the lock was lost (or the run interrupted): logged as `rotation.lock-lost` (or
+ * `rotation.interrupted`), `failed` with the loss's
  * `errorName`; what was delivered stays, the rest is left for the next run (Key Vault holds the token).
  */
 export function lockLostOutcome(
@@ -73,7 +74,11 @@ export function lockLostOutcome(
 ): RotationOutcome {
   const loss = run.lossError();
   const error = run.describe(loss);
-  run.log.error("rotation.lock-lost", { gateway: run.gateway.name, error });
+  const interrupted = run.options.interruptSignal?.aborted === true;
+  run.log.error(interrupted ? "rotation.interrupted" : "rotation.lock-lost", {
+    gateway: run.gateway.name,
+    error,
+  });
   const stored = delivery
     ? "Key Vault holds the token, the next run delivers it to the rest"
     : "no new token was delivered";
@@ -82,7 +87,7 @@ export function lockLostOutcome(
     gateway: plan.gateway,
     status: "failed",
     plan,
-    reason: `stopped: the rotation lock was lost (${error}); ${stored}; nothing rolled back, old key not revoked`,
+    reason: `stopped: ${run.stoppedBecause()} (${error}); ${stored}; nothing rolled back, old key not revoked`,
     keyType: delivery?.keyType ?? plan.currentKeyType,
     expiresOn: delivery?.expiresOn ?? plan.currentExpiresOn,
     vaultVersion: delivery?.vaultVersion,
@@ -91,7 +96,7 @@ export function lockLostOutcome(
     deployments: deploymentOutcomes(
       all,
       results,
-      delivery ? "already has Key Vault's token" : "not attempted: the rotation lock was lost",
+      delivery ? "already has Key Vault's token" : `not attempted: ${run.stoppedBecause()}`,
     ),
   };
 }

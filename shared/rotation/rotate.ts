@@ -70,7 +70,7 @@ async function rotate(run: RotationRun): Promise<RotationOutcome> {
   await preflight(run, checked);
 
   const lock = await acquireLock(run);
-  run.lost = lock.lost;
+  run.holdLock(lock.lost);
   try {
     const again = await plan(run);
     if (again.plan.action !== first.plan.action || again.plan.decision !== first.plan.decision) {

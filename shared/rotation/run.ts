@@ -17,7 +17,10 @@ export class RotationRun {
   readonly #secrets = new Set<string>();
   /** The issuer's answers, by token: each token is identified at most once per run. */
   readonly #identified = new Map<string, Promise<KeyType | undefined>>();
-  /** Fires when the lock is lost while held: stop before the next write then. */
+  /**
+   * Fires when the run must stop before its next write and stop waiting: the lock was lost while
+   * held, or the caller interrupted the run (`interruptSignal`, e.g. Ctrl-C).
+   */
   lost?: AbortSignal;
 
   constructor(
@@ -26,6 +29,18 @@ export class RotationRun {
     readonly options: RotateOptions,
   ) {
     this.log = deps.log ?? silent;
+    this.lost = options.interruptSignal;
+  }
+
+  /** Holds the lock from now on: its loss stops the run too. */
+  holdLock(lost: AbortSignal | undefined): void {
+    const signals = [this.options.interruptSignal, lost].filter((s): s is AbortSignal => s !== undefined);
+    this.lost = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  }
+
+  /** Why the run stopped, for reasons: `the run was interrupted` or `the rotation lock was lost`. */
+  stoppedBecause(): string {
+    return this.options.interruptSignal?.aborted ? "the run was interrupted" : "the rotation lock was lost";
   }
 
   now(): Date {
@@ -72,7 +87,7 @@ export class RotationRun {
     const reason: unknown = this.lost?.reason;
     return reason instanceof Error
       ? reason
-      : new LockHeldError(`the rotation lock was lost: ${String(reason)}`);
+      : new LockHeldError(`${this.stoppedBecause()}: ${String(reason)}`);
   }
 
   /** A deployment the run stopped at because the lock was lost. */
@@ -81,7 +96,7 @@ export class RotationRun {
     return {
       target,
       status: "failed",
-      reason: `the rotation lock was lost ${when}: ${this.describe(loss)}`,
+      reason: `${this.stoppedBecause()} ${when}: ${this.describe(loss)}`,
       errorName: loss.name,
     };
   }

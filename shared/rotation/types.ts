@@ -245,6 +245,12 @@ export interface RotateOptions extends AbortOptions {
    * the next run). Before anything changed, it also ends reading, pre-flight and minting.
    */
   abortSignal?: AbortSignal;
+  /**
+   * Interrupts the run (the CLI's Ctrl-C): the step in flight is abandoned, a rollout wait included,
+   * nothing further is written, nothing rolled back or revoked, and the lock is released. Key Vault
+   * keeps the token, so the next run finishes the job. Status `failed`, `errorName` the reason's.
+   */
+  interruptSignal?: AbortSignal;
   onProgress?: (progress: RolloutProgress) => void;
   /** Called with the plan as soon as it is made (also on a dry run), before anything changes. */
   onPlan?: (plan: RotationPlan) => void;

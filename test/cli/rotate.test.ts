@@ -1,3 +1,4 @@
+import { EventEmitter, once } from "node:events";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,6 +110,68 @@ describe("gateway-guard rotate", () => {
     expect(f.arm.isValid(old.value).valid).toBe(true);
     expect(f.arm.calls.some((c) => c.operation === "regenerateKey")).toBe(false);
     expectNoToken(run.stdout + run.stderr, f.tokens());
+  });
+
+  it("Ctrl-C during a slow rollout: exits 130 within the grace, releases the Lease, and the next run succeeds at once", async () => {
+    const f = await start({ progressDeadlineInMs: 600_000 });
+    const [east] = f.gateways[0].deployments;
+    east.standin.stallRollouts(east.namespace, east.deployment);
+    const signals = new EventEmitter();
+    const out = captureIO();
+    const progress = new EventEmitter();
+    const write = out.io.stderr.write;
+    out.io.stderr = {
+      write: (text: string) => {
+        if (text.includes("orders-gateway")) progress.emit("rolling");
+        return write(text);
+      },
+    };
+    const rolling = once(progress, "rolling");
+    const running = runWith(["orders", "--config", f.configPath], out.io, f.connect(), {
+      signals,
+      graceInMs: 100,
+    });
+    await rolling;
+    signals.emit("SIGINT");
+    expect(await running).toBe(130);
+    expect(signals.listenerCount("SIGINT")).toBe(0);
+    expect(out.stderr()).toContain("gateway-guard: SIGINT: stopping");
+    expect(out.stdout()).toMatch(
+      /orders: failed: stopped: the run was interrupted \(interrupted by SIGINT\)/,
+    );
+    const lease = east.standin.get("Lease", east.namespace, "gateway-guard-orders") as {
+      spec?: { holderIdentity?: string };
+    };
+    expect(lease.spec?.holderIdentity).toBeUndefined();
+
+    const next = await rotate(f, "orders");
+    expect(next.code).toBe(0);
+    expect(next.stdout).toMatch(/orders: delivered: /);
+    const [, fresh] = f.keyVault.versions(f.gateways[0].vaultSecret);
+    expect(podValues(f, 0).every((value) => value === `GatewayKey ${fresh.value}`)).toBe(true);
+    expectNoToken(out.stdout() + out.stderr() + next.stdout + next.stderr, f.tokens());
+  });
+
+  it("SIGTERM as the first gateway starts: starts nothing new and exits 143", async () => {
+    const f = await start();
+    const signals = new EventEmitter();
+    const out = captureIO();
+    const seeded = f.arm.calls.length;
+    const connect: AdaptersFactory = async (config) => {
+      const adapters = await f.connect()(config);
+      return {
+        ...adapters,
+        rotationDeps: (gateway) => {
+          signals.emit("SIGTERM");
+          return adapters.rotationDeps(gateway);
+        },
+      };
+    };
+    const code = await runWith(["--all", "--config", f.configPath], out.io, connect, { signals });
+    expect(code).toBe(143);
+    expect(out.stdout()).toContain("orders: failed:");
+    expect(out.stdout()).not.toContain("payments");
+    expect(f.arm.calls.slice(seeded).filter((c) => c.operation === "generateToken")).toEqual([]);
   });
 
   it("--format json prints the outcomes as data", async () => {

@@ -2,6 +2,11 @@
  * `gateway-guard rotate`: runs the rotation protocol for the named gateways (or `--all`), one after
  * the other: prints each plan, rollout progress on stderr, and the outcome. `--dry-run` prints only
  * the plans. Never prints a token.
+ *
+ * SIGINT and SIGTERM stop it cleanly: no new gateway or deployment is started, the step in flight
+ * gets `graceInMs` to finish (a second signal cuts it short), then it is abandoned, the lock is
+ * released and the command exits 130 (SIGINT) or 143 (SIGTERM). Key Vault keeps the token, so the
+ * next run finishes the job.
  */
 import type { GatewayConfig } from "../../config/types.js";
 import { errorText, InputError } from "../../errors.js";
@@ -30,13 +35,18 @@ Options:
   -a, --all             Every configured gateway
       --dry-run         Print the plan only; change nothing
       --force           Rotate even when the token is fresh
-      --revoke-old-key  Regenerate the old key after success (overrides the configuration)
+      --revoke-old-key  Regenerate the old key after success (overrides the configuration);
+                        refused when the tokens in use span both keys (the message says what to do)
+      --allow-unknown-consumers
+                        DANGEROUS: revoke even when pods outside the configured deployments read
+                        the gateway's Secret; those pods are left on a dead token
   -f, --format FORMAT   table | json (default: table)
   -h, --help            Show this help
 
-Exit codes: 0 every gateway succeeded or was fresh, 1 one failed or was rolled back,
-2 usage or input error (an invalid configuration lists every problem; a gateway rejected as bad
-input is reported with the others, which still run).
+Exit codes: 0 every gateway succeeded or was fresh, 1 one failed, was rolled back or was left
+unrevoked, 2 usage or input error (an invalid configuration lists every problem; a gateway rejected
+as bad input is reported with the others, which still run), 130/143 stopped by SIGINT/SIGTERM
+(the lock released; the next run finishes the job).
 
 Examples:
   gateway-guard rotate --all --config gateway-guard.yaml --dry-run
@@ -49,6 +59,7 @@ const options = {
   "dry-run": { type: "boolean" },
   force: { type: "boolean" },
   "revoke-old-key": { type: "boolean" },
+  "allow-unknown-consumers": { type: "boolean" },
   format: { type: "string", short: "f" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -65,6 +76,21 @@ export interface RotationError {
   errorName: string;
 }
 
+/** Where SIGINT and SIGTERM come from: the process, or an emitter in tests. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: () => void): unknown;
+  off(signal: NodeJS.Signals, listener: () => void): unknown;
+}
+
+export interface RotateCommandOptions {
+  /** Default `process`. */
+  signals?: SignalSource;
+  /** How long the step in flight may still take after the first signal. Default 10000. */
+  graceInMs?: number;
+}
+
+const exitCodeOf: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
 /** Runs `rotate` with the real adapters. */
 export function run(args: string[], io: CliIO): Promise<number> {
   return runWith(args, io, realAdapters(io.env));
@@ -75,7 +101,12 @@ export function run(args: string[], io: CliIO): Promise<number> {
  * @returns 0 when every gateway succeeded or was fresh, 1 when one failed, 2 for bad input (also
  *   when one gateway's run was rejected as bad input: the others still run and every outcome is printed)
  */
-export async function runWith(args: string[], io: CliIO, connect: AdaptersFactory): Promise<number> {
+export async function runWith(
+  args: string[],
+  io: CliIO,
+  connect: AdaptersFactory,
+  options: RotateCommandOptions = {},
+): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   let gateways: GatewayConfig[];
   let adapters: Awaited<ReturnType<AdaptersFactory>>;
@@ -100,7 +131,21 @@ export async function runWith(args: string[], io: CliIO, connect: AdaptersFactor
   const { rotateGateway } = await import("../../rotation/rotate.js");
   const json = parsed.format === "json";
   const results: Array<RotationOutcome | RotationError> = [];
-  for (const gateway of gateways) {
+  const stop = stopOnSignals(io, options);
+  try {
+    for (const gateway of gateways) {
+      if (stop.signal.aborted) break;
+      results.push(await rotateOne(gateway));
+    }
+  } finally {
+    stop.dispose();
+  }
+  if (json) io.stdout.write(`${JSON.stringify({ dryRun: parsed.dryRun, outcomes: results }, null, 2)}\n`);
+  if (stop.received) return exitCodeOf[stop.received] ?? 130;
+  if (results.some((r) => "errorName" in r && r.errorName === "InputError")) return 2;
+  return results.every((r) => succeeded.has(r.status)) ? 0 : 1;
+
+  async function rotateOne(gateway: GatewayConfig): Promise<RotationOutcome | RotationError> {
     try {
       const outcome = await rotateGateway(
         gateway,
@@ -108,7 +153,10 @@ export async function runWith(args: string[], io: CliIO, connect: AdaptersFactor
         {
           dryRun: parsed.dryRun,
           force: parsed.force,
+          abortSignal: stop.signal,
+          interruptSignal: stop.interrupt,
           ...(parsed.revokeOldKey ? { revokeOldKey: true } : {}),
+          ...(parsed.allowUnknownConsumers ? { allowUnknownConsumers: true } : {}),
           onPlan: (plan) => {
             if (!json) io.stdout.write(renderPlan(plan, parsed.dryRun));
           },
@@ -116,17 +164,51 @@ export async function runWith(args: string[], io: CliIO, connect: AdaptersFactor
         },
       );
       if (!json && !parsed.dryRun) io.stdout.write(renderOutcome(outcome));
-      results.push(outcome);
+      return outcome;
     } catch (error) {
       const message = errorText(error);
       const errorName = error instanceof Error ? error.name : "Error";
       if (!json) io.stdout.write(`${gateway.name}: failed: ${message}\n\n`);
-      results.push({ gateway: gateway.name, status: "failed", error: message, reason: message, errorName });
+      return { gateway: gateway.name, status: "failed", error: message, reason: message, errorName };
     }
   }
-  if (json) io.stdout.write(`${JSON.stringify({ dryRun: parsed.dryRun, outcomes: results }, null, 2)}\n`);
-  if (results.some((r) => "errorName" in r && r.errorName === "InputError")) return 2;
-  return results.every((r) => succeeded.has(r.status)) ? 0 : 1;
+}
+
+/**
+ * On the first SIGINT/SIGTERM: `signal` fires (start nothing new) and, `graceInMs` later or at a
+ * second signal, `interrupt` fires (abandon the step in flight).
+ */
+function stopOnSignals(io: CliIO, options: RotateCommandOptions) {
+  const source = options.signals ?? process;
+  const graceInMs = options.graceInMs ?? 10_000;
+  const stop = new AbortController();
+  const interrupt = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
+    const handler = () => {
+      if (received) return interrupt.abort(new Error(`interrupted by ${name}`));
+      received = name;
+      io.stderr.write(
+        `gateway-guard: ${name}: stopping; the step in flight gets ${graceInMs / 1000}s, then the lock is released (again to stop at once)\n`,
+      );
+      stop.abort(new Error(`stopped by ${name}`));
+      timer = setTimeout(() => interrupt.abort(new Error(`interrupted by ${name}`)), graceInMs);
+    };
+    source.on(name, handler);
+    return [name, handler] as const;
+  });
+  return {
+    signal: stop.signal,
+    interrupt: interrupt.signal,
+    get received() {
+      return received;
+    },
+    dispose() {
+      clearTimeout(timer);
+      for (const [name, handler] of handlers) source.off(name, handler);
+    },
+  };
 }
 
 function parse(args: string[]) {
@@ -145,6 +227,7 @@ function parse(args: string[]) {
     dryRun: values["dry-run"] === true,
     force: values.force === true,
     revokeOldKey: values["revoke-old-key"] === true,
+    allowUnknownConsumers: values["allow-unknown-consumers"] === true,
     format,
   };
 }
