@@ -8,7 +8,7 @@ import { z } from "zod";
 import { InputError } from "../errors.js";
 import { defaultMaxAliasCount, defaultMaxBytes } from "./load.js";
 import { thresholdsOf, type Baseline, type RuleOverride } from "./baselineTypes.js";
-import { exemptionReasonRuleId } from "./check.js";
+import { annotationRules } from "./exemptions.js";
 import { rules as registry } from "./rules/index.js";
 import type { Rule } from "./types.js";
 
@@ -20,11 +20,10 @@ export {
   type RuleOverride,
 } from "./baselineTypes.js";
 
-/** The ids of the rule registry, plus `exemption-reason` (an annotation exemption without reason). */
-export const knownRuleIds: readonly string[] = Object.freeze([
-  ...registry.map((rule) => rule.id),
-  exemptionReasonRuleId,
-]);
+/** The ids of the rule registry, plus the findings about exemption annotations (`exemption-reason`, ...). */
+export const knownRuleIds: readonly string[] = Object.freeze(
+  [...registry, ...annotationRules].map((rule) => rule.id),
+);
 
 export interface BaselineOptions {
   /** Rules to validate ids and thresholds against; without them only ids are checked, against {@link knownRuleIds}. */
@@ -114,7 +113,7 @@ export function parseBaseline(text: string, name: string, options: BaselineOptio
     exemptions?: unknown;
   };
   const byId = options.rules ? new Map(options.rules.map((rule) => [rule.id, rule])) : undefined;
-  const known = new Set(byId ? [...byId.keys(), exemptionReasonRuleId] : knownRuleIds);
+  const known = new Set(byId ? [...byId.keys(), ...annotationRules.map((rule) => rule.id)] : knownRuleIds);
   if (typeof raw.rules === "object" && raw.rules !== null && !Array.isArray(raw.rules)) {
     for (const [id, override] of Object.entries(raw.rules)) {
       if (!known.has(id)) {

@@ -4,6 +4,8 @@
 import { InputError } from "../errors.js";
 import { defaultBaseline, thresholdsOf, type Baseline, type BaselineExemption } from "./baselineTypes.js";
 import { buildBundles, namespaceOf } from "../gateway/bundle.js";
+import { annotationResults, annotationRules, exemptAnnotation, readExemption } from "./exemptions.js";
+import { redactFinding, secretValuesOf } from "./redaction.js";
 import type {
   CheckResult,
   Finding,
@@ -15,13 +17,7 @@ import type {
   Severity,
   SourcedObject,
 } from "./types.js";
-
-/** Annotation on a Deployment listing rule ids to waive, comma-separated. */
-export const exemptAnnotation = "gateway-guard.io/exempt";
-/** Annotation giving the reason for {@link exemptAnnotation}; without it the exemption does not apply. */
-export const exemptReasonAnnotation = "gateway-guard.io/exempt-reason";
-/** Rule id of the finding raised for an exemption annotation without a reason. */
-export const exemptionReasonRuleId = "exemption-reason";
+import type { RuleInfo } from "./exemptions.js";
 
 export interface CheckOptions {
   /** Overrides, thresholds and exemptions (default: {@link defaultBaseline}). */
@@ -89,7 +85,8 @@ function checkBundle(bundle: GatewayBundle, rules: readonly Rule[], options: Res
   const namespace = namespaceOf(deployment.object);
   const name = deployment.object.metadata.name;
   const objectRef = `Deployment/${namespace}/${name}`;
-  const annotation = annotationExemption(deployment);
+  const annotation = readExemption(deployment);
+  const secrets = secretValuesOf(bundle);
   const findings: Finding[] = [];
 
   const waive = (finding: Finding): Finding => {
@@ -103,30 +100,10 @@ function checkBundle(bundle: GatewayBundle, rules: readonly Rule[], options: Res
     }
     return finding;
   };
-
-  for (const rule of rules) {
+  const add = (rule: RuleInfo, result: RuleResult) => {
     const override = options.baseline.rules[rule.id];
-    if (override?.enabled === false) continue;
-    let results: RuleResult[];
-    try {
-      results = rule.check(bundle, {
-        settings: { ...rule.defaults, ...thresholdsOf(override) },
-        now: options.now,
-      });
-      if (!Array.isArray(results) || results.length === 0) throw new Error("the rule returned no result");
-    } catch (error) {
-      results = [
-        {
-          status: "unknown",
-          path: "",
-          expected: "",
-          actual: "",
-          message: `The rule could not run: ${error instanceof Error ? error.message : String(error)}`,
-        },
-      ];
-    }
-    for (const result of results) {
-      findings.push(
+    findings.push(
+      redactFinding(
         waive({
           rule: rule.id,
           severity: override?.severity ?? result.severity ?? rule.severity,
@@ -141,61 +118,58 @@ function checkBundle(bundle: GatewayBundle, rules: readonly Rule[], options: Res
           remediation: rule.remediation,
           source: rule.source,
         }),
-      );
-    }
-  }
+        secrets,
+      ),
+    );
+  };
 
-  if (annotation.rules.size > 0 && annotation.reason === undefined) {
-    const override = options.baseline.rules[exemptionReasonRuleId];
-    if (override?.enabled !== false) {
-      findings.push(
-        waive({
-          rule: exemptionReasonRuleId,
-          severity: override?.severity ?? "warning",
-          status: "fail",
-          object: objectRef,
-          file: deployment.file,
-          line: deployment.lineOf(["metadata", "annotations", exemptAnnotation]) ?? deployment.line,
-          path: `metadata.annotations["${exemptReasonAnnotation}"]`,
-          expected: `a reason in the annotation ${exemptReasonAnnotation}`,
-          actual: "missing",
-          message: `The exemption of ${[...annotation.rules].join(", ")} has no reason, so it does not apply.`,
-          remediation: `metadata:\n  annotations:\n    ${exemptAnnotation}: "${[...annotation.rules].join(",")}"\n    ${exemptReasonAnnotation}: "<why this deployment may differ>"\n`,
-          source: "baseline (Exemptions)",
-        }),
-      );
-    }
+  for (const rule of rules) {
+    if (options.baseline.rules[rule.id]?.enabled === false) continue;
+    for (const result of runRule(rule, bundle, options)) add(rule, result);
+  }
+  const knownIds = new Set([...rules, ...annotationRules].map((rule) => rule.id));
+  for (const { rule, result } of annotationResults(deployment, knownIds)) {
+    if (options.baseline.rules[rule.id]?.enabled !== false) add(rule, result);
   }
 
   const location = deployment.file
     ? ` (${deployment.file}${deployment.line ? `:${deployment.line}` : ""})`
     : "";
-  return {
+  const report: Report = {
     target: `${objectRef}${location}`,
     baseline: options.baselineName,
     checkedAt: options.now.toISOString(),
     summary: summarize(findings),
     findings,
   };
+  if (options.strict && annotation.rules.size > 0) {
+    report.notes = [
+      `strict: the ${exemptAnnotation} annotation (${[...annotation.rules].join(", ")}) was ignored; only baseline-file exemptions apply.`,
+    ];
+  }
+  return report;
 }
 
-interface AnnotationExemption {
-  rules: Set<string>;
-  /** Undefined when the reason annotation is missing or blank. */
-  reason?: string;
-}
-
-function annotationExemption(deployment: SourcedObject): AnnotationExemption {
-  const annotations = deployment.object.metadata.annotations ?? {};
-  const listed = annotations[exemptAnnotation];
-  const rules = new Set(
-    (typeof listed === "string" ? listed : "")
-      .split(",")
-      .map((id) => id.trim())
-      .filter((id) => id !== ""),
-  );
-  const reason = annotations[exemptReasonAnnotation];
-  return { rules, reason: typeof reason === "string" && reason.trim() !== "" ? reason.trim() : undefined };
+/** A rule's results; a rule that throws or returns nothing yields one `unknown` result. */
+function runRule(rule: Rule, bundle: GatewayBundle, options: Resolved): RuleResult[] {
+  try {
+    const results = rule.check(bundle, {
+      settings: { ...rule.defaults, ...thresholdsOf(options.baseline.rules[rule.id]) },
+      now: options.now,
+    });
+    if (!Array.isArray(results) || results.length === 0) throw new Error("the rule returned no result");
+    return results;
+  } catch (error) {
+    return [
+      {
+        status: "unknown",
+        path: "",
+        expected: "",
+        actual: "",
+        message: `The rule could not run: ${error instanceof Error ? error.message : "unknown error"}`,
+      },
+    ];
+  }
 }
 
 function exemptionMatches(

@@ -95,6 +95,8 @@ export interface Report {
   checkedAt: string;
   summary: ReportSummary;
   findings: Finding[];
+  /** What a person should know about how the check ran (e.g. `--strict` ignored an exemption annotation). */
+  notes?: string[];
 }
 
 /** What `check` returns for a whole input: one report per gateway Deployment. */

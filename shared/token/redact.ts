@@ -26,6 +26,26 @@ export function redactText(text: string, secrets: Iterable<string | undefined>):
   return out;
 }
 
+/**
+ * A gateway token anywhere in text: `<gateway>&<yyyyMMddHHmm>&<signature>`, with or without `GatewayKey `,
+ * and the base64 form a Secret's `data` holds (`GatewayKey ` encodes to `R2F0ZXdheUtleS`).
+ */
+const tokenPatterns = [
+  /(?:GatewayKey\s+)?[^\s&"'`<>]*&\d{12}&[A-Za-z0-9+/=_-]+/g,
+  /R2F0ZXdheUtleS[A-Za-z0-9+/=]*/g,
+];
+
+/**
+ * The text with everything shaped like a gateway token replaced by {@link redacted}: for strings that leave
+ * the program but may hold a token nobody told us about (a manifest's annotation, an error message).
+ * @param text - any text.
+ */
+export function redactTokens(text: string): string {
+  let out = text;
+  for (const pattern of tokenPatterns) out = out.replace(pattern, redacted);
+  return out;
+}
+
 function base64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }

@@ -85,6 +85,21 @@ describe("gateway-guard rules", () => {
     expect(run.stdout).toContain(`  ${firstRemediationLine}`);
   });
 
+  it("lists the findings about exemption annotations and explains the source labels", async () => {
+    const run = await runMain(["rules"]);
+    expect(run.stdout).toMatch(/^exemption-reason +warning +An exemption annotation gives its reason/m);
+    expect(run.stdout).toMatch(/^exemption-unknown-rule +warning +/m);
+    for (const label of ["seed", "prod", "portal", "helm", "settings"])
+      expect(run.stdout).toMatch(new RegExp(`^  ${label} +\\S`, "m"));
+  });
+
+  it.each(["exemption-reason", "exemption-unknown-rule"])("explains %s, an id reports carry", async (id) => {
+    const run = await runMain(["rules", id]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^${id}: `));
+    expect(run.stdout).toContain("gateway-guard.io/exempt");
+  });
+
   it("refuses an unknown rule id", async () => {
     const run = await runMain(["rules", "replica"]);
     expect(run.code).toBe(2);

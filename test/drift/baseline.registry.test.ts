@@ -15,8 +15,12 @@ const { knownRuleIds, parseBaseline } = await import("../../shared/drift/baselin
 const { rules } = await import("../../shared/drift/rules/index.js");
 
 describe("knownRuleIds", () => {
-  it("is the registry's ids plus exemption-reason", () => {
-    expect(knownRuleIds).toEqual([...rules.map((rule) => rule.id), "exemption-reason"]);
+  it("is the registry's ids plus the annotation findings", () => {
+    expect(knownRuleIds).toEqual([
+      ...rules.map((rule) => rule.id),
+      "exemption-reason",
+      "exemption-unknown-rule",
+    ]);
     expect(knownRuleIds).toContain("added-rule");
     expect(parseBaseline("rules:\n  added-rule: {enabled: false}\n", "b.yaml").rules).toEqual({
       "added-rule": { enabled: false },

@@ -56,6 +56,12 @@ const failing = rule("replicas", () => [result("fail")]);
 const passing = rule("namespace", () => [result("pass")]);
 const now = new Date("2026-11-26T10:00:00Z");
 
+/** The bundle's Secrets plus one holding `value` (as if the Deployment referenced it). */
+const bundlesSecrets = (bundle: GatewayBundle, value: string) => [
+  ...bundle.secrets,
+  { ...bundle.deployment, object: { kind: "Secret", metadata: { name: "s" }, stringData: { value } } },
+];
+
 const byRule = (findings: Finding[], id: string): Finding[] => findings.filter((f) => f.rule === id);
 
 describe("checkBundles", () => {
@@ -214,6 +220,58 @@ spec:
     expect(report.findings[1]).toMatchObject({ line: 5, file: "gw.yaml", object: "Deployment/default/gw" });
     expect(report.findings[1].message).toContain("replicas");
     expect(report.findings[1].remediation).toContain("gateway-guard.io/exempt-reason");
+  });
+
+  it("reports an unknown rule id in the exemption annotation as a warning naming it", () => {
+    const bundle = bundleFromYaml(
+      manifest({ "gateway-guard.io/exempt": "replicas,replica", "gateway-guard.io/exempt-reason": "canary" }),
+      "gw.yaml",
+    );
+    const report = checkBundles([bundle], [failing], { now }).reports[0];
+    expect(report.findings.map((f) => [f.rule, f.status, f.severity])).toEqual([
+      ["replicas", "exempt", "warning"],
+      ["exemption-unknown-rule", "fail", "warning"],
+    ]);
+    expect(report.findings[1].message).toBe(
+      'The exemption names "replica", which is no rule: it exempts nothing.',
+    );
+    expect(report.findings[1].line).toBeGreaterThan(1);
+  });
+
+  it("says in the report when strict ignored an exemption annotation", () => {
+    const annotated = manifest({
+      "gateway-guard.io/exempt": "replicas",
+      "gateway-guard.io/exempt-reason": "canary",
+    });
+    const strict = checkBundles([bundleFromYaml(annotated)], [failing], { strict: true, now }).reports[0];
+    expect(strict.notes).toEqual([
+      "strict: the gateway-guard.io/exempt annotation (replicas) was ignored; only baseline-file exemptions apply.",
+    ]);
+    expect(checkBundles([bundleFromYaml(annotated)], [failing], { now }).reports[0].notes).toBeUndefined();
+    expect(
+      checkBundles([bundleFromYaml(manifest())], [failing], { strict: true, now }).reports[0].notes,
+    ).toBeUndefined();
+  });
+
+  it("redacts a token wherever the manifest put it, the exemption reason included", () => {
+    const token = "gw&202612010000&c2VjcmV0LXNpZ25hdHVyZS12YWx1ZQ==";
+    const secret = "a-secret-value-of-any-shape";
+    const bundle = bundleFromYaml(
+      `${manifest({ "gateway-guard.io/exempt": "replicas", "gateway-guard.io/exempt-reason": `token is ${token}` })}---
+kind: Secret
+metadata: {name: s}
+stringData: {value: ${secret}}
+`,
+    );
+    const reads = { ...bundle, secrets: bundlesSecrets(bundle, secret) };
+    const echo = rule("replicas", () => [result("fail", { message: `found ${secret} here` })]);
+    const report = checkBundles([reads], [echo], { now }).reports[0];
+    expect(JSON.stringify(report)).not.toMatch(/c2VjcmV0|a-secret-value/);
+    expect(report.findings[0]).toMatchObject({
+      status: "exempt",
+      exemptReason: "token is <redacted>",
+      message: "found <redacted> here",
+    });
   });
 
   it("ignores annotation exemptions when strict (option or baseline), but not baseline-file exemptions", () => {
