@@ -58,13 +58,15 @@ export interface FleetGatewayView {
   vault: GatewayStatusView["vault"];
   decision?: string;
   reason?: string;
-  /** Anchors of its deployments' rows. */
-  rowIds: string[];
+  /** Its deployments: the anchor of each one's details and its label. */
+  deployments: Array<{ id: string; target: string }>;
 }
 
 export interface FleetView {
   generatedAt: Date;
+  /** Worst first. */
   rows: FleetRow[];
+  /** In the order of their worst row. */
   gateways: FleetGatewayView[];
   counts: Record<Urgency, number>;
 }
@@ -87,10 +89,10 @@ export interface FleetViewOptions {
 export function fleetView(fleet: readonly FleetInput[], options: FleetViewOptions): FleetView {
   const rows: FleetRow[] = [];
   const gateways = fleet.map(({ status, reports }, g): FleetGatewayView => {
-    const ids = status.deployments.map((deployment, d) => {
+    const deployments = status.deployments.map((deployment, d) => {
       const row = fleetRow(status, deployment, reports[d], `d${g + 1}-${d + 1}`);
       rows.push(row);
-      return row.id;
+      return { id: row.id, target: row.target };
     });
     return {
       name: status.gateway,
@@ -98,10 +100,12 @@ export function fleetView(fleet: readonly FleetInput[], options: FleetViewOption
       vault: status.vault,
       decision: status.decision,
       reason: status.reason,
-      rowIds: ids,
+      deployments,
     };
   });
   rows.sort(worstFirst);
+  const firstRow = (gateway: FleetGatewayView) => rows.findIndex((row) => row.gateway === gateway.name);
+  gateways.sort((a, b) => firstRow(a) - firstRow(b));
   const counts: Record<Urgency, number> = { expired: 0, critical: 0, expiring: 0, fresh: 0, unknown: 0 };
   for (const row of rows) counts[row.urgency] += 1;
   return { generatedAt: options.now, rows, gateways, counts };

@@ -83,14 +83,15 @@ function counts(view: FleetView): string {
 }
 
 function rowHtml(row: FleetRow, now: Date): string {
+  const cell = (label: string, content: string) => `<td data-label="${label}"><div>${content}</div></td>`;
   const cells = [
-    `<td class="target" data-label="Deployment"><div class="gw">${h(row.gateway)}</div><code class="muted">${h(row.target)}</code></td>`,
-    `<td data-label="Token days left">${daysCell(row)}</td>`,
-    `<td data-label="Key">${h(row.keyType)}</td>`,
-    `<td data-label="In sync">${syncCell(row.inSync)}</td>`,
-    `<td data-label="Pods on current token">${podsCell(row)}</td>`,
-    `<td data-label="Last rotation">${lastRotationCell(row, now)}</td>`,
-    `<td data-label="Drift">${driftCell(row)}</td>`,
+    `<td class="target" data-label="Deployment"><div class="gw">${h(row.gateway)}</div><code class="muted">${h(row.target)}</code>${row.errors.length ? `<div class="small"><a class="no" href="#${row.id}">could not be read</a></div>` : ""}</td>`,
+    cell("Token days left", daysCell(row)),
+    cell("Key", h(row.keyType)),
+    cell("In sync", syncCell(row.inSync)),
+    cell("Pods on current token", podsCell(row)),
+    cell("Last rotation", lastRotationCell(row, now)),
+    cell("Drift", driftCell(row)),
   ];
   return `<tr class="row u-${row.urgency}" data-gateway="${h(row.gateway)}" data-urgency="${row.urgency}" data-days-left="${row.daysLeft ?? ""}" data-renew-before="${row.renewBeforeInDays}">${cells.join("")}</tr>`;
 }
@@ -101,7 +102,13 @@ function daysCell(row: FleetRow): string {
   if (row.daysLeft === undefined) text = "unknown";
   else if (row.daysLeft <= 0) text = `expired ${formatDays(-row.daysLeft)} ago`;
   else text = formatDays(row.daysLeft);
-  return `${bar}<span class="days">${h(text)}</span> <span class="muted small">${h(urgencyLabels[row.urgency])}</span>`;
+  const band =
+    row.urgency === "expiring"
+      ? `renewal due (under ${row.renewBeforeInDays} days)`
+      : row.urgency === "critical"
+        ? urgencyLabels.critical
+        : "";
+  return `${bar}<span class="days">${h(text)}</span>${band ? `<div class="muted small">${h(band)}</div>` : ""}`;
 }
 
 function syncCell(inSync: boolean | null): string {
@@ -141,7 +148,9 @@ function gatewayCard(gateway: FleetGatewayView, now: Date): string {
     const expires = vault.expiresInDays === undefined ? "expiry unknown" : daysPhrase(vault.expiresInDays);
     token = `${h(vault.keyType ?? "unknown")} key, ${h(expires)}${vault.createdOn ? `, written ${h(ago(vault.createdOn, now))}` : ""}`;
   }
-  const links = gateway.rowIds.map((id) => `<a href="#${id}">${h(id)}</a>`).join(" ");
+  const links = gateway.deployments
+    .map((d) => `<a href="#${d.id}"><code>${h(d.target)}</code></a>`)
+    .join("<br>");
   return [
     `<div class="card" id="gateway-${h(gateway.name)}" data-gateway="${h(gateway.name)}">`,
     `<h3>${h(gateway.name)}</h3>`,

@@ -32,8 +32,8 @@ table.fleet { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .fleet th { text-align: left; font-size: 12px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; padding: 8px 10px; border-bottom: 2px solid var(--line); }
 .fleet td { padding: 10px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
 .fleet tr.row > td:first-child { border-left: 4px solid var(--band); }
-.fleet col.c-target { width: 24%; } .fleet col.c-days { width: 17%; } .fleet col.c-key { width: 9%; }
-.fleet col.c-sync { width: 8%; } .fleet col.c-pods { width: 12%; } .fleet col.c-last { width: 19%; } .fleet col.c-drift { width: 11%; }
+.fleet col.c-target { width: 26%; } .fleet col.c-days { width: 16%; } .fleet col.c-key { width: 9%; }
+.fleet col.c-sync { width: 8%; } .fleet col.c-pods { width: 12%; } .fleet col.c-last { width: 18%; } .fleet col.c-drift { width: 11%; }
 .gw { font-weight: 600; }
 .bar { height: 8px; border-radius: 4px; background: var(--line); overflow: hidden; margin: 4px 0 3px; }
 .bar .fill { display: block; height: 100%; border-radius: 4px; background: var(--band); }
@@ -45,7 +45,7 @@ table.fleet { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .t-ok { background: #e6f4ea; color: #1e6b2e; } .t-warn { background: #fdf0dc; color: #8a4b00; }
 .t-bad { background: #fde8e8; color: #a61b1b; } .t-muted { background: var(--panel); color: var(--muted); }
 .no { color: var(--critical); font-weight: 600; } .yes { color: var(--fresh); font-weight: 600; }
-.gateways { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; }
+.gateways { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: #fff; min-width: 0; }
 .card dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 6px 0 0; }
 .card dt { color: var(--muted); } .card dd { margin: 0; overflow-wrap: anywhere; }
@@ -57,12 +57,13 @@ table.fleet { width: 100%; border-collapse: collapse; table-layout: fixed; }
 .sev-error { color: var(--critical); } .sev-warning { color: var(--expiring); } .sev-info { color: var(--accent); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12.5px; }
 @media (max-width: 760px) {
+  .gateways { grid-template-columns: minmax(0, 1fr); }
   main { padding: 16px 12px 32px; }
   table.fleet, .fleet tbody, .fleet tr, .fleet td { display: block; width: 100%; }
   .fleet thead, .fleet colgroup { display: none; }
   .fleet tr.row { border: 1px solid var(--line); border-left: 4px solid var(--band); border-radius: 8px; margin: 0 0 12px; padding: 6px 12px; }
   .fleet tr.row > td:first-child { border-left: 0; }
-  .fleet td { border: 0; padding: 5px 0; display: grid; grid-template-columns: 118px minmax(0, 1fr); gap: 8px; }
+  .fleet td { border: 0; padding: 5px 0; display: grid; grid-template-columns: 132px minmax(0, 1fr); gap: 8px; }
   .fleet td::before { content: attr(data-label); color: var(--muted); font-size: 12px; }
   .fleet td.target { display: block; border-bottom: 1px solid var(--line); padding-bottom: 8px; margin-bottom: 4px; }
   .fleet td.target::before { content: none; }
