@@ -102,7 +102,7 @@ export const finalEventNames = eventNames.filter(
 /** The events an alert rule in infra/ fires on. */
 export const alertedEventNames = eventNames.filter((name) => operationsEvents[name].alerted);
 
-/** The metrics the alert rules read (written by the rotation engine as `metric <name> {json}` lines). */
+/** The metrics the app writes (from the rotation engine, as `metric <name> {json}` lines); the dead man's switch reads `token.days_left`. */
 export const operationsMetrics = {
   "token.days_left": "days until the token every deployment of a gateway runs expires; the dead man's switch",
   "rotation.outcome": "1 per rotation run, by gateway and status",
