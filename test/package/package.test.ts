@@ -3,7 +3,8 @@
  * - the tarball installed with production dependencies only into an empty directory, and the command run
  *   from there: the same install the container image holds (see Dockerfile);
  * - action.yml's steps run as GitHub runs them, from the action's own files (the packed files plus the
- *   lock file and action.yml, as a release of the action carries them).
+ *   lock file and action.yml, as a release of the action carries them). Its install step (`npm ci
+ *   --omit=dev` beside the lock file) is also what the Dockerfile's install stage runs.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -120,6 +121,23 @@ describe("the packed package", () => {
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^gateway-guard: [^\n]*missing\.yaml[^\n]*\n$/);
+  });
+});
+
+describe("bin/gateway-guard.js", () => {
+  it("says how to build when the compiled CLI is missing (a fresh checkout), with exit 2", async () => {
+    const checkout = directoryWith("fresh-checkout", {
+      "bin/gateway-guard.js": readFileSync(join(root, "bin", "gateway-guard.js"), "utf8"),
+      "package.json": '{ "type": "module" }\n',
+    });
+    const run = await runCommand(process.execPath, [join(checkout, "bin", "gateway-guard.js"), "--version"], {
+      cwd: checkout,
+    });
+    expect(run).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "gateway-guard: the compiled CLI (dist/) is missing; in a checkout, run `npm run build`.\n",
+    });
   });
 });
 
