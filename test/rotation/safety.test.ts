@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { GatewayConfig } from "../../shared/config/types.js";
-import { rotateGateway } from "../../shared/rotation/rotate.js";
+import { lockTtlInMs, rotateGateway } from "../../shared/rotation/rotate.js";
 import type { RotationDeps } from "../../shared/rotation/types.js";
 import { failure } from "../failure.js";
 import { gatewayDeployment, gatewayImage } from "../standins/kube/fixtures.js";
@@ -124,6 +124,38 @@ describe("Kubernetes faults through the real adapters", () => {
     expect(outcome.status).toBe("rotated");
     expect(outcome.deployments.map((d) => d.status)).toEqual(["rotated", "rotated"]);
     expect(generation(east)).toBe(before + 1);
+  });
+});
+
+describe("the short Lease through the real adapters", () => {
+  /** A Lease left by a holder that crashed `agoInMs` after its last renewal, with the engine's TTL. */
+  function crashedLease(d: FleetDeployment, agoInMs: number) {
+    const renewed = new Date(Date.now() - agoInMs).toISOString().replace("Z", "000Z");
+    return {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: "gateway-guard-orders", namespace: d.namespace },
+      spec: {
+        holderIdentity: "func-host-7-1a2b3c4d",
+        leaseDurationSeconds: lockTtlInMs() / 1000,
+        acquireTime: renewed,
+        renewTime: renewed,
+      },
+    };
+  }
+
+  it("a crashed holder's Lease blocks with its holder named, and a run after it expired succeeds", async () => {
+    const { gateway, seeded, deps } = await setup();
+    const [east] = seeded.deployments;
+    await east.standin.apply([crashedLease(east, 5_000)]);
+    const locked = await failure(rotateGateway(gateway, deps));
+    expect(locked.name).toBe("LockHeldError");
+    expect(locked.message).toMatch(
+      /held by func-host-7-1a2b3c4d, last renewed .*, expires .* unless renewed/,
+    );
+
+    await east.standin.apply([crashedLease(east, lockTtlInMs() + 1_000)]);
+    expect((await rotateGateway(gateway, deps)).status).toBe("rotated");
   });
 });
 
