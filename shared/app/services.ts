@@ -31,6 +31,8 @@ export interface AppServices {
   checkManifest(text: string, file: string): Promise<CheckResult>;
   /** Runs the live drift check of the given gateways. */
   checkLive(gateways: GatewayConfig[]): Promise<CheckResult>;
+  /** The adapters (Key Vault, clusters) for the configuration, built on first use; the fleet page reads through them. */
+  adapters(): Promise<Adapters>;
   /** Request ids this instance finished, so a duplicate message is skipped cheaply. */
   readonly finishedRequests: RecentKeys;
   /** The last error per request id, for the poison event. */
@@ -142,6 +144,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       const { checkLive } = await import("../live/check.js");
       return checkLive(await config(), (await adapters()).live, { gateways: gateways.map((g) => g.name) });
     },
+    adapters,
     finishedRequests: new RecentKeys(),
     lastErrors: new RecentErrors(),
   };
