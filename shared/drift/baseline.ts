@@ -6,6 +6,7 @@ import { extname } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { displayValue } from "../gateway/values.js";
 import { defaultMaxAliasCount, defaultMaxBytes } from "./load.js";
 import { thresholdsOf, type Baseline, type RuleOverride } from "./baselineTypes.js";
 import { annotationRules } from "./exemptions.js";
@@ -162,12 +163,29 @@ function thresholdProblems(rule: Rule, override: RuleOverride): Array<{ key: str
       });
       continue;
     }
-    const expected = kindOf(defaults[key]);
-    if (expected !== "other" && kindOf(value) !== expected) {
-      problems.push({ key, message: `expected a ${expected}, got ${JSON.stringify(value)}` });
-    }
+    const problem = rule.thresholdProblem
+      ? rule.thresholdProblem(key, value)
+      : valueProblem(defaults[key], value);
+    if (problem !== undefined) problems.push({ key, message: problem });
   }
   return problems;
+}
+
+/** A threshold must have its default's type; numbers finite and not negative, lists of the default's item type. */
+function valueProblem(fallback: unknown, value: unknown): string | undefined {
+  const expected = kindOf(fallback);
+  const got = JSON.stringify(value) ?? "nothing";
+  if (expected !== "other" && kindOf(value) !== expected) return `expected a ${expected}, got ${got}`;
+  if (typeof value === "number" && !(Number.isFinite(value) && value >= 0)) {
+    return `expected a number of 0 or more, got ${displayValue(value)}`;
+  }
+  if (Array.isArray(value) && Array.isArray(fallback) && fallback.length > 0) {
+    const itemKind = kindOf(fallback[0]);
+    const bad = value.find((item) => kindOf(item) !== itemKind);
+    if (bad !== undefined)
+      return `expected a list of ${itemKind}s, got ${JSON.stringify(bad) ?? "nothing"} in it`;
+  }
+  return undefined;
 }
 
 function kindOf(value: unknown): "number" | "string" | "boolean" | "list" | "other" {

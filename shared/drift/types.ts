@@ -56,6 +56,11 @@ export interface Rule {
   live?: boolean;
   /** Default thresholds, overridable by a baseline file under `rules.<id>`. */
   defaults?: RuleSettings;
+  /**
+   * Why a baseline value for one of the thresholds cannot be used (e.g. `cpu: "lots"`), or undefined when it
+   * can; replaces the type check against the default for that threshold.
+   */
+  thresholdProblem?(key: string, value: unknown): string | undefined;
   check(bundle: GatewayBundle, context: RuleContext): RuleResult[];
 }
 

@@ -9,6 +9,7 @@ import {
   parseBaseline,
   thresholdsOf,
 } from "../../shared/drift/baseline.js";
+import { rules as registry } from "../../shared/drift/rules/index.js";
 import type { Rule } from "../../shared/drift/types.js";
 
 function errorOf(run: () => unknown): Error {
@@ -129,6 +130,28 @@ colour: red
     );
     expect(error.message).toContain('unknown rule id "dns-policy"');
     expect(error.message).not.toContain("rules.namespace");
+  });
+
+  it("refuses threshold values the rules cannot use, each with its path and line", () => {
+    const error = errorOf(() =>
+      parseBaseline(
+        'rules:\n  resource-requests: {cpu: "lots", memory: 2Gi}\n  replicas:\n    errorBelow: .nan\n    warnBelow: -1\n  zone-spread: {topologyKeys: [1]}\n',
+        "b.yaml",
+        { rules: registry },
+      ),
+    );
+    expect(error.message.split("\n").slice(1)).toEqual([
+      '  - rules.resource-requests.cpu (line 2): expected a Kubernetes quantity such as "2" or "2000m", got "lots"',
+      "  - rules.replicas.errorBelow (line 4): expected a number of 0 or more, got .nan",
+      "  - rules.replicas.warnBelow (line 5): expected a number of 0 or more, got -1",
+      "  - rules.zone-spread.topologyKeys (line 6): expected a list of strings, got 1 in it",
+    ]);
+    expect(
+      parseBaseline("rules: {resource-requests: {cpu: 1500m, memory: 3Gi}}", "b.yaml", { rules: registry })
+        .rules,
+    ).toEqual({
+      "resource-requests": { cpu: "1500m", memory: "3Gi" },
+    });
   });
 
   it("refuses malformed YAML and non-mappings", () => {

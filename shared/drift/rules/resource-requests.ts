@@ -68,6 +68,11 @@ export const resourceRequestsRule: Rule = {
           limits:
             memory: 2Gi`,
   defaults: { cpu: "2", memory: "2Gi" },
+  thresholdProblem(key, value) {
+    if (parseQuantity(value) !== undefined) return undefined;
+    const example = key === "cpu" ? `"2" or "2000m"` : `"2Gi" or "2048Mi"`;
+    return `expected a Kubernetes quantity such as ${example}, got ${JSON.stringify(value) ?? "nothing"}`;
+  },
   check(bundle, context) {
     const cpu =
       typeof context.settings.cpu === "string" || typeof context.settings.cpu === "number"
