@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # gateway-guard as a container image: the CLI for CI systems that prefer images, and the base of an in-cluster
 # agent. `docker build -t gateway-guard:0.1.0 .` then, for example,
-#   docker run --rm -v "$PWD:/work:ro" gateway-guard:0.1.0 check k8s/
+#   docker run --rm -v "$PWD:/workspace:ro" gateway-guard:0.1.0 check k8s/
 #
 # The base image is pinned by exact version and digest. The digest is the one public repositories pin for this
 # tag; no registry could be queried where this file was written, so confirm it once with
@@ -38,6 +38,6 @@ LABEL org.opencontainers.image.title="gateway-guard" \
 ENV NODE_ENV=production
 COPY --from=install /opt/gateway-guard /opt/gateway-guard
 USER 1000:1000
-WORKDIR /work
+WORKDIR /workspace
 ENTRYPOINT ["node", "/opt/gateway-guard/bin/gateway-guard.js"]
 CMD ["--help"]
