@@ -107,22 +107,23 @@ export function parseAgentConfig(
   options: ParseAgentConfigOptions = {},
 ): AgentConfig {
   const parsed = agentSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) {
-    throw problemsError(source, parsed.error.issues.map(toProblem), options);
-  }
-  const { cluster, reportQueueUrl, interval, gateways } = parsed.data;
-  const problems: ConfigProblem[] = [];
+  const problems = parsed.success ? [] : parsed.error.issues.map(toProblem);
+  const fields = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
   let intervalInMs = 300_000;
-  if (interval !== undefined) {
+  if (typeof fields.interval === "string") {
     try {
-      intervalInMs = parseDuration(interval, "interval");
+      intervalInMs = parseDuration(fields.interval, "interval");
     } catch (error) {
       problems.push({ path: ["interval"], message: (error as Error).message.replace(/^interval /, "") });
     }
   }
-  const queueProblem = checkReportQueueUrl(reportQueueUrl, cluster);
-  if (queueProblem) problems.push({ path: ["reportQueueUrl"], message: queueProblem });
-  if (problems.length > 0) throw problemsError(source, problems, options);
+  const clusterValid = !problems.some((p) => p.path[0] === "cluster");
+  if (typeof fields.reportQueueUrl === "string" && typeof fields.cluster === "string" && clusterValid) {
+    const queueProblem = checkReportQueueUrl(fields.reportQueueUrl, fields.cluster);
+    if (queueProblem) problems.push({ path: ["reportQueueUrl"], message: queueProblem });
+  }
+  if (problems.length > 0 || !parsed.success) throw problemsError(source, problems, options);
+  const { cluster, reportQueueUrl, gateways } = parsed.data;
 
   const connection = options.connection ?? { type: "inCluster" };
   const asService = gateways.map((g) => ({
@@ -215,5 +216,5 @@ function problemsError(
     return `  ${formatPath(p.path) || "(top level)"}: ${p.message}${line === undefined ? "" : ` (line ${line})`}`;
   });
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-  return new InputError(`invalid agent configuration in ${source} (${count}):\n${lines.join("\n")}`);
+  return new InputError(`invalid configuration in ${source} (${count}):\n${lines.join("\n")}`);
 }
