@@ -1,7 +1,7 @@
 /**
  * The drift endpoint: `GET /api/drift` (every configured gateway, live), `GET /api/drift/{gateway}`
  * (one, live) and `POST /api/drift` with a YAML or JSON manifest. The format comes from `?format=`
- * or the `Accept` header; JSON by default.
+ * or the `Accept` header; JSON by default. HTML for every gateway is the fleet page (fleetHttp.ts).
  */
 import type { GatewayConfig } from "../config/types.js";
 import { findGateway } from "../config/load.js";
@@ -98,6 +98,10 @@ export async function handleDrift(
   try {
     const format = negotiateFormat(input.format, input.accept);
     const live = input.method.toUpperCase() !== "POST";
+    if (live && format === "html" && !input.gateway) {
+      const { handleFleetPage } = await import("./fleetHttp.js");
+      return await handleFleetPage(services, sink);
+    }
     const outcome = live
       ? await checkLiveGateways(services, input, sink)
       : await checkPosted(services, input);

@@ -129,7 +129,10 @@ describe("driftCheck", () => {
   ])("serves %s", async (_what, headers, format, contentType, check) => {
     await setUp();
     const { response, headers: out } = await call(
-      request("GET", `drift${format ? `?format=${format}` : ""}`, { headers }),
+      request("GET", `drift/contoso-eu${format ? `?format=${format}` : ""}`, {
+        headers,
+        gateway: "contoso-eu",
+      }),
     );
     expect(response.status).toBe(200);
     expect(out["Content-Type"]).toMatch(contentType);
