@@ -1,10 +1,12 @@
 /**
  * The `gateway-guard` command line: parses the command name, loads that command's module on demand
- * (so `check` never loads the Azure or Kubernetes SDKs) and turns every error into one line and exit code 2.
+ * (so `check` never loads the Azure or Kubernetes SDKs) and turns errors into exit codes: 2 for bad input
+ * (one problem a line), 1 for anything else that failed (an unreachable cluster, a denied permission).
  */
 import type { CliIO } from "./io.js";
 import { processIO } from "./io.js";
 import { packageInfo } from "../package.js";
+import { redactTokens } from "../token/redact.js";
 
 /** What a command module exports. */
 export interface CommandModule {
@@ -65,7 +67,8 @@ Run \`gateway-guard check\` with no path to check the manifest the Azure portal 
  * Runs the CLI.
  * @param argv - the arguments after `node <script>`
  * @param io - streams and environment; the real process by default
- * @returns the exit code: 0 no failing finding, 1 a finding fails at or above `--fail-on`, 2 a usage or input error
+ * @returns the exit code: 0 success, 1 a failure (a finding at or above `--fail-on`, an unreachable cluster,
+ *   a denied permission), 2 a usage or input error
  */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   try {
@@ -97,20 +100,27 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     const command = await entry.load();
     return await command.run(rest, io);
   } catch (error) {
-    return fail(io, errorMessage(error));
+    return fail(io, errorMessage(error), isInputError(error) ? 2 : 1);
   }
 }
 
-function fail(io: CliIO, message: string): number {
-  io.stderr.write(`gateway-guard: ${message}\n`);
-  return 2;
+function fail(io: CliIO, message: string, code = 2): number {
+  io.stderr.write(`gateway-guard: ${redactTokens(message)}\n`);
+  return code;
 }
 
-/** One line for any error: its message (never a stack); an InputError's message is written for people already. */
+function isInputError(error: unknown): boolean {
+  return error instanceof Error && error.name === "InputError";
+}
+
+/**
+ * The message of any error, never a stack: an InputError's as written (one problem a line), another's first
+ * line (the rest may be a stack or a response body).
+ */
 function errorMessage(error: unknown): string {
   if (error instanceof Error) {
     const message = error.message.trim() || error.name;
-    return error.name === "InputError" ? message.replace(/\s*\n\s*/g, " ") : message.split("\n")[0];
+    return isInputError(error) ? message : message.split("\n")[0];
   }
   return String(error);
 }

@@ -98,16 +98,15 @@ export function parseBaseline(text: string, name: string, options: BaselineOptio
   }
   if (value === null || value === undefined) value = {};
   const problems: string[] = [];
-  const at = (path: ReadonlyArray<PropertyKey>): string => {
+  const problem = (path: ReadonlyArray<PropertyKey>, message: string): string => {
     const line = lineOfPath(doc.contents as Node | null, path, lineCounter);
-    const where = path.length > 0 ? path.map(String).join(".") : "(top level)";
-    return line === undefined ? where : `${where} (line ${line})`;
+    return `${pathText(path)}: ${message}${line === undefined ? "" : ` (line ${line})`}`;
   };
   const parsed = baselineSchema.safeParse(value, {
     error: (issue) => (issue.code === "invalid_type" && issue.input === undefined ? "required" : undefined),
   });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${at(issue.path)}: ${issue.message}`);
+    for (const issue of parsed.error.issues) problems.push(problem(issue.path, issue.message));
   }
   const raw = (typeof value === "object" && value !== null ? value : {}) as {
     rules?: unknown;
@@ -119,15 +118,15 @@ export function parseBaseline(text: string, name: string, options: BaselineOptio
     for (const [id, override] of Object.entries(raw.rules)) {
       if (!known.has(id)) {
         problems.push(
-          `${at(["rules", id])}: unknown rule id "${id}" (expected one of: ${[...known].join(", ")})`,
+          problem(["rules", id], `unknown rule id "${id}" (expected one of: ${[...known].join(", ")})`),
         );
         continue;
       }
       const rule = byId?.get(id);
       if (rule && typeof override === "object" && override !== null) {
         problems.push(
-          ...thresholdProblems(rule, override as RuleOverride).map(
-            (p) => `${at(["rules", id, p.key])}: ${p.message}`,
+          ...thresholdProblems(rule, override as RuleOverride).map((p) =>
+            problem(["rules", id, p.key], p.message),
           ),
         );
       }
@@ -137,7 +136,7 @@ export function parseBaseline(text: string, name: string, options: BaselineOptio
     raw.exemptions.forEach((exemption: unknown, index) => {
       const rule = (exemption as { rule?: unknown } | null)?.rule;
       if (typeof rule === "string" && rule !== "" && !known.has(rule)) {
-        problems.push(`${at(["exemptions", index, "rule"])}: unknown rule id "${rule}"`);
+        problems.push(problem(["exemptions", index, "rule"], `unknown rule id "${rule}"`));
       }
     });
   }
@@ -194,8 +193,22 @@ function kindOf(value: unknown): "number" | "string" | "boolean" | "list" | "oth
   return type === "number" || type === "string" || type === "boolean" ? type : "other";
 }
 
+/** Every problem on its own line, as the configuration's errors are listed. */
 function invalid(name: string, problems: string[]): InputError {
-  return new InputError(`${name}: invalid baseline file:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  return new InputError(
+    `invalid baseline in ${name} (${count}):\n${problems.map((p) => `  ${p}`).join("\n")}`,
+  );
+}
+
+/** `rules.replicas.severity`, `exemptions[0].reason`, or `(top level)`. */
+function pathText(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return "(top level)";
+  return path
+    .map((segment, index) =>
+      typeof segment === "number" ? `[${segment}]` : `${index > 0 ? "." : ""}${String(segment)}`,
+    )
+    .join("");
 }
 
 function lineOfPath(

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkConfigured } from "../../shared/cli/liveCheck.js";
 import type { Report } from "../../shared/drift/types.js";
@@ -62,4 +64,33 @@ describe("gateway-guard check --config (live)", () => {
       /^gateway-guard: "nope" is not configured; expected one of: orders, payments\n$/,
     );
   }, 60_000);
+
+  it("exits 1 (a failure, not bad input) when a cluster cannot be reached", async () => {
+    const closed = await closedPort();
+    const kubeconfig = (await readFile(fleet.kubeconfigPath, "utf8")).replace(
+      /server: https:\/\/[^\s]+/g,
+      `server: https://127.0.0.1:${closed}`,
+    );
+    const kubeconfigPath = `${fleet.kubeconfigPath}.unreachable`;
+    await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
+    const configPath = `${fleet.configPath}.unreachable.yaml`;
+    await writeFile(
+      configPath,
+      (await readFile(fleet.configPath, "utf8")).replaceAll(fleet.kubeconfigPath, kubeconfigPath),
+    );
+    const run = await runBin(["check", "--config", configPath, "payments"], { env: fleet.env });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^gateway-guard: [^\n]+\n$/);
+    expectNoToken(run.stderr, fleet.tokens());
+  }, 60_000);
 });
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

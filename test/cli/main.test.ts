@@ -46,7 +46,7 @@ describe("gateway-guard: help, version and commands", () => {
 });
 
 describe("gateway-guard: unexpected errors", () => {
-  it("print only the first line of the message, exit 2", async () => {
+  it("print only the first line of the message, exit 1 (a failure, not bad input)", async () => {
     let stderr = "";
     const code = await main(["rules"], {
       stdout: {
@@ -59,7 +59,7 @@ describe("gateway-guard: unexpected errors", () => {
       env: {},
       isTTY: false,
     });
-    expect(code).toBe(2);
+    expect(code).toBe(1);
     expect(stderr).toBe("gateway-guard: disk on fire\n");
   });
 });
