@@ -63,6 +63,39 @@ export function readDeployment(
 }
 
 /**
+ * For a Deployment read that failed with NotFoundError: a NotFoundError that says whether the
+ * namespace is missing too (when namespaces can be read), with the fix.
+ * @param core - the cluster's core client.
+ * @param target - the deployment.
+ * @param error - what the read threw.
+ * @param options - abort signal and retry policy.
+ * @returns undefined when `error` is not a NotFoundError.
+ */
+export async function whyMissing(
+  core: CoreV1Api,
+  target: DeploymentTarget,
+  error: unknown,
+  options: KubeCallOptions = {},
+): Promise<NotFoundError | undefined> {
+  if (!(error instanceof Error) || error.name !== "NotFoundError") return undefined;
+  const { namespace, deployment: name } = target;
+  const namespaceExists = await kubeCall(
+    { verb: "get", resource: "namespaces", namespace, name: namespace },
+    (signal) => core.readNamespace({ name: namespace }, requestOptions(signal)),
+    options,
+  ).then(
+    () => true,
+    (failure: Error) => (failure.name === "NotFoundError" ? false : undefined),
+  );
+  return new NotFoundError(
+    namespaceExists === false
+      ? `Deployment ${namespace}/${name}: namespace not found (namespace "${namespace}" does not exist); fix the namespace of this deployment in the configuration`
+      : `Deployment ${namespace}/${name}: not found; fix the deployment's name or namespace in the configuration, or deploy the gateway`,
+    { cause: error },
+  );
+}
+
+/**
  * Reads the target's Deployment and the ConfigMaps and Secrets its gateway container refers to.
  * @throws NotFoundError when the Deployment does not exist, InputError when it has no gateway container.
  */
@@ -73,7 +106,9 @@ export async function readGatewayObjects(
 ): Promise<GatewayObjects> {
   const { namespace, deployment: name } = target;
   const callOptions = { abortSignal, retry };
-  const deployment = await readDeployment(apis.apps, target, callOptions);
+  const deployment = await readDeployment(apis.apps, target, callOptions).catch(async (error: unknown) => {
+    throw (await whyMissing(apis.core, target, error, callOptions)) ?? error;
+  });
   const deploymentObject = toPlain(deployment, "apps/v1", "Deployment");
   const containers = deployment.spec?.template?.spec?.containers ?? [];
 

@@ -8,9 +8,9 @@ import { PreflightError } from "../errors.js";
 import type { DeploymentTarget } from "../config/types.js";
 import type { DeploymentTokenState } from "../rotation/types.js";
 import { kubeStatusCode } from "./errors.js";
-import { readDeployment } from "./objects.js";
+import { readDeployment, whyMissing } from "./objects.js";
 import { restartPatchBody, secretPatchBody } from "./patches.js";
-import { mergePatchOptions, requestOptions, strategicMergePatchOptions } from "./request.js";
+import { mergePatchOptions, strategicMergePatchOptions } from "./request.js";
 import { kubeCall, type KubeCallOptions } from "./retry.js";
 
 /** The value the dry-run Secret patch writes: not a token, and never stored. */
@@ -39,12 +39,13 @@ export async function checkDelivery(
 ): Promise<void> {
   const { namespace, deployment: name } = target;
   const deploymentLabel = `Deployment ${namespace}/${name}`;
-  const deployment = await readDeployment(apis.apps, target, options.call).catch((error: unknown) =>
-    explainMissingDeployment(apis.core, target, error, options.call),
-  );
+  const deployment = await readDeployment(apis.apps, target, options.call).catch(async (error: unknown) => {
+    const missing = await whyMissing(apis.core, target, error, options.call);
+    throw missing ? new PreflightError(missing.message, { cause: error }) : explain(deploymentLabel, error);
+  });
   if (deployment.spec?.paused) {
     throw new PreflightError(
-      `${deploymentLabel} is paused (spec.paused) and cannot be rolled: resume it (kubectl rollout resume deployment/${name} -n ${namespace}) and rotate again`,
+      `${deploymentLabel} is paused; resume it (kubectl rollout resume deployment/${name} -n ${namespace}) and rotate again`,
     );
   }
   const state = await options.readToken().catch((error: unknown) => {
@@ -80,33 +81,6 @@ export async function checkDelivery(
   ).catch((error: unknown) => {
     throw explain(deploymentLabel, error);
   });
-}
-
-/** A 404 on the Deployment: says whether the namespace or the Deployment is missing. */
-async function explainMissingDeployment(
-  core: CoreV1Api,
-  target: DeploymentTarget,
-  error: unknown,
-  call: KubeCallOptions,
-): Promise<never> {
-  const { namespace, deployment: name } = target;
-  if ((error as Error).name !== "NotFoundError") throw explain(`Deployment ${namespace}/${name}`, error);
-  const namespaceExists = await kubeCall(
-    { verb: "get", resource: "namespaces", namespace, name: namespace },
-    (signal) => core.readNamespace({ name: namespace }, requestOptions(signal)),
-    call,
-  ).then(
-    () => true,
-    (failure: Error) => (failure.name === "NotFoundError" ? false : undefined),
-  );
-  if (namespaceExists === false) {
-    throw new PreflightError(
-      `Deployment ${namespace}/${name}: namespace not found (namespace "${namespace}" does not exist); fix the namespace of this deployment in the configuration`,
-    );
-  }
-  throw new PreflightError(
-    `Deployment ${namespace}/${name}: not found; fix the deployment's name or namespace in the configuration, or deploy the gateway`,
-  );
 }
 
 /**

@@ -141,7 +141,10 @@ describe("KubeGatewayCluster.readToken", () => {
   it("names a missing Deployment and a missing Secret", async () => {
     const missing = await failure(cluster.readToken(target("absent")));
     expect(missing.name).toBe("NotFoundError");
-    expect(missing.message).toContain("deployments.apps gateways/absent");
+    expect(missing.message).toMatch(/^Deployment gateways\/absent: not found; fix the deployment's name/);
+    const elsewhere = await failure(cluster.readToken(target("portal", { namespace: "gateway" })));
+    expect(elsewhere.name).toBe("NotFoundError");
+    expect(elsewhere.message).toMatch(/^Deployment gateway\/portal: namespace not found/);
     standin.delete("Secret", ns, "helm-secret");
     const secret = await failure(cluster.readToken(target("helm")));
     expect(secret.name).toBe("NotFoundError");

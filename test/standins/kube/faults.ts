@@ -12,6 +12,8 @@ export interface RequestFacts {
   resource: ResourceType;
   namespace?: string;
   name?: string;
+  /** The request carries `dryRun=All`. */
+  dryRun?: boolean;
 }
 
 /** Which requests an RBAC denial covers; omitted fields match everything. */
@@ -36,6 +38,8 @@ export interface FailNextFault {
   namespace?: string;
   name?: string;
   message?: string;
+  /** Only requests with (true) or without (false) `dryRun`; default both. */
+  dryRun?: boolean;
   /**
    * Handle the request first, then answer with the failure: the write landed but its answer was
    * lost (a proxy's 500 or 504 after the API server committed).
@@ -66,10 +70,11 @@ function matchesResource(resource: ResourceType, wanted: string | undefined): bo
 
 function matches(
   request: RequestFacts,
-  rule: { verb?: string; resource?: string; namespace?: string; name?: string },
+  rule: { verb?: string; resource?: string; namespace?: string; name?: string; dryRun?: boolean },
 ): boolean {
   return (
     (!rule.verb || rule.verb === request.verb) &&
+    (rule.dryRun === undefined || rule.dryRun === (request.dryRun ?? false)) &&
     matchesResource(request.resource, rule.resource) &&
     (!rule.namespace || rule.namespace === request.namespace) &&
     (!rule.name || rule.name === request.name)

@@ -169,7 +169,13 @@ export async function handleRequest(
       ...(target.name ? { name: target.name } : {}),
     });
     const fault = context.faults.answerFor(
-      { verb, resource: target.resource, namespace: target.namespace, name: target.name },
+      {
+        verb,
+        resource: target.resource,
+        namespace: target.namespace,
+        name: target.name,
+        dryRun: url.searchParams.has("dryRun"),
+      },
       context.user,
     );
     if (fault?.reset) {
