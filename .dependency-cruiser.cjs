@@ -49,6 +49,14 @@ module.exports = {
       to: { dependencyTypes: ["npm-dev"] },
     },
     {
+      name: "no-undeclared-packages",
+      comment:
+        "A package the code loads must be a dependency in package.json, or an install may lack it (type-only imports are erased).",
+      severity: "error",
+      from: { path: "^(shared|functions)/" },
+      to: { dependencyTypes: ["npm-no-pkg", "npm-unknown"], dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "checker-is-pure",
       comment:
         "shared/drift and shared/gateway take objects in and give findings out: no I/O adapters, no rotation, no edge.",
