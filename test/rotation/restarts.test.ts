@@ -132,3 +132,34 @@ describe("the caller's deadline", () => {
     expect(eastCluster.podTokens.get(targetLabel(east))).toBe(eastCluster.tokenOf(east));
   });
 });
+
+describe("an interrupt (the CLI's Ctrl-C)", () => {
+  it("abandons the rollout in flight: nothing rolled back or revoked, the lock released, the next run finishes", async () => {
+    const world = fakeWorld(gatewayConfig({ deployments: [east, west], revokeOldKey: true }));
+    await rotateGateway(world.gateway, world.deps);
+    const interrupt = new AbortController();
+    const eastCluster = world.clusterOf(east);
+    const wait = eastCluster.waitForRollout.bind(eastCluster);
+    eastCluster.waitForRollout = async (_t, options) => {
+      interrupt.abort(new Error("interrupted by SIGINT"));
+      options.abortSignal?.throwIfAborted();
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps, {
+      force: true,
+      interruptSignal: interrupt.signal,
+    });
+    expect(outcome).toMatchObject({ status: "failed", final: true, errorName: "Error" });
+    expect(outcome.reason).toMatch(
+      /^stopped: the run was interrupted \(interrupted by SIGINT\); Key Vault holds/,
+    );
+    expect(outcome.deployments.map((d) => d.status)).toEqual(["failed", "unchanged"]);
+    expect(world.log.names()).toContain("rotation.interrupted");
+    expect(world.log.names()).not.toContain("rotation.rolling-back");
+    expect(world.issuer.revocations).toEqual([]);
+    expect(world.lock.held.size).toBe(0);
+
+    eastCluster.waitForRollout = wait;
+    const next = await rotateGateway(world.gateway, world.deps);
+    expect(next).toMatchObject({ status: "delivered", plan: { action: "deliver" } });
+  });
+});
