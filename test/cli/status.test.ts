@@ -115,6 +115,28 @@ describe("gateway-guard status", () => {
     expect(help.stdout).toMatch(/GATEWAY_GUARD_CONFIG setting\s+\(the configuration as JSON\)/);
   });
 
+  it("takes --all, and refuses it together with names", async () => {
+    const all = await run(status, "--all", "--format", "json");
+    expect(all.code).toBe(0);
+    expect((JSON.parse(all.stdout) as { gateways: GatewayStatusView[] }).gateways).toHaveLength(2);
+    const both = await run(status, "--all", "orders");
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give either gateway names or --all, not both");
+  });
+
+  it("--format html prints the fleet page; --output to a path that cannot be written exits 2 naming it", async () => {
+    const page = await run(status, "--format", "html");
+    expect(page.code).toBe(0);
+    expect(page.stdout).toMatch(/^<!doctype html>/);
+    expect(page.stdout).toContain('data-gateway="payments"');
+    expectNoToken(page.stdout, fleet.tokens());
+    const bad = await run(status, "--format", "html", "--output", "/nonexistent-dir/fleet.html");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /\/nonexistent-dir\/fleet\.html: cannot write the status \(ENOENT\); expected a writable file path/,
+    );
+  });
+
   it("runs as a real process with DefaultAzureCredential and the stand-ins' CA from the environment", async () => {
     ensureBuilt();
     const out = await runBin(["status", "--config", fleet.configPath], { env: fleet.env });
