@@ -3,7 +3,7 @@
  * Type-only imports count too: a cycle through types is still a cycle for a reader.
  */
 const adapters = "^shared/(azure|kube)/";
-const edges = "^shared/(app|cli|live|compose)/";
+const edges = "^shared/(app|cli|agent|live|compose)/";
 const kubernetesAndAzureSdks = "^node_modules/(@azure/(?!functions/)|@kubernetes/)";
 /** The resolved path of an npm package's files. */
 const npm = (name) => `^node_modules/${name}/`;
