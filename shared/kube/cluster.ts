@@ -66,7 +66,7 @@ export class KubeGatewayCluster implements GatewayCluster {
 
   /** The Secret, key and token (without `GatewayKey `) the Deployment's gateway container reads. */
   async readToken(target: DeploymentTarget, options: AbortOptions = {}): Promise<DeploymentTokenState> {
-    const apis = { core: await this.api(CoreV1Api), apps: await this.api(AppsV1Api) };
+    const apis = await this.#coreAndApps();
     const { namespace } = target;
     const objects = await readGatewayObjects(apis, target, this.#callOptions(options));
     const { secretName, secretKey } = tokenLocation(objects, target);
@@ -101,7 +101,7 @@ export class KubeGatewayCluster implements GatewayCluster {
    * @throws PreflightError naming the object, the verb or field, and the fix.
    */
   async preflight(target: DeploymentTarget, options: AbortOptions = {}): Promise<void> {
-    await checkDelivery({ core: await this.api(CoreV1Api), apps: await this.api(AppsV1Api) }, target, {
+    await checkDelivery(await this.#coreAndApps(), target, {
       readToken: () => this.readToken(target, options),
       call: this.#callOptions(options),
     });
@@ -111,7 +111,7 @@ export class KubeGatewayCluster implements GatewayCluster {
   async listSecretConsumers(target: DeploymentTarget, options: AbortOptions = {}): Promise<SecretConsumer[]> {
     const { secretName } = await this.#location(target, options);
     return findSecretConsumers(
-      { core: await this.api(CoreV1Api), apps: await this.api(AppsV1Api) },
+      await this.#coreAndApps(),
       target.namespace,
       secretName,
       this.#callOptions(options),
@@ -191,6 +191,10 @@ export class KubeGatewayCluster implements GatewayCluster {
     options: Pick<KubeCallOptions, "abortSignal" | "onRetry">,
   ): Promise<V1Deployment> {
     return readDeployment(apps, target, { ...this.#callOptions(options), onRetry: options.onRetry });
+  }
+
+  async #coreAndApps(): Promise<{ core: CoreV1Api; apps: AppsV1Api }> {
+    return { core: await this.api(CoreV1Api), apps: await this.api(AppsV1Api) };
   }
 
   #callOptions(options: AbortOptions): KubeCallOptions {
