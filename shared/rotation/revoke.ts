@@ -16,7 +16,7 @@ const finishedPhases = new Set(["Succeeded", "Failed"]);
 /**
  * Revokes the old key when asked, updating the outcome: `revokedKeyType`, or status `unrevoked`
  * with the reason (and `unknownConsumers`) when it must not or could not.
- * @param current - the configured deployments that now run the delivered token (rolled by this run, or already on it)
+ * @param current - the configured deployments, which all run the delivered token now (rolled by this run, or already on it)
  */
 export async function revokeIfAsked(
   run: RotationRun,

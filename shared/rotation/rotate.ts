@@ -117,8 +117,7 @@ async function act(run: RotationRun, { plan, state, held }: PlannedRotation & { 
   }
   const outcome = deliveredOutcome(run, plan, state.deployments, delivery, deliveries);
   if (outcome.status === "rotated" || outcome.status === "delivered") {
-    const current = state.deployments.filter((d) => !targets.includes(d) || deliveries.results.has(d));
-    await revokeIfAsked(run, outcome, delivery, held, current);
+    await revokeIfAsked(run, outcome, delivery, held, state.deployments);
   }
   return finish(run, outcome);
 }
