@@ -1,5 +1,5 @@
 /**
- * Step 5 of the protocol: deliver the token to each deployment, one at a time: patch the Secret
+ * Deliver (docs/rotation.md): deliver the token to each deployment, one at a time: patch the Secret
  * (resourceVersion precondition), restart it once with a `restartedAt` picked once, wait for the
  * rollout, and record on the Secret that it finished. A failed rollout is rolled back (rollback.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * Step 1 of the protocol: the per-gateway lock. It is short (90 s) and renewed by the lock adapter
+ * Lock (docs/rotation.md): the per-gateway lock. It is short (90 s) and renewed by the lock adapter
  * while the run lives, so a crashed holder blocks the gateway for at most that long, well inside the
  * queue's retry window; a run that ends or is interrupted releases it at once.
  */

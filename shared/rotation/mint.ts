@@ -1,5 +1,5 @@
 /**
- * Steps 3 and 4 of the protocol: mint a token and store it in Key Vault first (the source of truth:
+ * Mint and store (docs/rotation.md): mint a token and store it in Key Vault first (the source of truth:
  * a crash after this is finished by the next run), or take Key Vault's current token to deliver.
  */
 import { nextExpiry, type PlanState } from "./plan.js";

@@ -1,5 +1,5 @@
 /**
- * Step 2 of the protocol: read Key Vault and every deployment's Secret, and decide what to do.
+ * Plan (docs/rotation.md): read Key Vault and every deployment's Secret, and decide what to do.
  * The plan is plain data without tokens; the state beside it holds what was read (tokens
  * included) for the steps that follow, and must never be logged.
  */

@@ -1,5 +1,5 @@
 /**
- * Step 8 of the protocol: the outcome. The engine logs step events and metrics, never a token; the
+ * Record (docs/rotation.md): the outcome. The engine logs step events and metrics, never a token; the
  * one final event per request (`rotation.completed`, `rotation.failed`, ...) is the caller's to log.
  * Metrics: `rotation.outcome` (1, `{ gateway, status }`) and `token.days_left` (days, `{ gateway }`)
  * for the token every deployment then runs; none on a dry run.

@@ -1,5 +1,5 @@
 /**
- * Step 7 of the protocol (opt-in): after every deployment runs the delivered token, and only if no
+ * Revoke (docs/rotation.md), opt-in: after every deployment runs the delivered token, and only if no
  * pod outside the configured deployments still reads the gateway's Secret, regenerate the key the
  * earlier tokens were signed with, so that no earlier copy works any more.
  */

@@ -1,5 +1,5 @@
 /**
- * Step 6 of the protocol: roll back a deployment whose rollout failed: put the previous token back
+ * Roll back (docs/rotation.md): roll back a deployment whose rollout failed: put the previous token back
  * (it is still valid: nothing is revoked after a failure) and restart once more. At most one
  * rollback per deployment and run; when the restart call itself failed (the pods were most likely
  * not restarted), only the Secret is restored.
