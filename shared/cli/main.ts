@@ -40,6 +40,10 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     summary: "Rotate gateway tokens: plan, mint, store in Key Vault, roll out to every deployment",
     load: () => import("./commands/rotate.js"),
   },
+  agent: {
+    summary: "Pull mode: in a cluster Azure cannot reach, deliver Key Vault's token and report back",
+    load: () => import("./commands/agent.js"),
+  },
 };
 
 /** The text `gateway-guard --help` prints. */
