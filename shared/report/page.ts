@@ -2,7 +2,7 @@
  * The fleet page: one self-contained HTML document (inline CSS, no scripts, nothing fetched from
  * elsewhere; a Content-Security-Policy says so) from a {@link FleetView}. Every string is escaped.
  */
-import { escapeXml as h, plural } from "../drift/format/common.js";
+import { escapeXml as h, htmlPageStart, plural } from "../drift/format/common.js";
 import { formatDays } from "../token/days.js";
 import {
   barFullInDays,
@@ -37,16 +37,7 @@ export function renderFleetPage(view: FleetView, options: FleetPageOptions = {})
   const now = view.generatedAt;
   const deployments = view.rows.length;
   const parts = [
-    `<!doctype html>`,
-    `<html lang="en">`,
-    `<head>`,
-    `<meta charset="utf-8">`,
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    `<meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<title>gateway-guard fleet</title>`,
-    `<style>${fleetStyle}</style>`,
-    `</head>`,
-    `<body>`,
+    ...htmlPageStart("gateway-guard fleet", fleetStyle),
     `<main>`,
     `<header><h1>Gateway fleet</h1><span class="muted small">${plural(view.gateways.length, "gateway")}, ${plural(deployments, "deployment")} · read ${h(stamp(now))}</span></header>`,
     counts(view),

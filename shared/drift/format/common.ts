@@ -145,6 +145,27 @@ export function escapeXml(text: string): string {
     .replace(/'/g, "&#39;");
 }
 
+/**
+ * The start of a self-contained HTML page, up to `<body>`: inline CSS, and a Content-Security-Policy
+ * that forbids scripts and anything fetched from elsewhere.
+ * @param title - the page's title (escaped here).
+ * @param style - the stylesheet.
+ */
+export function htmlPageStart(title: string, style: string): string[] {
+  return [
+    `<!doctype html>`,
+    `<html lang="en">`,
+    `<head>`,
+    `<meta charset="utf-8">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<meta name="viewport" content="width=device-width, initial-scale=1">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<style>${style}</style>`,
+    `</head>`,
+    `<body>`,
+  ];
+}
+
 /** A fenced code block whose fence is longer than any backtick run in the text, so the text cannot close it. */
 export function fence(text: string, language = ""): string {
   const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));

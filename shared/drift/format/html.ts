@@ -7,6 +7,7 @@ import {
   escapeXml as h,
   findingLocation,
   type FormatOptions,
+  htmlPageStart,
   plural,
   sortFindings,
   sortReports,
@@ -38,16 +39,7 @@ export function formatHtml(result: CheckResult, options: FormatOptions = {}): st
   const checkedAt = result.reports[0]?.checkedAt;
   const baseline = result.reports[0]?.baseline;
   const parts = [
-    `<!doctype html>`,
-    `<html lang="en">`,
-    `<head>`,
-    `<meta charset="utf-8">`,
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    `<meta name="viewport" content="width=device-width, initial-scale=1">`,
-    `<title>gateway-guard report</title>`,
-    `<style>${style}</style>`,
-    `</head>`,
-    `<body>`,
+    ...htmlPageStart("gateway-guard report", style),
     `<h1>gateway-guard report</h1>`,
     `<p class="muted">${checkedAt ? `Checked at ${h(checkedAt)}` : "Checked"}${baseline ? ` against the ${h(baseline)} baseline` : ""}.</p>`,
     `<p><strong>${h(summarySentence(result))}</strong></p>`,
