@@ -204,3 +204,15 @@ describe("gateway-guard agent", () => {
     expect(world?.reports).toHaveLength(1);
   });
 });
+
+describe("the command table", () => {
+  it("lists `agent` and loads its help", async () => {
+    const { runMain } = await import("../cli/harness.js");
+    expect((await runMain(["--help"])).stdout).toMatch(/\n {2}agent +Pull mode: /);
+    const help = await runMain(["agent", "--help"]);
+    expect(help).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining("Usage: gateway-guard agent --config FILE"),
+    });
+  });
+});
