@@ -1,3 +1,5 @@
+import { fstatSync } from "node:fs";
+
 /**
  * What the CLI talks to: output streams, standard input and the environment. Tests pass their own.
  */
@@ -16,6 +18,14 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Whether stdout is a terminal (colour in the table format). */
   isTTY: boolean;
+  /**
+   * Whether standard input is a pipe or a file (`cat gw.yaml | gateway-guard check`, `< gw.yaml`): `check` with no
+   * path reads it then. A terminal, /dev/null or a socket a parent process left open is not read.
+   * Text given as `stdin` (tests) always counts as piped.
+   */
+  stdinIsPipe?: boolean;
+  /** Columns of the terminal stdout writes to, when it is one (the table wraps to fit). */
+  columns?: number;
   /** Working directory that relative paths and SARIF locations are taken from (default `process.cwd()`). */
   cwd?: string;
 }
@@ -33,6 +43,17 @@ export function processIO(): CliIO {
     stdin: process.stdin,
     env: process.env,
     isTTY: process.stdout.isTTY === true,
+    stdinIsPipe: isPipeOrFile(0),
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
     cwd: process.cwd(),
   };
+}
+
+function isPipeOrFile(fd: number): boolean {
+  try {
+    const info = fstatSync(fd);
+    return info.isFIFO() || info.isFile();
+  } catch {
+    return false;
+  }
 }

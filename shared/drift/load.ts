@@ -466,7 +466,15 @@ async function readManifestFile(file: string, maxBytes: number): Promise<string>
   }
 }
 
-async function readStdin(stdin: NodeJS.ReadableStream | string, maxBytes: number): Promise<string> {
+/**
+ * Reads standard input whole, refusing more than `maxBytes`.
+ * @param stdin - a stream, or the text itself (tests).
+ * @throws InputError when it is larger than the limit.
+ */
+export async function readStdin(
+  stdin: NodeJS.ReadableStream | string,
+  maxBytes = defaultMaxBytes,
+): Promise<string> {
   if (typeof stdin === "string") return stdin;
   const chunks: Buffer[] = [];
   let size = 0;

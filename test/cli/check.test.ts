@@ -169,6 +169,12 @@ describe("gateway-guard check: input", () => {
     );
   });
 
+  it("reads standard input with no path when it is not a terminal", async () => {
+    const run = await runMain(["check", "--format", "json"], { stdin: literalTokenYaml });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout).reports[0].target).toContain("(<stdin>:");
+  });
+
   it("writes the report to --output and nothing to stdout", async () => {
     const dir = tempFiles({});
     const out = join(dir, "report.sarif");

@@ -23,6 +23,24 @@ describe("node bin/gateway-guard.js (the real command)", () => {
     );
   });
 
+  it("check with no path reads a pipe (cat file | gateway-guard check)", async () => {
+    const dir = tempFiles({ "gw.yaml": literalTokenYaml });
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        "sh",
+        [
+          "-c",
+          `cat "${join(dir, "gw.yaml")}" | "${process.execPath}" bin/gateway-guard.js check --format json`,
+        ],
+        { cwd: root, encoding: "utf8" },
+        (_error, out, err) => resolve({ stdout: out, stderr: err }),
+      ),
+    );
+    expect(stderr).toBe("");
+    expect(JSON.parse(stdout).reports[0].target).toContain("(<stdin>:");
+    expect(stdout).not.toContain(literalToken);
+  });
+
   it("check - reads a pipe, and --output writes SARIF", async () => {
     const dir = tempFiles({});
     const run = await runBin(["check", "-", "--format", "sarif", "--output", join(dir, "out.sarif")], {

@@ -11,7 +11,7 @@ import { InputError } from "../../errors.js";
 import { checkObjects } from "../../drift/check.js";
 import { severityRank } from "../../drift/format/common.js";
 import { formatNames, isFormatName, loadFormatter } from "../../drift/format/index.js";
-import { loadInputs } from "../../drift/load.js";
+import { loadInputs, readStdin } from "../../drift/load.js";
 import { rules } from "../../drift/rules/index.js";
 import type { CheckResult } from "../../drift/types.js";
 import { parseCommandArgs } from "../args.js";
@@ -27,7 +27,8 @@ export const help = `Usage: gateway-guard check [PATH...|-] [options]
 
 Checks self-hosted gateway Deployments (with the ConfigMaps, Secrets, PVCs, PDBs, HPAs and Services
 around them) against the production baseline. PATH is a file, a directory (every .yaml, .yml and .json
-below it) or - for standard input; with no PATH, the manifest the Azure portal generates is checked.
+below it) or - for standard input. With no PATH, standard input is read when it is a pipe or a file
+(cat gw.yaml | gateway-guard check); otherwise the manifest the Azure portal generates is checked.
 With --config, the configured gateways (or the NAMEd ones) are checked live instead: their objects are
 read from the clusters, and token-expiry, token-in-sync and pods-have-current-token get the token's
 state from the Secrets, the pods and Key Vault (compared by hash; no token is printed).
@@ -141,9 +142,17 @@ export function exitCode(result: CheckResult, failOn: FailOn): 0 | 1 {
   return failing ? 1 : 0;
 }
 
-/** The objects of the manifests named (or of the bundled example when none is). */
+/**
+ * The objects of the manifests named; with none named, of standard input when it is a pipe or a file
+ * (`cat gw.yaml | gateway-guard check`), else (or when it is empty) of the bundled example.
+ */
 async function loadManifests(positionals: string[], io: CliIO, cwd: string) {
   let paths = positionals;
+  let stdin = io.stdin;
+  if (paths.length === 0 && (typeof io.stdin === "string" || io.stdinIsPipe === true)) {
+    stdin = await readStdin(io.stdin);
+    if (stdin.trim() !== "") paths = ["-"];
+  }
   if (paths.length === 0) {
     const example = bundledExamplePath();
     const shown = relative(cwd, example);
@@ -153,17 +162,21 @@ async function loadManifests(positionals: string[], io: CliIO, cwd: string) {
     );
   }
 
-  if (paths.includes("-") && typeof io.stdin !== "string" && (io.stdin as { isTTY?: boolean }).isTTY) {
+  if (paths.includes("-") && isTerminal(stdin)) {
     io.stderr.write("gateway-guard: reading manifests from standard input (end with Ctrl-D)\n");
   }
   return loadInputs(
     paths.map((path) => (path === "-" || isAbsolute(path) ? path : relativeTo(cwd, path))),
     {
-      stdin: io.stdin,
+      stdin,
       onSkip: ({ file, line, reason }) =>
         io.stderr.write(`gateway-guard: skipped ${file}:${line}: ${reason}\n`),
     },
   );
+}
+
+function isTerminal(stdin: CliIO["stdin"]): boolean {
+  return typeof stdin !== "string" && (stdin as { isTTY?: boolean }).isTTY === true;
 }
 
 function isFailOn(value: string): value is FailOn {
