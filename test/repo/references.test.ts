@@ -46,6 +46,7 @@ describe("badReferences", () => {
       'import { x } from "../../shared/errors.js";', // exists from test/a/: fine
       `// see ${up}design/rotation.md`, // nothing there from the file; from the root it leaves
       'const fixture = "../fixtures/upstream/helm-values.yaml";', // exists from test/drift/
+      "[up](../../README.md#install)", // a file and an anchor
     ].join("\n");
     expect(check("test/drift/x.test.ts", code)).toEqual([
       { line: 2, reference: `${up}design/rotation.md`, problem: "climbs out of the repository" },
@@ -62,5 +63,19 @@ describe("badReferences", () => {
       { line: 1, reference: `${machine}/fixtures.`, problem: "an absolute path on some machine" },
       { line: 2, reference: machine, problem: "an absolute path on some machine" },
     ]);
+  });
+});
+
+describe("install instructions", () => {
+  it("never run a bare `npx gateway-guard <command>` in docs or workflow files: they pin a version", () => {
+    const unpinned = repositoryFiles(root)
+      .filter((file) => /\.(md|ya?ml)$/.test(file))
+      .flatMap((file) =>
+        readFileSync(join(root, file), "utf8")
+          .split("\n")
+          .map((line, index) => ({ file, line: index + 1, text: line }))
+          .filter(({ text }) => /\bnpx (--yes |-y )?gateway-guard\s+[\w-]/.test(text)),
+      );
+    expect(unpinned).toEqual([]);
   });
 });

@@ -50,9 +50,10 @@ function existsOrSource(path: string): boolean {
  * when nothing is there, it was meant from the repository root (paths in prose and comments).
  */
 function climbsOut(root: string, directory: string, reference: string): boolean {
-  const fromFile = resolve(directory, reference);
+  const path = reference.replace(/[#?].*$/, "");
+  const fromFile = resolve(directory, path);
   if (outside(root, fromFile)) return true;
-  return !existsOrSource(fromFile) && outside(root, resolve(root, reference));
+  return !existsOrSource(fromFile) && outside(root, resolve(root, path));
 }
 
 /**
