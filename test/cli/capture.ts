@@ -38,3 +38,10 @@ export function expectNoToken(text: string, tokens: readonly string[]): void {
     if (signature) expect(text).not.toContain(signature);
   }
 }
+
+/** The cells of a status table's row for a deployment (columns are two or more spaces apart). */
+export function tableRow(stdout: string, target: string): string[] {
+  const line = stdout.split("\n").find((l) => l.trim().startsWith(target));
+  if (!line) throw new Error(`no row for ${target} in:\n${stdout}`);
+  return line.trim().split(/\s{2,}/);
+}

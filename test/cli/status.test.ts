@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWith as rotate } from "../../shared/cli/commands/rotate.js";
 import { runWith as status, type GatewayStatusView } from "../../shared/cli/commands/status.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
-import { captureIO, expectNoToken } from "./capture.js";
+import { captureIO, expectNoToken, tableRow } from "./capture.js";
 import { ensureBuilt, runBin } from "./harness.js";
 
 let fleet: Fleet;
@@ -21,19 +21,13 @@ async function run(command: typeof status, ...args: string[]) {
   return { code, stdout: out.stdout(), stderr: out.stderr() };
 }
 
-function row(stdout: string, target: string): string[] {
-  const line = stdout.split("\n").find((l) => l.trim().startsWith(target));
-  if (!line) throw new Error(`no row for ${target} in:\n${stdout}`);
-  return line.trim().split(/\s{2,}/);
-}
-
 describe("gateway-guard status", () => {
   it("shows each gateway's tokens before and after a rotation, never a token", async () => {
     const before = await run(status);
     expect(before.code).toBe(0);
     expect(before.stdout).toMatch(/Key Vault secret orders-gateway-token: primary key, expires in 4\.0 days/);
     expect(before.stdout).toContain("Rotation now: expiring (mint)");
-    expect(row(before.stdout, "aks-east/apim-gateway/orders-gateway")).toEqual([
+    expect(tableRow(before.stdout, "aks-east/apim-gateway/orders-gateway")).toEqual([
       "aks-east/apim-gateway/orders-gateway",
       "primary",
       "in 4.0 days",
@@ -49,7 +43,7 @@ describe("gateway-guard status", () => {
     expect(after.stdout).not.toContain("Gateway payments");
     expect(after.stdout).toMatch(/orders-gateway-token: secondary key, expires in 29\.0 days/);
     for (const target of ["aks-east/apim-gateway/orders-gateway", "aks-west/apim-gateway/orders-gateway"]) {
-      expect(row(after.stdout, target)).toEqual([target, "secondary", "in 29.0 days", "yes", "3/3"]);
+      expect(tableRow(after.stdout, target)).toEqual([target, "secondary", "in 29.0 days", "yes", "3/3"]);
     }
     expectNoToken(before.stdout + before.stderr + after.stdout + after.stderr, fleet.tokens());
   });
@@ -62,7 +56,7 @@ describe("gateway-guard status", () => {
     try {
       const out = await run(status, "orders");
       expect(out.code).toBe(0);
-      const [, key, expires, inSync, pods] = row(out.stdout, "aks-west/apim-gateway/orders-gateway");
+      const [, key, expires, inSync, pods] = tableRow(out.stdout, "aks-west/apim-gateway/orders-gateway");
       expect([key, inSync, pods]).toEqual(["unknown", "NO", "0/3"]);
       const daysLeft = (Date.parse("2030-01-01T00:00:00Z") - Date.now()) / 86_400_000;
       expect(Math.abs(Number(/^in ([\d.]+) days$/.exec(expires)?.[1]) - daysLeft)).toBeLessThan(0.2);
@@ -143,7 +137,7 @@ describe("gateway-guard status", () => {
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
     expect(out.stdout).toContain("Gateway orders");
-    expect(row(out.stdout, "aks-east/payments/payments-gateway")).toEqual([
+    expect(tableRow(out.stdout, "aks-east/payments/payments-gateway")).toEqual([
       "aks-east/payments/payments-gateway",
       "secondary",
       "in 25.0 days",

@@ -65,6 +65,12 @@ beforeEach(async () => {
   cluster = new KubeGatewayCluster({ config: kubeConfigOf(standin) });
 });
 
+/** Replaces the annotations of the portal gateway's token Secret. */
+async function annotateSecret(annotations: Record<string, string>): Promise<void> {
+  const secret = standin.get("Secret", ns, "portal-token") as { metadata: Record<string, unknown> };
+  await standin.apply([{ ...secret, metadata: { ...secret.metadata, annotations } }]);
+}
+
 afterEach(async () => {
   await standin.close();
 });
@@ -120,16 +126,7 @@ describe("readLiveObjects", () => {
   });
 
   it("ignores an annotated expiry that describes another token than the one held", async () => {
-    const secret = standin.get("Secret", ns, "portal-token") as { metadata: Record<string, unknown> };
-    await standin.apply([
-      {
-        ...secret,
-        metadata: {
-          ...secret.metadata,
-          annotations: { [secretAnnotations.expiresOn]: "2027-01-01T00:00:00.000Z" },
-        },
-      },
-    ]);
+    await annotateSecret({ [secretAnnotations.expiresOn]: "2027-01-01T00:00:00.000Z" });
     const { live } = await readLiveObjects(target, cluster);
     expect(live.tokenExpiresOn?.toISOString()).toBe(tokenExpiry.toISOString());
   });
@@ -148,22 +145,13 @@ describe("readLiveObjects", () => {
   });
 
   it("prefers the expiry and rotation time recorded in the Secret's annotations", async () => {
-    const secret = standin.get("Secret", ns, "portal-token") as { metadata: Record<string, unknown> };
-    await standin.apply([
-      {
-        ...secret,
-        metadata: {
-          ...secret.metadata,
-          annotations: {
-            [secretAnnotations.expiresOn]: "2026-03-04T05:06:30.000Z",
-            [secretAnnotations.rotatedAt]: "2026-02-03T00:00:00.000Z",
-            "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify({
-              data: { value: gatewayKeyData(token) },
-            }),
-          },
-        },
-      },
-    ]);
+    await annotateSecret({
+      [secretAnnotations.expiresOn]: "2026-03-04T05:06:30.000Z",
+      [secretAnnotations.rotatedAt]: "2026-02-03T00:00:00.000Z",
+      "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify({
+        data: { value: gatewayKeyData(token) },
+      }),
+    });
     const { objects, live } = await readLiveObjects(target, cluster);
     expect(live.tokenExpiresOn?.toISOString()).toBe("2026-03-04T05:06:30.000Z");
     expect(live.lastRotatedAt?.toISOString()).toBe("2026-02-03T00:00:00.000Z");
@@ -171,19 +159,10 @@ describe("readLiveObjects", () => {
   });
 
   it("drops a rotated-at that describes another token, and returns the token state for the engine", async () => {
-    const secret = standin.get("Secret", ns, "portal-token") as { metadata: Record<string, unknown> };
-    await standin.apply([
-      {
-        ...secret,
-        metadata: {
-          ...secret.metadata,
-          annotations: {
-            [secretAnnotations.expiresOn]: "2027-01-01T00:00:00.000Z",
-            [secretAnnotations.rotatedAt]: "2026-02-03T00:00:00.000Z",
-          },
-        },
-      },
-    ]);
+    await annotateSecret({
+      [secretAnnotations.expiresOn]: "2027-01-01T00:00:00.000Z",
+      [secretAnnotations.rotatedAt]: "2026-02-03T00:00:00.000Z",
+    });
     const read = await readLiveObjects(target, cluster);
     expect(read.live.lastRotatedAt, "a hand-edited Secret keeps stale annotations").toBeUndefined();
     expect(read.token).toEqual(await cluster.readToken(target));

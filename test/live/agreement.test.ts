@@ -8,7 +8,7 @@ import { checkConfigured } from "../../shared/cli/liveCheck.js";
 import { runWith as status, type GatewayStatusView } from "../../shared/cli/commands/status.js";
 import type { Finding } from "../../shared/drift/types.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
-import { captureIO, expectNoToken } from "../cli/capture.js";
+import { captureIO, expectNoToken, tableRow } from "../cli/capture.js";
 
 let fleet: Fleet;
 
@@ -54,12 +54,6 @@ async function podsFinding(cluster: string): Promise<Finding> {
   const finding = report?.findings.find((f) => f.rule === "pods-have-current-token");
   if (!finding) throw new Error(`no pods-have-current-token finding for ${cluster}`);
   return finding;
-}
-
-function tableRow(stdout: string, target: string): string[] {
-  const line = stdout.split("\n").find((l) => l.trim().startsWith(target));
-  if (!line) throw new Error(`no row for ${target} in:\n${stdout}`);
-  return line.trim().split(/\s{2,}/);
 }
 
 describe("status and check --config agree", () => {

@@ -1,7 +1,7 @@
 /**
  * The fleet page in a real headless Chromium: rendered by `gateway-guard status --all --format html
  * --output FILE` over the stand-ins (real SDK clients), with gateways in every state: expired,
- * under 2 days, unreadable, under renew-before and fresh. Screenshots go to a temporary directory
+ * under 2 days, unreadable, under renew-before (orders) and fresh (payments). Screenshots go to a temporary directory
  * (`$TMPDIR/gateway-guard-fleet-page/`), never into the repository.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWith as status } from "../../shared/cli/commands/status.js";
-import { startFleet, type Fleet } from "../standins/fleet.js";
+import { defaultFleetGateways, startFleet, type Fleet } from "../standins/fleet.js";
 import { captureIO, expectNoToken } from "../cli/capture.js";
 import { launchBrowser, type TestBrowser } from "./browser.js";
 
@@ -65,23 +65,7 @@ beforeAll(async () => {
   [fleet, chromium] = await Promise.all([
     startFleet({
       gateways: [
-        {
-          name: "orders",
-          keyType: "primary",
-          expiresInDays: 4,
-          deployments: [
-            { cluster: 0, namespace: "apim-gateway", deployment: "orders-gateway", layout: "portal" },
-            { cluster: 1, namespace: "apim-gateway", deployment: "orders-gateway", layout: "helm" },
-          ],
-        },
-        {
-          name: "payments",
-          keyType: "secondary",
-          expiresInDays: 25,
-          deployments: [
-            { cluster: 0, namespace: "payments", deployment: "payments-gateway", layout: "portal" },
-          ],
-        },
+        ...defaultFleetGateways(),
         {
           name: "billing",
           keyType: "secondary",
