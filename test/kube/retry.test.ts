@@ -123,6 +123,7 @@ describe("Kubernetes calls over the stand-in", () => {
     const restartedAt = "2026-12-02T03:00:00.000Z";
     await cluster.restart(target, { restartedAt });
     await cluster.waitForRollout(target, { timeoutInMs: 10_000 });
+    expect(await standin.waitForRollout(ns, "portal")).toBe("complete");
     const deployment = standin.get("Deployment", ns, "portal") as unknown as {
       metadata: { generation: number };
       spec: { template: { metadata: { annotations: Record<string, string> } } };

@@ -74,6 +74,7 @@ describe("rotation over the stand-ins' Kubernetes faults", () => {
     expect(outcome.deployments.map((d) => d.status)).toEqual(["rotated", "rotated"]);
     expect(patches(east, "deployments")).toEqual([500, 200]);
     expect(patches(east, "secrets")).toEqual([200, 200]);
+    for (const d of [east, west]) await d.standin.waitForRollout(d.namespace, d.deployment);
     expect(rollouts.map((r) => `${r.name} ${r.outcome}`)).toEqual([
       "orders-gateway complete",
       "orders-gateway complete",
