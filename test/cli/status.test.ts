@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWith as rotate } from "../../shared/cli/commands/rotate.js";
-import { runWith as status, type GatewayStatusView } from "../../shared/cli/commands/status.js";
+import { runWith as status } from "../../shared/cli/commands/status.js";
+import type { GatewayStatusView } from "../../shared/live/status.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
 import { captureIO, expectNoToken, tableRow } from "./capture.js";
 import { ensureBuilt, runBin } from "./harness.js";

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkConfigured } from "../../shared/cli/liveCheck.js";
-import { runWith as status, type GatewayStatusView } from "../../shared/cli/commands/status.js";
+import { runWith as status } from "../../shared/cli/commands/status.js";
+import type { GatewayStatusView } from "../../shared/live/status.js";
 import type { Finding } from "../../shared/drift/types.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
 import { captureIO, expectNoToken, tableRow } from "../cli/capture.js";

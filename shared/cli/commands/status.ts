@@ -22,8 +22,6 @@ import {
 } from "../connect.js";
 import type { CliIO } from "../io.js";
 
-export type { GatewayStatusView, PodSummary } from "../../live/status.js";
-
 export const help = `Usage: gateway-guard status [NAME...|--all] --config FILE [options]
 
 Shows, for each configured gateway (or the NAMEd ones): Key Vault's token (key type, expiry,
