@@ -4,9 +4,9 @@
  */
 const adapters = "^shared/(azure|kube)/";
 const edges = "^shared/(app|cli|agent|live|compose)/";
-const kubernetesAndAzureSdks = "^node_modules/(@azure/(?!functions/)|@kubernetes/)";
-/** The resolved path of an npm package's files. */
-const npm = (name) => `^node_modules/${name}/`;
+/** The resolved path of an npm package's files (also when node_modules sits in a parent folder). */
+const npm = (name) => `(^|/)node_modules/${name}/`;
+const kubernetesAndAzureSdks = "(^|/)node_modules/(@azure/(?!functions/)|@kubernetes/)";
 
 /* global module */
 /** @type {import('dependency-cruiser').IConfiguration} */
