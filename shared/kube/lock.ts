@@ -28,6 +28,9 @@ export interface LeaseRotationLockOptions {
   now?: () => Date;
 }
 
+/** What names a Lease and places it: a gateway, or anything else named as a DNS subdomain (rolloutSlots.ts). */
+export type LeaseSubject = Pick<GatewayConfig, "name" | "deployments">;
+
 const leaseResource = "leases.coordination.k8s.io";
 const defaultLeaseRetry: RetryOptions = { timeoutInMs: 10_000 };
 
@@ -112,7 +115,7 @@ export class LeaseRotationLock implements RotationLock {
    * @returns a handle, or undefined when someone else holds an unexpired lease.
    */
   async tryAcquire(
-    gateway: GatewayConfig,
+    gateway: LeaseSubject,
     options: { ttlInMs: number } & AbortOptions,
   ): Promise<LockHandle | undefined> {
     const lease = await this.#lease(gateway);
@@ -183,7 +186,7 @@ export class LeaseRotationLock implements RotationLock {
     };
   }
 
-  async #lease(gateway: GatewayConfig): Promise<LeaseClient> {
+  async #lease(gateway: LeaseSubject): Promise<LeaseClient> {
     const first = gateway.deployments[0];
     if (!first)
       throw new InputError(`Gateway "${gateway.name}" has no deployments to hold its rotation lock`);
