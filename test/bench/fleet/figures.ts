@@ -40,6 +40,22 @@ export function fleetFigures(result: FleetRunResult): Figure[] {
       { label: "fleet run vs one by one", value: speedUp, unit: "×", target: "≥ 20×", within: speedUp >= 20 },
     );
   }
+  const means = result.meanInvocationInMs;
+  figures.push(count("messages really in flight, on average", result.meanInFlight));
+  for (const kind of ["fresh", "due"] as const) {
+    figures.push({
+      label: `${kind} gateway: one invocation, in the fleet run`,
+      value: means.fleet[kind],
+      unit: "ms",
+    });
+    if (means.oneByOne) {
+      figures.push({
+        label: `${kind} gateway: one invocation, one by one`,
+        value: means.oneByOne[kind],
+        unit: "ms",
+      });
+    }
+  }
   for (const [status, n] of Object.entries(result.outcomes).sort())
     figures.push(count(`invocations ending ${status}`, n));
   figures.push(count("messages poisoned", result.poisoned, "0", result.poisoned === 0));
@@ -48,17 +64,20 @@ export function fleetFigures(result: FleetRunResult): Figure[] {
     total(result.unattributed.arm) + total(result.unattributed.keyVault) + total(result.unattributed.kube);
   figures.push(count("calls naming no gateway", unattributed));
   result.maxRolloutsInFlight.forEach((n, i) => figures.push(count(`most rollouts at once, cluster-${i}`, n)));
-  const growth = memory.heapAtEndInBytes - memory.heapAfterFirstInBytes;
+  const gateways = result.options.gateways;
+  const growthPerGateway =
+    (memory.heapAtEndInBytes - memory.heapAtQuarterInBytes) / (gateways - Math.ceil(gateways / 4) || 1);
+  const configPerGateway = memory.configInBytes / gateways;
   figures.push(
     count("peak RSS (MiB)", memory.peakRssInBytes / mib),
     count("peak heap used (MiB)", memory.peakHeapUsedInBytes / mib),
-    count("heap after the first message, after GC (MiB)", memory.heapAfterFirstInBytes / mib),
+    count("heap a quarter into the run, after GC (MiB)", memory.heapAtQuarterInBytes / mib),
     count("heap at the end, after GC (MiB)", memory.heapAtEndInBytes / mib),
     count(
-      "heap growth over the run (KiB)",
-      growth / 1024,
-      `≤ the configuration, ${(memory.configInBytes / 1024).toFixed(0)} KiB of JSON`,
-      growth <= memory.configInBytes,
+      "heap growth per gateway after that (bytes)",
+      growthPerGateway,
+      `≤ the configuration's ${configPerGateway.toFixed(0)} bytes a gateway`,
+      growthPerGateway <= configPerGateway,
     ),
   );
   return figures;

@@ -39,6 +39,12 @@ export interface KindCalls {
   kubePerDeployment: CallCounts;
 }
 
+/** Mean invocation time of due and of fresh gateways. */
+export interface MeanInvocation {
+  due: number;
+  fresh: number;
+}
+
 /** What a run measured. */
 export interface FleetRunResult {
   options: FleetRunOptions & { soloPerKind: number };
@@ -56,6 +62,10 @@ export interface FleetRunResult {
   soloSample: number;
   /** Final worker outcomes (`rotated`, `fresh`, ...) and `retry` for invocations that threw. */
   outcomes: Record<string, number>;
+  /** Mean time of one invocation, in the fleet run and one by one (the cold first one left out). */
+  meanInvocationInMs: { fleet: MeanInvocation; oneByOne?: MeanInvocation };
+  /** Invocation time over the run's time after the fan-out: how many messages were really in flight. */
+  meanInFlight: number;
   poisoned: number;
   due: KindCalls;
   fresh: KindCalls;
@@ -64,7 +74,7 @@ export interface FleetRunResult {
   rollouts: number;
   memory: Pick<
     HostReport,
-    "peakRssInBytes" | "peakHeapUsedInBytes" | "heapAfterFirstInBytes" | "heapAtEndInBytes"
+    "peakRssInBytes" | "peakHeapUsedInBytes" | "heapAtQuarterInBytes" | "heapAtEndInBytes"
   > & { configInBytes: number };
 }
 
@@ -109,11 +119,14 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       visibilityTimeoutInSeconds: 5,
     };
     let oneByOneInMs: number | undefined;
+    let soloMeans: MeanInvocation | undefined;
     if (solo.length > 0) {
       const configFile = join(fleet.directory, "solo.json");
       await writeFleetConfig(fleet, solo, configFile);
       const report = await runHost({ ...job, configFile, concurrency: 1 }, fleet.env);
-      oneByOneInMs = extrapolate(specs, solo, report.invocations);
+      const warm = withoutFirst(report.invocations);
+      oneByOneInMs = extrapolate(specs, solo, warm);
+      soloMeans = meanInvocation(solo, warm);
     }
 
     const configFile = join(fleet.directory, "fleet.json");
@@ -141,6 +154,10 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       oneByOneInMs,
       soloSample: Math.max(0, solo.length - 1),
       outcomes,
+      meanInvocationInMs: { fleet: meanInvocation(specs, report.invocations), oneByOne: soloMeans },
+      meanInFlight:
+        report.invocations.reduce((sum, i) => sum + i.durationInMs, 0) /
+        (report.wallTimeInMs - report.fanOutInMs),
       poisoned: report.poisoned,
       due: kindCalls(true),
       fresh: kindCalls(false),
@@ -150,7 +167,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       memory: {
         peakRssInBytes: report.peakRssInBytes,
         peakHeapUsedInBytes: report.peakHeapUsedInBytes,
-        heapAfterFirstInBytes: report.heapAfterFirstInBytes,
+        heapAtQuarterInBytes: report.heapAtQuarterInBytes,
         heapAtEndInBytes: report.heapAtEndInBytes,
         configInBytes,
       },
@@ -165,28 +182,44 @@ function kindOf(spec: FleetGatewaySpec): string {
   return `${isDue(spec) ? "due" : "fresh"}/${spec.deployments.length}`;
 }
 
-/**
- * What the fleet would take one by one: each gateway costs the mean time of the sample's gateways
- * of its kind. The sample's first invocation (a cold instance loading the SDKs) is left out.
- */
+/** The invocations but the first (a cold instance loading the SDKs). */
+function withoutFirst(invocations: readonly HostInvocation[]): HostInvocation[] {
+  const first = Math.min(...invocations.map((i) => i.startedAtInMs));
+  return invocations.filter((i) => i.startedAtInMs !== first);
+}
+
+/** What the fleet would take one by one: each gateway costs the sample's mean time for its kind. */
 function extrapolate(
   fleet: readonly FleetGatewaySpec[],
   sample: readonly FleetGatewaySpec[],
   invocations: readonly HostInvocation[],
 ): number {
   const kinds = new Map(sample.map((spec) => [spec.name, kindOf(spec)]));
-  const first = [...invocations].sort((a, b) => a.startedAtInMs - b.startedAtInMs)[0];
   const durations = new Map<string, number[]>();
   for (const invocation of invocations) {
-    if (invocation === first) continue;
     const kind = kinds.get(invocation.gateway)!;
     durations.set(kind, [...(durations.get(kind) ?? []), invocation.durationInMs]);
   }
   return fleet.reduce((sum, spec) => {
     const measured = durations.get(kindOf(spec));
     if (!measured) throw new Error(`the one-by-one sample has no ${kindOf(spec)} gateway`);
-    return sum + measured.reduce((a, b) => a + b, 0) / measured.length;
+    return sum + mean(measured);
   }, 0);
+}
+
+function meanInvocation(
+  specs: readonly FleetGatewaySpec[],
+  invocations: readonly HostInvocation[],
+): MeanInvocation {
+  const due = new Set(specs.filter(isDue).map((spec) => spec.name));
+  return {
+    due: mean(invocations.filter((i) => due.has(i.gateway)).map((i) => i.durationInMs)),
+    fresh: mean(invocations.filter((i) => !due.has(i.gateway)).map((i) => i.durationInMs)),
+  };
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function averageCalls(specs: readonly FleetGatewaySpec[], calls: Map<string, ServiceCalls>): KindCalls {
