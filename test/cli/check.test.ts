@@ -169,6 +169,15 @@ describe("gateway-guard check: input", () => {
     );
   });
 
+  it("fits the table in 80 columns (or COLUMNS) and lists passing rules only with --verbose", async () => {
+    const brief = await runMain(["check", portalFile]);
+    expect(brief.stdout.split("\n").filter((line) => line.length > 80)).toEqual([]);
+    expect(brief.stdout.match(/^ {2}PASS /gm)).toHaveLength(1);
+    const verbose = await runMain(["check", portalFile, "--verbose"], { env: { COLUMNS: "100" } });
+    expect(verbose.stdout.split("\n").filter((line) => line.length > 100)).toEqual([]);
+    expect(verbose.stdout.match(/^ {2}PASS /gm)!.length).toBeGreaterThan(5);
+  });
+
   it("reads standard input with no path when it is not a terminal", async () => {
     const run = await runMain(["check", "--format", "json"], { stdin: literalTokenYaml });
     expect(run.stderr).toBe("");

@@ -39,10 +39,12 @@ Options:
   -b, --baseline FILE   Baseline file (YAML or JSON): thresholds, severities, disabled rules, exemptions
       --strict          Ignore exemption annotations on Deployments
       --fail-on LEVEL   Exit 1 when a finding fails at or above LEVEL: ${failOnLevels.join(" | ")} (default: error)
+      --verbose         Table: list every passing rule (by default they share one line)
   -o, --output FILE     Write the report to FILE instead of standard output
   -h, --help            Show this help
 
-Exit codes: 0 no finding fails at or above --fail-on, 1 one does, 2 usage or input error.
+Exit codes: 0 no finding fails at or above --fail-on, 1 one does (or a cluster cannot be read),
+2 usage or input error.
 
 Examples:
   gateway-guard check infra/k8s/gateway.yaml
@@ -57,6 +59,7 @@ const options = {
   baseline: { type: "string", short: "b" },
   strict: { type: "boolean" },
   "fail-on": { type: "string" },
+  verbose: { type: "boolean" },
   output: { type: "string", short: "o" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -109,6 +112,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     toolVersion: version,
     informationUri: homepage,
     baseDirectory: cwd,
+    width: io.columns ?? (Number(io.env.COLUMNS) || undefined),
+    verbose: values.verbose === true,
   });
 
   if (values.output !== undefined) {

@@ -15,6 +15,10 @@ export interface FormatOptions {
   informationUri?: string;
   /** Directory that file paths are made relative to in SARIF (the CLI passes the working directory). */
   baseDirectory?: string;
+  /** Columns every line must fit (table only; default 80). The CLI passes the terminal's width. */
+  width?: number;
+  /** List every passing finding instead of one summary line (table only). */
+  verbose?: boolean;
 }
 
 /** A finding whose text fields are strings (`String()` of whatever was there, `""` for nothing). */

@@ -20,7 +20,7 @@ describe("formatTable", () => {
 
   it("shows where, path, expected and actual of a failing finding", () => {
     const text = formatTable(sampleResult);
-    expect(text).toMatch(/replicas +line 30 +Only 1 replica/);
+    expect(text).toMatch(/replicas +line 30\n +Only 1 replica/);
     expect(text).toContain("at spec.replicas: expected >= 2, found 1");
     expect(text).toContain("exempt: drains fast <on purpose>");
   });
@@ -31,11 +31,11 @@ describe("formatTable", () => {
       ...selfhost,
       findings: selfhost.findings.map((f) => ({ ...f, file: "k8s/configmap.yaml" })),
     };
-    expect(formatTable({ reports: [healthy, moved] })).toMatch(/replicas +k8s\/configmap\.yaml:30 +Only/);
+    expect(formatTable({ reports: [healthy, moved] })).toMatch(/replicas +k8s\/configmap\.yaml:30\n +Only/);
   });
 
   it("ends with a summary line over every deployment", () => {
-    const lines = formatTable(sampleResult).trimEnd().split("\n");
+    const lines = formatTable(sampleResult, { width: 120 }).trimEnd().split("\n");
     expect(lines).toContain(
       "2 deployments checked: 3 failing (1 error, 1 warning, 1 info), 2 passed, 1 unknown, 1 exempt.",
     );
@@ -55,5 +55,42 @@ describe("formatTable", () => {
     const text = formatTable(sampleResult);
     expect(text).not.toMatch(/[\u0007\u001b]/); // eslint-disable-line no-control-regex
     expect(text).toContain("Namespace is <script>");
+  });
+
+  it.each([60, 72, 80, 132])("fits every line in %i columns, wrapping at words", (width) => {
+    const long = {
+      reports: sampleResult.reports.map((report) => ({
+        ...report,
+        target: `${report.target} (a/very/long/path/${"deep/".repeat(20)}gateway.yaml:12)`,
+        findings: report.findings.map((f) => ({ ...f, file: `k8s/${"nested/".repeat(15)}gw.yaml` })),
+      })),
+    };
+    const lines = formatTable(long, { width, verbose: true }).split("\n");
+    expect(lines.filter((line) => line.length > width)).toEqual([]);
+    expect(lines.join(" ")).toMatch(/…[^ ]*gw\.yaml:30/);
+  });
+
+  it("summarises passing rules on one line unless verbose", () => {
+    const [healthy] = sampleResult.reports;
+    const passingIds = healthy.findings.filter((f) => f.status === "pass").map((f) => f.rule);
+    const brief = formatTable({ reports: [healthy] });
+    expect(brief).toMatch(
+      new RegExp(`^ {2}PASS +${passingIds.length} rules? \\(--verbose lists each\\): ${passingIds[0]}`, "m"),
+    );
+    expect(brief.split("\n").filter((line) => /^ {2}PASS /.test(line))).toHaveLength(1);
+    const verbose = formatTable({ reports: [healthy] }, { verbose: true });
+    expect(verbose.split("\n").filter((line) => /^ {2}PASS /.test(line))).toHaveLength(passingIds.length);
+    expect(verbose).not.toContain("--verbose lists each");
+  });
+
+  it("shows a report's notes", () => {
+    const [healthy] = sampleResult.reports;
+    const noted = {
+      ...healthy,
+      notes: ["strict: the gateway-guard.io/exempt annotation (replicas) was ignored"],
+    };
+    expect(formatTable({ reports: [noted] })).toContain(
+      "  note: strict: the gateway-guard.io/exempt annotation (replicas) was ignored\n",
+    );
   });
 });
