@@ -24,7 +24,7 @@ th { font-weight: 600; } td.num, th.num { text-align: right; }
 code, pre { font-family: ui-monospace, "Cascadia Code", Menlo, Consolas, monospace; font-size: 0.9em; }
 pre { background: #8881; padding: 0.5rem; overflow-x: auto; margin: 0.3rem 0; }
 .muted { color: var(--muted); }
-.status { font-weight: 600; text-transform: uppercase; font-size: 0.8em; white-space: nowrap; }
+.status { font-weight: 600; white-space: nowrap; }
 .fail.error { color: var(--fail); } .fail.warning { color: var(--warn); } .fail.info { color: var(--info); }
 .pass { color: var(--pass); } .unknown { color: var(--muted); } .exempt { color: #7b1fa2; }
 `;
@@ -38,10 +38,11 @@ export function formatHtml(result: CheckResult, options: FormatOptions = {}): st
   const reports = sortReports(result.reports);
   const checkedAt = result.reports[0]?.checkedAt;
   const baseline = result.reports[0]?.baseline;
+  const shownAt = checkedAt ? ` at ${times(checkedAt, new Date())}` : "";
   const parts = [
     ...htmlPageStart("gateway-guard report", style),
     `<h1>gateway-guard report</h1>`,
-    `<p class="muted">${checkedAt ? `Checked at ${h(checkedAt)}` : "Checked"}${baseline ? ` against the ${h(baseline)} baseline` : ""}.</p>`,
+    `<p class="muted">Checked${shownAt}${baseline ? ` against the ${h(baseline)} baseline` : ""}.</p>`,
     `<p><strong>${h(summarySentence(result))}</strong></p>`,
     summaryTable(reports),
     ...reports.map((report, index) => reportSection(report, index)),
@@ -68,7 +69,8 @@ function summaryTable(reports: Report[]): string {
 }
 
 function reportSection(report: Report, index: number): string {
-  const rows = sortFindings(report.findings).map(findingRow);
+  const text = (value: string) => prose(value, new Date(report.checkedAt));
+  const rows = sortFindings(report.findings).map((finding) => findingRow(finding, text));
   return [
     `<section id="deployment-${index + 1}">`,
     `<h2>${h(report.target)}</h2>`,
@@ -79,21 +81,68 @@ function reportSection(report: Report, index: number): string {
     ...rows,
     `</tbody>`,
     `</table>`,
+    ...(report.notes ?? []).map((note) => `<p class="muted">Note: ${text(note)}</p>`),
     `</section>`,
   ].join("\n");
 }
 
-function findingRow(finding: Finding): string {
+/** Readable labels for the statuses. */
+const statusLabels: Record<Finding["status"], string> = {
+  fail: "Fails",
+  pass: "Passes",
+  unknown: "Unknown",
+  exempt: "Exempt",
+};
+
+function findingRow(finding: Finding, text: (value: string) => string): string {
   const where = findingLocation(finding);
-  const details: string[] = [`<div>${h(finding.message)}</div>`];
+  const details: string[] = [`<div>${text(finding.message)}</div>`];
   if (finding.status === "fail") {
     details.push(
-      `<div class="muted">at <code>${h(finding.path)}</code>: expected ${h(finding.expected)}, found ${h(finding.actual)}</div>`,
+      `<div class="muted">at <code>${h(finding.path)}</code>: expected ${text(finding.expected)}, found ${text(finding.actual)}</div>`,
       `<details><summary>Remediation</summary><pre><code>${h(finding.remediation)}</code></pre></details>`,
     );
   }
   if (finding.status === "exempt" && finding.exemptReason) {
-    details.push(`<div class="muted">Exempt: ${h(finding.exemptReason)}</div>`);
+    details.push(`<div class="muted">Exempt: ${text(finding.exemptReason)}</div>`);
   }
-  return `<tr><td class="status ${finding.status} ${finding.severity}">${finding.status}</td><td>${finding.severity}</td><td><code>${h(finding.rule)}</code></td><td>${where ? `<code>${h(where)}</code>` : ""}</td><td>${details.join("")}</td></tr>`;
+  return `<tr><td class="status ${finding.status} ${finding.severity}">${statusLabels[finding.status]}</td><td>${finding.severity}</td><td><code>${h(finding.rule)}</code></td><td>${where ? `<code>${h(where)}</code>` : ""}</td><td>${details.join("")}</td></tr>`;
+}
+
+const isoTime = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
+
+/**
+ * Message text as HTML: escaped, `code` spans as `<code>` (no literal backticks), and each ISO time with
+ * how long before or after the check it is.
+ */
+function prose(value: string, checkedAt: Date): string {
+  return h(value)
+    .replace(/`([^`]+)`/g, "<code>$1</code>")
+    .replace(/`/g, "")
+    .replace(isoTime, (iso) => times(iso, checkedAt));
+}
+
+/** An ISO time with a relative one beside it: `<time>2026-12-01T10:00:00Z</time> (in 5 days)`. */
+function times(iso: string, reference: Date): string {
+  const relative = relativeTime(new Date(iso), reference);
+  return `<time datetime="${h(iso)}">${h(iso)}</time>${relative ? ` (${relative})` : ""}`;
+}
+
+/** `in 5 days`, `3 hours ago`, `just now`; empty for an unreadable time. */
+export function relativeTime(time: Date, reference: Date): string {
+  const ms = time.getTime() - reference.getTime();
+  if (!Number.isFinite(ms)) return "";
+  const units: Array<[string, number]> = [
+    ["day", 86_400_000],
+    ["hour", 3_600_000],
+    ["minute", 60_000],
+  ];
+  for (const [unit, size] of units) {
+    const count = Math.floor(Math.abs(ms) / size);
+    if (count >= 1) {
+      const amount = `${count} ${unit}${count === 1 ? "" : "s"}`;
+      return ms > 0 ? `in ${amount}` : `${amount} ago`;
+    }
+  }
+  return "just now";
 }

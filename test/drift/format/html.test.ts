@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatHtml } from "../../../shared/drift/format/html.js";
+import { formatHtml, relativeTime } from "../../../shared/drift/format/html.js";
 import { hostile, sampleResult } from "./sample.js";
 import { xmlProblems } from "./wellFormed.js";
 
@@ -34,5 +34,37 @@ describe("formatHtml", () => {
     );
     expect(html).toContain("<pre><code>spec:\n  replicas: 3\n</code></pre>");
     expect(html).toContain("gateway-guard 1.2.3");
+  });
+
+  it("labels statuses in words, shows code without backticks and ISO times with relative ones", () => {
+    const failing = sampleResult.reports.find((r) => r.summary.fail > 0)!;
+    const report = {
+      ...failing,
+      checkedAt: "2026-11-26T10:00:00.000Z",
+      findings: [
+        {
+          ...failing.findings.find((f) => f.status === "fail" && f.severity === "error")!,
+          message: "The token expires 2026-11-30T10:00:00.000Z; it lands in `default` (see `kubectl`).",
+        },
+      ],
+    };
+    const page = formatHtml({ reports: [report] });
+    expect(page).toContain('<td class="status fail error">Fails</td>');
+    expect(page).toContain(
+      'The token expires <time datetime="2026-11-30T10:00:00.000Z">2026-11-30T10:00:00.000Z</time> (in 4 days); it lands in <code>default</code> (see <code>kubectl</code>).',
+    );
+    expect(page).not.toContain("`");
+    expect(page).toMatch(
+      /Checked at <time datetime="2026-11-26T10:00:00.000Z">[^<]+<\/time> \(\d+ \w+ ago\)/,
+    );
+  });
+
+  it("says how far a time is from another in words", () => {
+    const at = new Date("2026-11-26T10:00:00Z");
+    expect(relativeTime(new Date("2026-11-26T10:00:30Z"), at)).toBe("just now");
+    expect(relativeTime(new Date("2026-11-26T09:59:00Z"), at)).toBe("1 minute ago");
+    expect(relativeTime(new Date("2026-11-26T13:30:00Z"), at)).toBe("in 3 hours");
+    expect(relativeTime(new Date("2026-11-19T10:00:00Z"), at)).toBe("7 days ago");
+    expect(relativeTime(new Date("nonsense"), at)).toBe("");
   });
 });
