@@ -5,9 +5,10 @@
  * same way in both files; the agent only leaves out what it never uses (APIM, connections).
  */
 import { readFile } from "node:fs/promises";
-import { isNode, LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
+import { lineOf } from "../config/load.js";
 import { z } from "zod";
-import { parseConfig, formatPath, type ConfigProblem } from "../config/schema.js";
+import { parseConfig, formatPath, pulledClusterName, type ConfigProblem } from "../config/schema.js";
 import type { ClusterConnection, GatewayConfig } from "../config/types.js";
 import { InputError } from "../errors.js";
 import { dayInMs } from "../token/days.js";
@@ -80,11 +81,7 @@ const gatewayShape = z.strictObject({
 });
 
 const agentSchema = z.strictObject({
-  cluster: z
-    .string({ error: (i) => (i.input === undefined ? "required" : "must be a cluster name") })
-    .max(41, "must be at most 41 characters (the queue name gateway-guard-reports-<cluster> has at most 63)")
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-' (a DNS label)")
-    .refine((name) => !name.includes("--"), "must not contain '--' (not allowed in a queue name)"),
+  cluster: pulledClusterName,
   reportQueueUrl: z.string({
     error: (i) => (i.input === undefined ? "required" : "must be the report queue's URL"),
   }),
@@ -166,13 +163,7 @@ export async function loadAgentConfigFile(
   }
   return parseAgentConfig(doc.toJS({ maxAliasCount: 100 }), path, {
     ...options,
-    lineOf(at) {
-      for (let n = at.length; n >= 0; n--) {
-        const node: unknown = doc.getIn(at.slice(0, n), true);
-        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-      }
-      return undefined;
-    },
+    lineOf: lineOf(doc, lineCounter),
   });
 }
 

@@ -3,7 +3,7 @@
  * The caller passes the settings; this module never reads `process.env`.
  */
 import { readFile } from "node:fs/promises";
-import { isNode, LineCounter, parseDocument } from "yaml";
+import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import { InputError, NotFoundError } from "../errors.js";
 import { parseConfig } from "./schema.js";
 import type { GatewayConfig, GuardConfig } from "./types.js";
@@ -54,15 +54,24 @@ export function parseConfigText(text: string, source: string): GuardConfig {
   if (raw === null || raw === undefined) {
     throw new InputError(`${source} is empty: expected a configuration with a "gateways" list`);
   }
-  return parseConfig(raw, source, {
-    lineOf(path) {
-      for (let n = path.length; n >= 0; n--) {
-        const node: unknown = doc.getIn(path.slice(0, n), true);
-        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-      }
-      return undefined;
-    },
-  });
+  return parseConfig(raw, source, { lineOf: lineOf(doc, lineCounter) });
+}
+
+/**
+ * The 1-based line of a path in a parsed YAML document, or of its nearest ancestor that has one.
+ * @param doc - the document, parsed with `lineCounter`
+ */
+export function lineOf(
+  doc: Document,
+  lineCounter: LineCounter,
+): (path: ReadonlyArray<string | number>) => number | undefined {
+  return (path) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node: unknown = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
 }
 
 /**

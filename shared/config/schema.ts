@@ -75,6 +75,15 @@ function normalizeVaultUrl(value: string): string {
   return vaultName.test(value) ? `https://${value}.vault.azure.net` : value.replace(/\/+$/, "");
 }
 
+/** The name a pulled cluster's agent reports as; its queue is `gateway-guard-reports-<name>` (at most 63 characters). */
+export const pulledClusterName = text("a cluster name")
+  .max(41, "must be at most 41 characters (the queue name gateway-guard-reports-<cluster> has at most 63)")
+  .regex(dnsLabel, "must be lowercase letters, digits and '-' (a DNS label)")
+  .refine((name) => !name.includes("--"), "must not contain '--' (not allowed in a queue name)");
+
+/** Default time between two passes of an agent, which the service uses to tell a silent agent. */
+export const defaultAgentIntervalInMinutes = 5;
+
 const clusterSchema = z.preprocess(
   inferClusterType,
   z.discriminatedUnion(
@@ -92,6 +101,15 @@ const clusterSchema = z.preprocess(
         context: text("a kubeconfig context name").optional(),
       }),
       z.strictObject({ type: z.literal("inCluster") }),
+      z.strictObject({
+        type: z.literal("pulled"),
+        name: pulledClusterName,
+        agentIntervalInMinutes: z
+          .number({ error: "must be a number of minutes" })
+          .positive("must be more than 0")
+          .max(1440, "must be at most 1440 (a day)")
+          .default(defaultAgentIntervalInMinutes),
+      }),
       z.strictObject({
         type: z.literal("aks"),
         server: httpsUrl,
@@ -115,16 +133,30 @@ function inferClusterType(value: unknown): unknown {
   return { type: "kubeconfig", ...value };
 }
 
-const deploymentSchema = z.strictObject({
-  cluster: clusterSchema,
-  namespace: label("a namespace name"),
-  deployment: subdomain("a Deployment name"),
-  secretName: subdomain("a Secret name").optional(),
-  secretKey: text("a Secret key")
-    .max(253, "must be at most 253 characters")
-    .regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key (letters, digits, '-', '_' and '.')")
-    .optional(),
-});
+/** `cluster` is a connection; with `delivery: pull` it is the name the cluster's agent reports as. */
+const deploymentSchema = z.preprocess(
+  pulledCluster,
+  z
+    .strictObject({
+      cluster: clusterSchema,
+      delivery: z.enum(["push", "pull"], { error: 'must be "push" or "pull"' }).optional(),
+      namespace: label("a namespace name"),
+      deployment: subdomain("a Deployment name"),
+      secretName: subdomain("a Secret name").optional(),
+      secretKey: text("a Secret key")
+        .max(253, "must be at most 253 characters")
+        .regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key (letters, digits, '-', '_' and '.')")
+        .optional(),
+    })
+    .transform(({ delivery: _delivery, ...target }) => target),
+);
+
+/** `delivery: pull, cluster: <name>, agentIntervalInMinutes: n` → `cluster: { type: pulled, name, agentIntervalInMinutes }`. */
+function pulledCluster(value: unknown): unknown {
+  if (!isRecord(value) || value.delivery !== "pull") return value;
+  const { cluster, agentIntervalInMinutes, ...rest } = value;
+  return { ...rest, cluster: { type: "pulled", name: cluster, agentIntervalInMinutes } };
+}
 
 const apimFieldsSchema = z.strictObject({
   subscriptionId: guid,
@@ -261,7 +293,9 @@ function applyDefaults(gateway: unknown, defaults: Record<string, unknown>): unk
   }
   if (defaults.cluster !== undefined && Array.isArray(merged.deployments)) {
     merged.deployments = merged.deployments.map((d) =>
-      isRecord(d) && d.cluster === undefined ? { ...d, cluster: defaults.cluster } : d,
+      isRecord(d) && d.cluster === undefined && d.delivery !== "pull"
+        ? { ...d, cluster: defaults.cluster }
+        : d,
     );
   }
   return merged;

@@ -12,7 +12,12 @@ export type ClusterConnection =
   /** The service account of the pod this runs in. */
   | { type: "inCluster" }
   /** AKS with Entra ID: an @azure/identity token for the AKS server application; server and CA from here. */
-  | { type: "aks"; server: string; certificateAuthorityData?: string; scope: string };
+  | { type: "aks"; server: string; certificateAuthorityData?: string; scope: string }
+  /**
+   * Pull mode (docs/pull-mode.md): the service never calls this cluster; the agent inside it delivers
+   * and reports as `name` on the queue `gateway-guard-reports-<name>`.
+   */
+  | { type: "pulled"; name: string; agentIntervalInMinutes: number };
 
 /** One Kubernetes deployment that runs a gateway. */
 export interface DeploymentTarget {

@@ -9,7 +9,7 @@ import {
   type KubeConfig,
   type V1Deployment,
 } from "@kubernetes/client-node";
-import { isTransient, RolloutError } from "../errors.js";
+import { InputError, isTransient, RolloutError } from "../errors.js";
 import type { ClusterConnection, DeploymentTarget } from "../config/types.js";
 import type {
   AbortOptions,
@@ -287,6 +287,11 @@ export function clusterProvider(
 ): (connection: ClusterConnection) => KubeGatewayCluster {
   const clusters = new Map<string, KubeGatewayCluster>();
   return (connection) => {
+    if (connection.type === "pulled") {
+      throw new InputError(
+        `cluster ${connection.name} is pulled (delivery: pull): the service never calls it; its agent delivers and reports`,
+      );
+    }
     const key = JSON.stringify(connection, Object.keys(connection).sort());
     let cluster = clusters.get(key);
     if (!cluster) {
