@@ -187,9 +187,11 @@ export class LeaseRotationLock implements RotationLock {
   }
 
   async #lease(gateway: LeaseSubject): Promise<LeaseClient> {
-    const first = gateway.deployments[0];
+    const first = gateway.deployments.find((d) => d.cluster.type !== "pulled");
     if (!first)
-      throw new InputError(`Gateway "${gateway.name}" has no deployments to hold its rotation lock`);
+      throw new InputError(
+        `Gateway "${gateway.name}" has no pushed deployment to hold its rotation lock (a pulled cluster is never called)`,
+      );
     const api = await this.#options.clusterFor(first.cluster).api(CoordinationV1Api);
     const retry = { ...defaultLeaseRetry, ...this.#options.retry };
     return new LeaseClient(api, first.namespace, leaseName(gateway.name), retry);
