@@ -3,14 +3,22 @@
  * (resourceVersion precondition), restart it once with a `restartedAt` picked once, wait for the
  * rollout, and record on the Secret that it finished. A failed rollout is rolled back (rollback.ts).
  *
+ * With a rollout limiter (deps.rollouts), each deployment's delivery holds one of its cluster's
+ * rollout slots, waiting while all are taken.
+ *
  * The caller's `abortSignal` never interrupts a deployment: it only stops the run before the next
- * one starts. The lock's loss stops the run before its next write, without rolling back.
+ * one starts, or while it waits for a slot. The lock's loss stops the run before its next write, without rolling back.
  */
 import type { Delivery } from "./mint.js";
 import type { DeploymentState } from "./plan.js";
 import { rollBack } from "./rollback.js";
 import { isNamed, nameOf, type RotationRun } from "./run.js";
-import { secretAnnotations, type DeploymentOutcome, type DeploymentTokenState } from "./types.js";
+import {
+  secretAnnotations,
+  type DeploymentOutcome,
+  type DeploymentTokenState,
+  type RolloutSlot,
+} from "./types.js";
 
 /** One deployment's result, and whether this run restarted it (so retrying could restart it again). */
 export interface Delivered {
@@ -56,11 +64,90 @@ export async function deliverAll(
       });
       continue;
     }
-    const result = await deliver(run, d, delivery, done);
+    const slot = await acquireSlot(run, d);
+    if (!("release" in slot)) {
+      results.set(d, slot);
+      if (slot.outcome.status === "unchanged") stoppedBefore = d.label;
+      else failedAt = d.label;
+      continue;
+    }
+    const result = await deliver(run, d, delivery, done).finally(() => releaseSlot(run, d, slot));
     results.set(d, result);
     if (result.outcome.status !== done) failedAt = d.label;
   }
   return { results, stoppedBefore };
+}
+
+const noSlot: RolloutSlot = { release: async () => {} };
+
+/**
+ * Waits for one of the cluster's rollout slots (deps.rollouts), logging `rotation.waiting-for-slot`
+ * once and reporting progress while every slot is taken.
+ * @returns the slot; or, when the caller's deadline or the lock's loss came first or the slot could
+ *   not be taken, the deployment's result (`unchanged` for the deadline, nothing changed either way)
+ */
+async function acquireSlot(run: RotationRun, d: DeploymentState): Promise<RolloutSlot | Delivered> {
+  const limiter = run.deps.rollouts;
+  if (!limiter) return noSlot;
+  let logged = false;
+  try {
+    return await limiter.acquire(d.target, {
+      abortSignal: run.signal,
+      onWait: ({ scope, slots, retryInMs }) => {
+        const message = `waiting for a rollout slot: all ${slots} in ${scope} are taken`;
+        if (!logged) {
+          run.log.info("rotation.waiting-for-slot", {
+            gateway: run.gateway.name,
+            target: d.label,
+            scope,
+            slots,
+          });
+          logged = true;
+        }
+        run.options.onProgress?.({
+          target: d.label,
+          updatedReplicas: 0,
+          availableReplicas: 0,
+          desiredReplicas: 0,
+          message: `${message}; looking again in ${Math.ceil(retryInMs / 1000)}s`,
+        });
+      },
+    });
+  } catch (error) {
+    if (run.lockLost()) return lockLost(run, d, "while waiting for a rollout slot", false);
+    if (run.options.abortSignal?.aborted) {
+      return {
+        outcome: {
+          target: d.label,
+          status: "unchanged",
+          reason: "not attempted: no rollout slot of its cluster became free before the run's deadline",
+        },
+        restarted: false,
+      };
+    }
+    return {
+      outcome: {
+        target: d.label,
+        status: "failed",
+        reason: `could not take a rollout slot: ${run.describe(error)}`,
+        errorName: nameOf(error),
+      },
+      restarted: false,
+    };
+  }
+}
+
+/** Frees a slot; a failure is only logged (the slot's Lease then expires on its own). */
+async function releaseSlot(run: RotationRun, d: DeploymentState, slot: RolloutSlot): Promise<void> {
+  try {
+    await slot.release();
+  } catch (error) {
+    run.log.warn("rotation.slot-release-failed", {
+      gateway: run.gateway.name,
+      target: d.label,
+      error: run.describe(error),
+    });
+  }
 }
 
 /** Write with the precondition, restart once, wait; roll back a failed rollout. */

@@ -36,6 +36,8 @@ export interface StoreTokenOptions extends AbortOptions {
 export interface TokenVault {
   /** The current version, or undefined when the secret does not exist yet. */
   current(secretName: string, options?: AbortOptions): Promise<StoredToken | undefined>;
+  /** The version before the current one, if any (a revocation that waited for pulled deployments needs its token). */
+  previous?(secretName: string, options?: AbortOptions): Promise<StoredToken | undefined>;
   /** Writes a new version with expiresOn, contentType and tags (gateway, keyType). */
   store(secretName: string, token: string, options: StoreTokenOptions): Promise<StoredToken>;
 }
@@ -139,6 +141,62 @@ export interface RotationLock {
   holder?(gateway: GatewayConfig, options?: AbortOptions): Promise<LockHolder | undefined>;
 }
 
+/** A held rollout slot. */
+export interface RolloutSlot {
+  /** Frees the slot; the next waiter may take it. */
+  release(): Promise<void>;
+}
+
+/** What a limiter says while every slot of a cluster is taken. */
+export interface RolloutSlotWait {
+  /** Where the slots are counted, e.g. `aks-east/apim` (cluster and namespace). */
+  scope: string;
+  /** How many rollouts the scope allows at once. */
+  slots: number;
+  /** How long until the limiter looks again. */
+  retryInMs: number;
+}
+
+export interface AcquireRolloutSlotOptions extends AbortOptions {
+  /** Called each time every slot is found taken, before waiting. */
+  onWait?: (wait: RolloutSlotWait) => void;
+}
+
+/**
+ * Caps concurrent rollouts per cluster, across processes: the engine holds a slot around each
+ * deployment's delivery (Secret write, restart, rollout wait, rollback).
+ */
+export interface RolloutLimiter {
+  /**
+   * Waits until one of the target's slots is free and takes it.
+   * @throws the abort signal's reason when it fires first; the adapter's error (e.g. a 403) otherwise
+   */
+  acquire(target: DeploymentTarget, options?: AcquireRolloutSlotOptions): Promise<RolloutSlot>;
+}
+
+/** A pulled deployment's newest accepted agent report (pull mode); never a token. */
+export interface DeliveryReport {
+  /** The Key Vault version the deployment runs (`in-sync`, `delivered`), or failed to roll out. */
+  vaultVersion?: string;
+  outcome: "in-sync" | "delivered" | "rolled-back" | "failed";
+  /** When the agent's pass ended (ISO 8601). */
+  at: string;
+}
+
+/** A pulled deployment, as its agent names it in reports. */
+export interface ReportedDeployment {
+  gateway: string;
+  /** The pulled cluster's name. */
+  cluster: string;
+  namespace: string;
+  deployment: string;
+}
+
+/** The agents' newest accepted report per pulled deployment. */
+export interface DeliveryReports {
+  latest(deployment: ReportedDeployment): DeliveryReport | undefined;
+}
+
 /** What the engine needs, given per call. */
 export interface RotationDeps {
   issuer: TokenIssuer;
@@ -146,6 +204,10 @@ export interface RotationDeps {
   /** The cluster for a deployment target (adapters cache connections). */
   clusterFor(target: DeploymentTarget): GatewayCluster;
   lock: RotationLock;
+  /** The agents' reports of pulled deployments; without it, no pulled deployment has reported. */
+  reports?: DeliveryReports;
+  /** Caps concurrent rollouts per cluster; no cap when absent. */
+  rollouts?: RolloutLimiter;
   now?: () => Date;
   log?: RotationLogger;
 }

@@ -3,7 +3,7 @@
  * per-gateway primary/secondary keys, as APIM does (so revocation really invalidates and keys can be
  * identified from a token), a versioned vault, clusters with Secrets, resourceVersions, pre-flight
  * failures, pods that read the Secrets and rollouts that can be told to fail, a Lease-like lock that
- * expires on the clock, and a logger that captures every event.
+ * expires on the clock, rollout slots per cluster, and a logger that captures every event.
  */
 import { randomBytes } from "node:crypto";
 import { signingKeyOf, tokenSignature } from "../../shared/azure/tokenSignature.js";
@@ -23,7 +23,10 @@ import type {
   KeyType,
   LockHandle,
   LockHolder,
+  AcquireRolloutSlotOptions,
   RestartOptions,
+  RolloutLimiter,
+  RolloutSlot,
   RotationDeps,
   RotationLock,
   RotationLogger,
@@ -342,6 +345,68 @@ export class FakeLock implements RotationLock {
   }
 }
 
+/**
+ * `slots` rollouts at once per cluster (kubeconfig context), in memory: `acquire` waits for a
+ * release or the abort while all are taken. `timeline` records every take and release in order;
+ * `failWith` makes the next `acquire` throw.
+ */
+export class FakeRolloutLimiter implements RolloutLimiter {
+  readonly timeline: Array<{ cluster: string; target: string; event: "acquired" | "released" }> = [];
+  failWith?: Error;
+  readonly #held = new Map<string, number>();
+  #waiters: Array<() => void> = [];
+
+  constructor(readonly slots = 1) {}
+
+  async acquire(t: DeploymentTarget, options: AcquireRolloutSlotOptions = {}): Promise<RolloutSlot> {
+    const cluster = contextOf(t);
+    if (this.failWith) throw this.failWith;
+    while ((this.#held.get(cluster) ?? 0) >= this.slots) {
+      options.abortSignal?.throwIfAborted();
+      options.onWait?.({ scope: cluster, slots: this.slots, retryInMs: 1000 });
+      await abortable(new Promise((wake) => this.#waiters.push(wake)), options.abortSignal);
+    }
+    this.#held.set(cluster, (this.#held.get(cluster) ?? 0) + 1);
+    this.timeline.push({ cluster, target: targetLabel(t), event: "acquired" });
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.#held.set(cluster, (this.#held.get(cluster) ?? 1) - 1);
+        this.timeline.push({ cluster, target: targetLabel(t), event: "released" });
+        for (const wake of this.#waiters.splice(0)) wake();
+      },
+    };
+  }
+
+  /** The most slots of one cluster held at once so far. */
+  maxHeld(cluster: string): number {
+    let held = 0;
+    let max = 0;
+    for (const entry of this.timeline.filter((e) => e.cluster === cluster)) {
+      held += entry.event === "acquired" ? 1 : -1;
+      max = Math.max(max, held);
+    }
+    return max;
+  }
+}
+
+/** Resolves with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function abortable(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+function contextOf(t: DeploymentTarget): string {
+  return t.cluster.type === "kubeconfig" ? (t.cluster.context ?? "default") : t.cluster.type;
+}
+
 /** Captures every log event. */
 export class CaptureLogger implements RotationLogger {
   readonly events: Array<{
@@ -404,7 +469,7 @@ export function fakeWorld(gateway: GatewayConfig = gatewayConfig()) {
   const log = new CaptureLogger();
   const clusters = new Map<string, FakeCluster>();
   const clusterOf = (t: DeploymentTarget): FakeCluster => {
-    const name = t.cluster.type === "kubeconfig" ? (t.cluster.context ?? "default") : t.cluster.type;
+    const name = contextOf(t);
     let cluster = clusters.get(name);
     if (!cluster) {
       cluster = new FakeCluster();
