@@ -1,0 +1,114 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
+import { LeaseRolloutSlots, type LeaseRolloutSlotsOptions } from "../../shared/kube/rolloutSlots.js";
+import type { DeploymentTarget } from "../../shared/config/types.js";
+import type { RolloutSlotWait } from "../../shared/rotation/types.js";
+import { startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
+import { kubeConfigOf, recordedRetry } from "./fixtures.js";
+
+let standin: KubeStandin;
+let cluster: KubeGatewayCluster;
+
+const target = (namespace: string, deployment: string): DeploymentTarget => ({
+  cluster: { type: "kubeconfig", context: "east" },
+  namespace,
+  deployment,
+});
+
+function slots(options: Partial<LeaseRolloutSlotsOptions> = {}): LeaseRolloutSlots {
+  return new LeaseRolloutSlots({
+    clusterFor: () => cluster,
+    renewIntervalInMs: 0,
+    retry: recordedRetry().retry,
+    waitInMs: 5,
+    maxWaitInMs: 20,
+    ...options,
+  });
+}
+
+/** The holders of the slot Leases in a namespace, by Lease name. */
+function holders(namespace: string): Record<string, unknown> {
+  return Object.fromEntries(
+    standin
+      .list("Lease", namespace)
+      .map((lease) => [lease.metadata.name, (lease.spec as { holderIdentity?: string }).holderIdentity]),
+  );
+}
+
+/** Resolves at the limiter's first `onWait`. */
+function firstWait(): { onWait: (wait: RolloutSlotWait) => void; waited: Promise<RolloutSlotWait> } {
+  let onWait!: (wait: RolloutSlotWait) => void;
+  const waited = new Promise<RolloutSlotWait>((resolve) => (onWait = resolve));
+  return { onWait, waited };
+}
+
+beforeEach(async () => {
+  standin = await startKubeStandin({ namespaces: ["apim", "payments", "gateway-guard"] });
+  cluster = new KubeGatewayCluster({ config: kubeConfigOf(standin) });
+});
+
+afterEach(async () => {
+  await standin.close();
+});
+
+describe("LeaseRolloutSlots", () => {
+  it("holds N Leases gateway-guard-rollouts.<i> in the deployment's namespace; the N+1th waits for a release", async () => {
+    const limiter = slots({ slots: 2, identity: "worker-a" });
+    const first = await limiter.acquire(target("apim", "gw-1"));
+    const second = await limiter.acquire(target("apim", "gw-2"));
+    expect(Object.keys(holders("apim")).sort()).toEqual([
+      "gateway-guard-rollouts.0",
+      "gateway-guard-rollouts.1",
+    ]);
+    expect(Object.values(holders("apim")).every((h) => String(h).startsWith("worker-a-"))).toBe(true);
+
+    const { onWait, waited } = firstWait();
+    const third = slots({ slots: 2, identity: "worker-b" }).acquire(target("apim", "gw-3"), { onWait });
+    expect(await waited).toEqual({ scope: "east/apim", slots: 2, retryInMs: 5 });
+    await second.release();
+    await third;
+    expect(holders("apim")["gateway-guard-rollouts.1"]).toMatch(/^worker-b-/);
+    await first.release();
+  });
+
+  it("counts per namespace by default, and per cluster with a slots namespace", async () => {
+    const perNamespace = slots({ slots: 1 });
+    await perNamespace.acquire(target("apim", "gw-1"));
+    await perNamespace.acquire(target("payments", "gw-2"));
+    expect(Object.keys(holders("payments"))).toEqual(["gateway-guard-rollouts.0"]);
+
+    const perCluster = slots({ slots: 1, namespace: "gateway-guard" });
+    await perCluster.acquire(target("apim", "gw-1"));
+    const { onWait, waited } = firstWait();
+    const abort = new AbortController();
+    const blocked = perCluster.acquire(target("payments", "gw-2"), { onWait, abortSignal: abort.signal });
+    expect((await waited).scope).toBe("east/gateway-guard");
+    abort.abort(new Error("deadline"));
+    await expect(blocked).rejects.toThrow("deadline");
+  });
+
+  it("a crashed holder's slot frees once its Lease expires on the clock", async () => {
+    let now = new Date("2026-01-01T03:00:00Z");
+    const clock = () => now;
+    await slots({ slots: 1, identity: "crashed", now: clock, ttlInMs: 60_000 }).acquire(
+      target("apim", "gw-1"),
+    );
+
+    const { onWait, waited } = firstWait();
+    const next = slots({ slots: 1, identity: "survivor", now: clock, ttlInMs: 60_000 }).acquire(
+      target("apim", "gw-2"),
+      { onWait },
+    );
+    await waited;
+    now = new Date(now.getTime() + 61_000);
+    await next;
+    expect(holders("apim")["gateway-guard-rollouts.0"]).toMatch(/^survivor-/);
+  });
+
+  it("a 403 on the Leases is thrown, not waited on", async () => {
+    standin.forbid({ resource: "leases", namespace: "apim" });
+    await expect(slots().acquire(target("apim", "gw-1"))).rejects.toMatchObject({
+      name: "PermissionDeniedError",
+    });
+  });
+});
