@@ -8,10 +8,12 @@ import { maxTokenLifetimeInDays } from "../token/types.js";
 import { dayInMs, formatDays } from "../token/days.js";
 import { tokenExpiry } from "../token/parse.js";
 import { secretTokenInfo } from "../token/secretInfo.js";
-import { targetLabel } from "./target.js";
+import { isPulled, reportedAs, targetLabel } from "./target.js";
 import {
   secretAnnotations,
   type AbortOptions,
+  type DeliveryReport,
+  type DeliveryReports,
   type DeploymentTokenState,
   type GatewayCluster,
   type KeyType,
@@ -26,7 +28,7 @@ export interface PlanOptions extends AbortOptions {
 }
 
 /** What planning needs from the engine's dependencies. */
-export type PlanDeps = Pick<RotationDeps, "vault" | "clusterFor" | "now">;
+export type PlanDeps = Pick<RotationDeps, "vault" | "clusterFor" | "now" | "reports">;
 
 /** One deployment as read. Holds its token: never log it. */
 export interface DeploymentState {
@@ -42,11 +44,25 @@ export interface DeploymentState {
   expiresOn?: Date;
 }
 
+/** A pulled deployment (pull mode): what its agent last reported, never read from its cluster. */
+export interface PulledState {
+  target: DeploymentTarget;
+  label: string;
+  /** The pulled cluster's name. */
+  cluster: string;
+  report?: DeliveryReport;
+  /** The newest report says the deployment runs Key Vault's current version. */
+  inSync: boolean;
+}
+
 /** Everything read while planning. Holds tokens: never log it. */
 export interface PlanState {
   now: Date;
   vault?: StoredToken;
+  /** The pushed deployments, which the engine reads and delivers to. */
   deployments: DeploymentState[];
+  /** The pulled deployments, which their agents deliver to. */
+  pulled: PulledState[];
 }
 
 export interface PlannedRotation {
@@ -55,8 +71,9 @@ export interface PlannedRotation {
 }
 
 /**
- * Reads Key Vault's current version and every deployment's Secret and decides: `fresh` (nothing to
+ * Reads Key Vault's current version and every pushed deployment's Secret and decides: `fresh` (nothing to
  * do), `expiring`, `forced`, or `out-of-sync` (deliver Key Vault's token while it is fresh, else mint).
+ * A pulled deployment is judged by its agent's newest report; it never makes the engine act.
  * @param gateway - the gateway's configuration
  * @param deps - the vault, the clusters and the clock
  * @param options - `force` for an on-demand rotation
@@ -72,31 +89,34 @@ export async function planRotation(
   const [vault, secrets] = await Promise.all([
     deps.vault.current(gateway.keyVault.secretName, read),
     Promise.all(
-      gateway.deployments.map(async (target) => {
-        const cluster = deps.clusterFor(target);
-        return { target, cluster, secret: await cluster.readToken(target, read) };
-      }),
+      gateway.deployments
+        .filter((target) => !isPulled(target))
+        .map(async (target) => {
+          const cluster = deps.clusterFor(target);
+          return { target, cluster, secret: await cluster.readToken(target, read) };
+        }),
     ),
   ]);
-  return decideRotation(gateway, { vault, secrets }, now, options.force === true);
+  return decideRotation(gateway, { vault, secrets, reports: deps.reports }, now, options.force === true);
 }
 
-/** What planning reads: Key Vault's current version and each deployment's Secret. */
+/** What planning reads: Key Vault's current version, each pushed deployment's Secret, the agents' reports. */
 export interface RotationReadings {
   vault: StoredToken | undefined;
   secrets: Array<{ target: DeploymentTarget; cluster: GatewayCluster; secret: DeploymentTokenState }>;
+  reports?: DeliveryReports;
 }
 
 /**
  * The decision of {@link planRotation} from what was read, without any I/O.
  * @param gateway - the gateway's configuration
- * @param readings - Key Vault's current version and each deployment's Secret, in configuration order
+ * @param readings - Key Vault's current version, each pushed deployment's Secret in configuration order, the reports
  * @param now - the time to judge expiry against
  * @param force - an on-demand rotation
  */
 export function decideRotation(
   gateway: GatewayConfig,
-  { vault, secrets }: RotationReadings,
+  { vault, secrets, reports }: RotationReadings,
   now: Date,
   force: boolean,
 ): PlannedRotation {
@@ -114,6 +134,7 @@ export function decideRotation(
     };
   });
 
+  const pulled = pulledStates(gateway, reports, vault);
   const currentKeyType = vault
     ? (vault.keyType ?? deployments.find((d) => d.inSync && d.keyType)?.keyType)
     : deployments.find((d) => d.keyType)?.keyType;
@@ -127,11 +148,14 @@ export function decideRotation(
     gateway: gateway.name,
     currentKeyType,
     currentExpiresOn,
-    deployments: deployments.map((d) => ({
-      target: d.label,
-      inSync: d.inSync && !d.rolloutPending,
-      expiresOn: d.expiresOn,
-    })),
+    deployments: [
+      ...deployments.map((d) => ({
+        target: d.label,
+        inSync: d.inSync && !d.rolloutPending,
+        expiresOn: d.expiresOn,
+      })),
+      ...pulled.map((d) => ({ target: d.label, inSync: d.inSync })),
+    ],
   };
   const mint = (decision: RotationPlan["decision"], reason: string): RotationPlan => ({
     ...base,
@@ -141,7 +165,7 @@ export function decideRotation(
     nextKeyType: currentKeyType === "primary" ? "secondary" : "primary",
     nextExpiresOn: nextExpiry(now, gateway.tokenLifetimeInDays),
   });
-  const state: PlanState = { now, vault, deployments };
+  const state: PlanState = { now, vault, deployments, pulled };
   const vaultStatus = describeExpiry(leftInMs, gateway.renewBeforeInDays);
 
   if (force) {
@@ -171,9 +195,41 @@ export function decideRotation(
   }
   if (!vaultFresh) return { plan: mint("expiring", vaultStatus), state };
   return {
-    plan: { ...base, decision: "fresh", reason: `${vaultStatus}; every deployment has it`, action: "none" },
+    plan: { ...base, decision: "fresh", reason: `${vaultStatus}; ${whoHasIt(pulled)}`, action: "none" },
     state,
   };
+}
+
+function pulledStates(
+  gateway: GatewayConfig,
+  reports: DeliveryReports | undefined,
+  vault: StoredToken | undefined,
+): PulledState[] {
+  return gateway.deployments.filter(isPulled).map((target) => {
+    const report = reports?.latest(reportedAs(gateway.name, target));
+    return {
+      target,
+      label: targetLabel(target),
+      cluster: target.cluster.name,
+      report,
+      inSync: vault !== undefined && reportsVersion(report, vault.version),
+    };
+  });
+}
+
+/** True when a report says its deployment runs that Key Vault version. */
+export function reportsVersion(report: DeliveryReport | undefined, vaultVersion: string): boolean {
+  return (
+    report !== undefined &&
+    report.vaultVersion === vaultVersion &&
+    (report.outcome === "in-sync" || report.outcome === "delivered")
+  );
+}
+
+function whoHasIt(pulled: PulledState[]): string {
+  const waiting = pulled.filter((d) => !d.inSync);
+  if (waiting.length === 0) return "every deployment has it";
+  return `every pushed deployment has it; waiting for the agents' reports of ${waiting.map((d) => d.label).join(", ")}`;
 }
 
 /** The expiry to ask for: now + lifetime, never more than ARM's 30 days. */

@@ -9,7 +9,8 @@
  *    (mint.ts), or take Key Vault's token to finish an interrupted run;
  * 6. deliver to each deployment (deliver.ts), rolling back a failed rollout (rollback.ts);
  * 7. revoke the old key when asked, only after every deployment succeeded and no unknown pod reads
- *    the Secret (revoke.ts);
+ *    the Secret (revoke.ts); with pulled deployments, once their agents reported the new version,
+ *    which may be in a later run;
  * 8. the outcome, with metrics (record.ts).
  *
  * Failures before any cluster changed (reading, pre-flight, the lock, minting, storing) are thrown,
@@ -24,7 +25,8 @@ import { fromVault, mintAndStore } from "./mint.js";
 import { planRotation, type DeploymentState, type PlannedRotation } from "./plan.js";
 import { preflight } from "./preflight.js";
 import { deliveredOutcome, finish, lockLostOutcome, planFields, unchangedOutcome } from "./record.js";
-import { revokeIfAsked } from "./revoke.js";
+import { pendingRevocation, revokeIfAsked, type PendingRevocation } from "./revoke.js";
+import { isPulled, targetLabel } from "./target.js";
 import { isNamed, RotationRun } from "./run.js";
 import type { RotateOptions, RotationDeps, RotationOutcome } from "./types.js";
 
@@ -49,7 +51,7 @@ export async function rotateGateway(
 ): Promise<RotationOutcome> {
   const run = new RotationRun(gateway, deps, options);
   try {
-    return await rotate(run);
+    return withPulled(gateway, await rotate(run));
   } catch (error) {
     if (!isNamed(error, "LockHeldError")) {
       run.log.metric?.("rotation.outcome", 1, { gateway: gateway.name, status: "failed" });
@@ -64,6 +66,8 @@ async function rotate(run: RotationRun): Promise<RotationOutcome> {
   run.log.info("rotation.planned", planFields(first.plan, options.dryRun === true));
   options.onPlan?.(first.plan);
   if (first.plan.action === "none" || options.dryRun) {
+    const pending = options.dryRun ? undefined : await pendingRevocation(run, first.state);
+    if (pending) return finish(run, await completeRevocation(run, first, pending));
     return finish(run, unchangedOutcome(first.plan, options.dryRun === true));
   }
   const checked = targetsOf(first);
@@ -120,6 +124,38 @@ async function act(run: RotationRun, { plan, state, held }: PlannedRotation & { 
     await revokeIfAsked(run, outcome, delivery, held, state.deployments);
   }
   return finish(run, outcome);
+}
+
+/** Under the lock: the revocation an earlier run left waiting for the agents' reports. */
+async function completeRevocation(
+  run: RotationRun,
+  { plan, state }: PlannedRotation,
+  { delivery, held }: PendingRevocation,
+): Promise<RotationOutcome> {
+  const lock = await acquireLock(run);
+  run.holdLock(lock.lost);
+  try {
+    const outcome = unchangedOutcome(plan, false);
+    await revokeIfAsked(run, outcome, delivery, held, state.deployments);
+    return outcome;
+  } finally {
+    await releaseLock(run, lock);
+  }
+}
+
+/** Pulled deployments are their agents' to deliver: `unchanged` in every outcome, saying so. */
+function withPulled(gateway: GatewayConfig, outcome: RotationOutcome): RotationOutcome {
+  const pulled = gateway.deployments.filter(isPulled).map((target) => ({
+    target: targetLabel(target),
+    status: "unchanged" as const,
+    reason: `delivered by the agent of ${target.cluster.name}`,
+  }));
+  if (pulled.length === 0) return outcome;
+  const labels = new Set(pulled.map((d) => d.target));
+  return {
+    ...outcome,
+    deployments: [...outcome.deployments.filter((d) => !labels.has(d.target)), ...pulled],
+  };
 }
 
 /** The deployments a plan delivers to: all when minting, else those that lack Key Vault's token. */

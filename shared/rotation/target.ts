@@ -3,6 +3,7 @@
  * or `pulled:<name>/<namespace>/<deployment>` for a deployment its cluster's agent delivers.
  */
 import type { ClusterConnection, DeploymentTarget } from "../config/types.js";
+import type { ReportedDeployment } from "./types.js";
 
 /** A short name for the cluster: the kubeconfig context, the AKS server host, `in-cluster`, or `pulled:<name>`. */
 export function clusterLabel(cluster: ClusterConnection): string {
@@ -23,4 +24,24 @@ export function clusterLabel(cluster: ClusterConnection): string {
 /** `<context-or-server>/<namespace>/<deployment>` */
 export function targetLabel(target: DeploymentTarget): string {
   return `${clusterLabel(target.cluster)}/${target.namespace}/${target.deployment}`;
+}
+
+/** A deployment its cluster's agent delivers (`delivery: pull`): the service never calls its cluster. */
+export function isPulled(target: DeploymentTarget): target is DeploymentTarget & {
+  cluster: Extract<ClusterConnection, { type: "pulled" }>;
+} {
+  return target.cluster.type === "pulled";
+}
+
+/** How the agent of a pulled deployment names it in its reports. */
+export function reportedAs(
+  gateway: string,
+  target: DeploymentTarget & { cluster: { name: string } },
+): ReportedDeployment {
+  return {
+    gateway,
+    cluster: target.cluster.name,
+    namespace: target.namespace,
+    deployment: target.deployment,
+  };
 }
