@@ -25,6 +25,7 @@ export const tokenTags = { gateway: "gateway", keyType: "keyType", managedBy: "m
 export const keyVaultPermissions = {
   get: "secrets get (access policy), or Microsoft.KeyVault/vaults/secrets/getSecret/action (role Key Vault Secrets User)",
   set: "secrets set (access policy), or Microsoft.KeyVault/vaults/secrets/setSecret/action (role Key Vault Secrets Officer)",
+  list: "secrets list (access policy), or Microsoft.KeyVault/vaults/secrets/readMetadata/action (role Key Vault Secrets User)",
 } as const;
 
 /** The SDK retry options every `SecretClient` gets unless `clientOptions.retryOptions` says otherwise. */
@@ -141,6 +142,28 @@ export class KeyVaultTokenVault implements TokenVault {
     return toStoredToken(secret, secret.value);
   }
 
+  /** The version before the newest (by creation time), or undefined when there is none. */
+  async previous(secretName: string, options: AbortOptions = {}): Promise<StoredToken | undefined> {
+    const client = this.#client;
+    const common = { client, secretName, timeoutInMs: this.#timeoutInMs, abortSignal: options.abortSignal };
+    const versions = await call(
+      async (abortSignal) => {
+        const all = [];
+        for await (const p of client.listPropertiesOfSecretVersions(secretName, { abortSignal })) all.push(p);
+        return all;
+      },
+      { ...common, operation: "list" },
+    );
+    versions.sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0));
+    const version = versions[1]?.version;
+    if (!version) return undefined;
+    const secret = await call((abortSignal) => client.getSecret(secretName, { version, abortSignal }), {
+      ...common,
+      operation: "get",
+    });
+    return secret.value === undefined ? undefined : toStoredToken(secret, secret.value);
+  }
+
   /** Writes a new version with `expiresOn`, the content type and tags. */
   async store(secretName: string, token: string, options: StoreTokenOptions): Promise<StoredToken> {
     const client = this.#client;
@@ -177,7 +200,7 @@ export class KeyVaultTokenVault implements TokenVault {
 interface CallOptions extends AbortOptions {
   client: SecretClient;
   secretName: string;
-  operation: "get" | "set";
+  operation: keyof typeof keyVaultPermissions;
   timeoutInMs?: number;
   /** Values that must not appear in an error (the token being set). */
   redact?: string[];
@@ -219,7 +242,7 @@ function toKeyVaultError(
   error: unknown,
   vaultUrl: string,
   secretName: string,
-  operation: "get" | "set",
+  operation: keyof typeof keyVaultPermissions,
   redact: string[] = [],
 ): Error {
   const info = restErrorInfo(error);
