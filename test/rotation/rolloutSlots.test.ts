@@ -8,7 +8,8 @@ import { finalEventOf } from "../../shared/app/worker.js";
 import { PermissionDeniedError } from "../../shared/errors.js";
 import { rotateGateway } from "../../shared/rotation/rotate.js";
 import { targetLabel } from "../../shared/rotation/target.js";
-import type { DeploymentTarget, RolloutProgress } from "../../shared/rotation/types.js";
+import type { DeploymentTarget } from "../../shared/config/types.js";
+import type { RolloutProgress } from "../../shared/rotation/types.js";
 import { FakeRolloutLimiter, fakeWorld, gatewayConfig, target } from "./fakes.js";
 
 const eastA = target("east", "gateways", "gw-a");
