@@ -55,7 +55,9 @@ export async function npm(args: string[], cwd: string): Promise<string> {
     cwd,
     env: cleanEnvironment(),
   });
-  if (run.code !== 0) throw new Error(`npm ${args.join(" ")} failed (${run.code}):\n${run.stderr}`);
+  if (run.code !== 0) {
+    throw new Error(`npm ${args.join(" ")} failed (${run.code}):\n${run.stdout.slice(-4000)}\n${run.stderr}`);
+  }
   return run.stdout;
 }
 

@@ -101,14 +101,19 @@ describe("the packed package", () => {
   });
 
   it("gateway-guard check with no path checks the example bundled in the package", async () => {
-    const run = await runCommand(join(installed, "node_modules", ".bin", "gateway-guard"), ["check"], {
-      cwd: installed,
-    });
+    const run = await runCommand(
+      join(installed, "node_modules", ".bin", "gateway-guard"),
+      ["check", "--format", "json"],
+      { cwd: installed },
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("checking the bundled example");
-    expect(run.stdout).toContain(
-      "Deployment/default/selfhost (node_modules/gateway-guard/shared/drift/examples/portal-generated-v2.yaml:",
-    );
+    const { reports } = JSON.parse(run.stdout) as { reports: Array<{ target: string }> };
+    expect(reports.map((report) => report.target)).toEqual([
+      expect.stringMatching(
+        /^Deployment\/default\/selfhost \(node_modules\/gateway-guard\/shared\/drift\/examples\/portal-generated-v2\.yaml:\d+\)$/,
+      ),
+    ]);
   });
 
   it("bad input exits 2 with one line and no stack trace", async () => {
