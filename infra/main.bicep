@@ -27,6 +27,19 @@ param rotationSchedule string = '0 0 3 * * *'
 @minValue(1)
 param rotationIntervalInHours int = 24
 
+@description('Minutes the timer spreads a run\'s rotations over (app setting ROTATION_SPREAD_IN_MINUTES): each gateway\'s message waits a delay derived from its name, the same every run. 0 starts all at once; at most 720, well under the daily schedule.')
+@minValue(0)
+@maxValue(720)
+param rotationSpreadInMinutes int = 60
+
+@description('Rollouts at once per cluster, across instances (app setting ROTATION_ROLLOUTS_PER_CLUSTER; Lease slots, counted per namespace unless rolloutSlotsNamespace is set). 0 for no cap.')
+@minValue(0)
+@maxValue(100)
+param rolloutsPerCluster int = 2
+
+@description('Namespace of the rollout slot Leases in every cluster (app setting ROTATION_SLOTS_NAMESPACE), which makes the cap per cluster; gateway-guard\'s Role must grant its Lease verbs there. Empty: each deployment\'s own namespace.')
+param rolloutSlotsNamespace string = ''
+
 @description('Grant listKeys/action and regenerateKey/action so that revokeOldKey can work. Off by default: revocation is opt-in. Switching it off removes both from the same role.')
 param allowKeyRevocation bool = false
 
@@ -55,6 +68,9 @@ module resources 'resources.bicep' = {
     gatewayGuardConfig: base64ToString(gatewayGuardConfigBase64)
     rotationSchedule: rotationSchedule
     rotationIntervalInHours: rotationIntervalInHours
+    rotationSpreadInMinutes: rotationSpreadInMinutes
+    rolloutsPerCluster: rolloutsPerCluster
+    rolloutSlotsNamespace: rolloutSlotsNamespace
     alertEmail: alertEmail
   }
 }

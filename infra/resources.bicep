@@ -5,6 +5,9 @@ param resourceToken string
 param gatewayGuardConfig string
 param rotationSchedule string
 param rotationIntervalInHours int
+param rotationSpreadInMinutes int
+param rolloutsPerCluster int
+param rolloutSlotsNamespace string
 param alertEmail string
 
 var roles = {
@@ -121,6 +124,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         // gateway-guard's own settings (README "Configuration").
         { name: 'GATEWAY_GUARD_CONFIG', value: gatewayGuardConfig }
         { name: 'ROTATION_SCHEDULE', value: rotationSchedule }
+        { name: 'ROTATION_SPREAD_IN_MINUTES', value: string(rotationSpreadInMinutes) }
+        { name: 'ROTATION_ROLLOUTS_PER_CLUSTER', value: string(rolloutsPerCluster) }
+        { name: 'ROTATION_SLOTS_NAMESPACE', value: rolloutSlotsNamespace }
         { name: 'GATEWAY_GUARD_ARM_ENDPOINT', value: environment().resourceManager }
       ]
     }

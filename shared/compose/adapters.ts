@@ -1,6 +1,6 @@
 /**
  * The composition root of the real adapters: ARM (token issuer), Key Vault (token vault, kubeconfigs
- * held in Key Vault), the clusters and the per-gateway Lease lock, built once from a `GuardConfig`
+ * held in Key Vault), the clusters, the per-gateway Lease lock and the rollout slots, built once from a `GuardConfig`
  * and a credential. Heavy (it loads the Azure and Kubernetes SDKs): import it lazily.
  */
 import type { TokenCredential } from "@azure/core-auth";
@@ -12,6 +12,7 @@ import type { LiveCheckDeps } from "../live/read.js";
 import { clusterProvider, type KubeGatewayCluster } from "../kube/cluster.js";
 import type { KubeEnvironment } from "../config/kubeEnvironment.js";
 import { LeaseRotationLock } from "../kube/lock.js";
+import { LeaseRolloutSlots, type LeaseRolloutSlotsOptions } from "../kube/rolloutSlots.js";
 import type { RotationDeps, RotationLogger } from "../rotation/types.js";
 
 /** Options every Azure SDK client gets (TLS, retry, user agent), e.g. `{ tlsOptions: { ca } }` for a local stand-in. */
@@ -37,6 +38,14 @@ export interface ComposeAdaptersOptions {
   pollIntervalInMs?: number;
   /** Who holds a rotation Lease (default `<hostname>-<pid>`). */
   lockIdentity?: string;
+  /**
+   * Caps concurrent rollouts per cluster with Lease slots (shared/kube/rolloutSlots.ts): the
+   * Functions app's setting. No cap when absent or `slots` is 0 (the CLI: one rotation at a time).
+   */
+  rolloutSlots?: Pick<
+    LeaseRolloutSlotsOptions,
+    "slots" | "namespace" | "ttlInMs" | "waitInMs" | "maxWaitInMs"
+  >;
   log?: RotationLogger;
   now?: () => Date;
 }
@@ -77,6 +86,15 @@ export function composeAdapters(config: GuardConfig, options: ComposeAdaptersOpt
     identity: options.lockIdentity,
     now: options.now,
   });
+  const rollouts =
+    options.rolloutSlots && options.rolloutSlots.slots !== 0
+      ? new LeaseRolloutSlots({
+          ...options.rolloutSlots,
+          clusterFor: cluster,
+          identity: options.lockIdentity,
+          now: options.now,
+        })
+      : undefined;
   const vaultFor = (gateway: GatewayConfig) => secrets.vault(gateway.keyVault.url);
   return {
     rotationDeps: (gateway) => ({
@@ -84,6 +102,7 @@ export function composeAdapters(config: GuardConfig, options: ComposeAdaptersOpt
       vault: vaultFor(gateway),
       clusterFor: (target) => cluster(target.cluster),
       lock,
+      ...(rollouts ? { rollouts } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.log ? { log: options.log } : {}),
     }),

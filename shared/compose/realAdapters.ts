@@ -4,7 +4,7 @@
  */
 import type { GuardConfig } from "../config/types.js";
 import type { KubeEnvironment } from "../config/kubeEnvironment.js";
-import type { Adapters } from "./adapters.js";
+import type { Adapters, ComposeAdaptersOptions } from "./adapters.js";
 
 /** What an edge read from its environment or app settings. */
 export interface RealAdaptersSettings {
@@ -14,6 +14,10 @@ export interface RealAdaptersSettings {
   armEndpoint?: string;
   /** For default-kubeconfig and inCluster connections. */
   kubeEnvironment?: KubeEnvironment;
+  /** ROTATION_ROLLOUTS_PER_CLUSTER (the Functions app): rollouts at once per cluster; no cap when unset or 0. */
+  rolloutsPerCluster?: number;
+  /** ROTATION_SLOTS_NAMESPACE: where the rollout slot Leases live; default each deployment's namespace. */
+  rolloutSlotsNamespace?: string;
 }
 
 /**
@@ -35,5 +39,16 @@ export async function buildAdapters(config: GuardConfig, settings: RealAdaptersS
     ),
     ...(settings.armEndpoint ? { armEndpoint: settings.armEndpoint } : {}),
     ...(settings.kubeEnvironment ? { kubeEnvironment: settings.kubeEnvironment } : {}),
+    rolloutSlots: rolloutSlotsOf(settings),
   });
+}
+
+/**
+ * The rollout cap the settings ask for, as `composeAdapters` takes it.
+ * @param settings - what the edge read.
+ * @returns the slots per cluster and their namespace; undefined for no cap.
+ */
+export function rolloutSlotsOf(settings: RealAdaptersSettings): ComposeAdaptersOptions["rolloutSlots"] {
+  if (!settings.rolloutsPerCluster) return undefined;
+  return { slots: settings.rolloutsPerCluster, namespace: settings.rolloutSlotsNamespace };
 }

@@ -46,7 +46,22 @@ export interface AppSettings {
   rotationSchedule: { schedule: string; problem?: string };
   /** KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT, for kubeconfig connections without a path and inCluster ones. */
   kubeEnvironment?: KubeEnvironment;
+  /** `ROTATION_SPREAD_IN_MINUTES`: the window the timer spreads a run's messages over; 0 sends all at once. */
+  rotationSpreadInMinutes: number;
+  /** `ROTATION_ROLLOUTS_PER_CLUSTER`: rollouts at once per cluster (per namespace without a slots namespace); 0 for no cap. */
+  rolloutsPerCluster: number;
+  /** `ROTATION_SLOTS_NAMESPACE`: where the rollout slot Leases live; default each deployment's own namespace. */
+  rolloutSlotsNamespace?: string;
 }
+
+/** Default of `ROTATION_SPREAD_IN_MINUTES`: a daily run's rotations start over an hour. */
+export const defaultRotationSpreadInMinutes = 60;
+
+/** The longest spread: half a day, well under the daily schedule and the queue's 7-day visibility limit. */
+export const maxRotationSpreadInMinutes = 720;
+
+/** Default of `ROTATION_ROLLOUTS_PER_CLUSTER`. */
+export const defaultRolloutsPerCluster = 2;
 
 /** One app setting the code (or the host, for the storage connection) reads. */
 export interface AppSettingInfo {
@@ -138,6 +153,26 @@ export const appSettingNames: readonly AppSettingInfo[] = [
     default: "any origin (the endpoint is protected by its function key)",
     requiredInAzure: false,
   },
+  {
+    name: "ROTATION_SPREAD_IN_MINUTES",
+    meaning: `The timer spreads a run's rotations over this many minutes: each gateway's message stays invisible for a delay derived from its name (the same every run). 0 starts all at once; at most ${maxRotationSpreadInMinutes}. Rotations on demand are never delayed.`,
+    default: String(defaultRotationSpreadInMinutes),
+    requiredInAzure: true,
+  },
+  {
+    name: "ROTATION_ROLLOUTS_PER_CLUSTER",
+    meaning:
+      "Rollouts at once per cluster, across instances (Lease slots; per namespace unless ROTATION_SLOTS_NAMESPACE is set). A rotation waits for a free slot. 0 for no cap.",
+    default: String(defaultRolloutsPerCluster),
+    requiredInAzure: true,
+  },
+  {
+    name: "ROTATION_SLOTS_NAMESPACE",
+    meaning:
+      "Namespace of the rollout slot Leases in every cluster, which makes the cap per cluster; gateway-guard's Role must grant its Lease verbs there.",
+    default: "each deployment's own namespace (the cap holds per namespace)",
+    requiredInAzure: false,
+  },
 ];
 
 /**
@@ -167,7 +202,41 @@ export function readAppSettings(env: Environment = process.env): AppSettings {
       .filter((origin) => origin.length > 0),
     rotationSchedule: checkRotationSchedule(env.ROTATION_SCHEDULE),
     kubeEnvironment: pickKubeEnvironment(env),
+    rotationSpreadInMinutes: wholeNumber(value, "ROTATION_SPREAD_IN_MINUTES", {
+      defaultValue: defaultRotationSpreadInMinutes,
+      max: maxRotationSpreadInMinutes,
+      unit: "minutes",
+    }),
+    rolloutsPerCluster: wholeNumber(value, "ROTATION_ROLLOUTS_PER_CLUSTER", {
+      defaultValue: defaultRolloutsPerCluster,
+      max: 100,
+      unit: "rollouts",
+    }),
+    rolloutSlotsNamespace: namespaceSetting(value, "ROTATION_SLOTS_NAMESPACE"),
   };
+}
+
+/** A whole-number setting from 0 to `max`, or its default when unset. */
+function wholeNumber(
+  value: (name: string) => string | undefined,
+  setting: string,
+  { defaultValue, max, unit }: { defaultValue: number; max: number; unit: string },
+): number {
+  const raw = value(setting);
+  if (raw === undefined) return defaultValue;
+  const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(parsed <= max)) {
+    throw settingError(setting, `expected a whole number of ${unit} from 0 to ${max}, got "${raw}"`);
+  }
+  return parsed;
+}
+
+function namespaceSetting(value: (name: string) => string | undefined, setting: string): string | undefined {
+  const raw = value(setting);
+  if (raw !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(raw)) {
+    throw settingError(setting, `expected a namespace name (a DNS label), got "${raw}"`);
+  }
+  return raw;
 }
 
 /** An InputError about one app setting; `setting` names it so callers need not parse the message. */

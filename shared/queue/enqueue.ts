@@ -11,7 +11,7 @@ import { rotationQueueName } from "../config/triggers.cjs";
 /** The part of `QueueClient` this module uses. */
 export interface QueueClientLike {
   readonly name: string;
-  sendMessage(messageText: string): Promise<unknown>;
+  sendMessage(messageText: string, options?: { visibilityTimeout?: number }): Promise<unknown>;
   createIfNotExists(): Promise<unknown>;
 }
 
@@ -28,7 +28,15 @@ export interface RotationQueueOptions {
 export interface SendOptions {
   /** The event that asked for the rotation: a second send with the same event id and gateway is skipped. */
   eventId?: string;
+  /**
+   * The message stays invisible this long before a worker can take it (the queue's
+   * `visibilityTimeout` on send): at most {@link maxSendDelayInSeconds}. Default 0.
+   */
+  delayInSeconds?: number;
 }
+
+/** The longest a sent message can stay invisible: the Storage queue's limit, 7 days. */
+export const maxSendDelayInSeconds = 7 * 24 * 3600;
 
 /** The outcome of one send. */
 export interface SendResult {
@@ -62,10 +70,16 @@ export class RotationQueue {
    * Enqueues one message. With an event id, the request id is derived from it and a repeat of the
    * same event for the same gateway is not sent again.
    * @param message - the message; its requestId is replaced when an event id is given.
-   * @param options - the event id, if any.
+   * @param options - the event id, if any, and the delay before the message becomes visible.
    * @returns the request id and whether the send was skipped as a duplicate.
    */
   async send(message: RotationMessage, options: SendOptions = {}): Promise<SendResult> {
+    const delay = options.delayInSeconds ?? 0;
+    if (!Number.isInteger(delay) || delay < 0 || delay > maxSendDelayInSeconds) {
+      throw new RangeError(
+        `delayInSeconds must be a whole number from 0 to ${maxSendDelayInSeconds}, got ${delay}`,
+      );
+    }
     const key = options.eventId === undefined ? undefined : `${options.eventId}\n${message.gateway}`;
     const requestId =
       options.eventId === undefined ? message.requestId : requestIdForEvent(options.eventId, message.gateway);
@@ -78,6 +92,7 @@ export class RotationQueue {
     try {
       await this.#client.sendMessage(
         this.#encoding === "base64" ? Buffer.from(text, "utf8").toString("base64") : text,
+        delay > 0 ? { visibilityTimeout: delay } : undefined,
       );
     } catch (error) {
       if (key !== undefined) this.#recent.delete(key);

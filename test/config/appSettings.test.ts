@@ -16,8 +16,34 @@ describe("readAppSettings", () => {
       webhookAllowedOrigins: [],
       rotationSchedule: { schedule: "0 0 3 * * *", problem: undefined },
       kubeEnvironment: {},
+      rotationSpreadInMinutes: 60,
+      rolloutsPerCluster: 2,
+      rolloutSlotsNamespace: undefined,
     });
     expect(defaultRotationSchedule).toBe("0 0 3 * * *");
+  });
+
+  it("reads the spread window and the rollout cap, 0 turning either off, and names a bad value", () => {
+    expect(
+      readAppSettings({
+        ROTATION_SPREAD_IN_MINUTES: "0",
+        ROTATION_ROLLOUTS_PER_CLUSTER: "0",
+        ROTATION_SLOTS_NAMESPACE: "gateway-guard",
+      }),
+    ).toMatchObject({
+      rotationSpreadInMinutes: 0,
+      rolloutsPerCluster: 0,
+      rolloutSlotsNamespace: "gateway-guard",
+    });
+    expect(() => readAppSettings({ ROTATION_SPREAD_IN_MINUTES: "721" })).toThrow(
+      'app setting ROTATION_SPREAD_IN_MINUTES: expected a whole number of minutes from 0 to 720, got "721"',
+    );
+    expect(() => readAppSettings({ ROTATION_ROLLOUTS_PER_CLUSTER: "two" })).toThrow(
+      'app setting ROTATION_ROLLOUTS_PER_CLUSTER: expected a whole number of rollouts from 0 to 100, got "two"',
+    );
+    expect(() => readAppSettings({ ROTATION_SLOTS_NAMESPACE: "Gateway_Guard" })).toThrow(
+      /ROTATION_SLOTS_NAMESPACE: expected a namespace name/,
+    );
   });
 
   it("reads an identity-based storage connection from the account name, with the client id", () => {

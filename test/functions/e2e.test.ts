@@ -49,7 +49,11 @@ type Rotate = AppServices["rotate"];
 
 async function useServices(rotate: Rotate, gateways = sampleConfig.gateways): Promise<AppServices> {
   const services = await createAppServices({
-    settings: readAppSettings({ AzureWebJobsStorage: azurite.connectionString }),
+    // Spread 0: the timer's messages are visible at once (fleetScale.test.ts covers the spread).
+    settings: readAppSettings({
+      AzureWebJobsStorage: azurite.connectionString,
+      ROTATION_SPREAD_IN_MINUTES: "0",
+    }),
     config: async () => ({ gateways }),
     rotate,
   });

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { InvocationContext } from "@azure/functions";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { createAppServices, useAppServices } from "../../shared/app/services.js";
+import { rolloutSlotsOf } from "../../shared/compose/realAdapters.js";
 import { readAppSettings } from "../../shared/config/appSettings.js";
 import type { Fleet } from "../standins/fleet.js";
 import { installFakeCore, registrations, type Registration } from "./fakeCore.js";
@@ -198,18 +199,26 @@ export class QueueHost {
 
 /**
  * The app on a running fleet (started with `azurite: true`): its services use the fleet's Azurite
- * queues, configuration file and real adapters; the returned host retries at once (visibility 0).
+ * queues, configuration file and real adapters (with the rollout cap the settings ask for); the
+ * timer spreads nothing unless `env` says so; the returned host retries at once (visibility 0).
  * @param fleet - the fleet.
+ * @param env - more app settings.
  * @returns the queue host, and `restore` to put the previous services back.
  */
-export async function appOnFleet(fleet: Fleet): Promise<{ host: QueueHost; restore: () => void }> {
+export async function appOnFleet(
+  fleet: Fleet,
+  env: Record<string, string> = {},
+): Promise<{ host: QueueHost; restore: () => void }> {
   const connectionString = fleet.azurite!.connectionString;
   const services = await createAppServices({
     settings: readAppSettings({
       AzureWebJobsStorage: connectionString,
       GATEWAY_GUARD_CONFIG_FILE: fleet.configPath,
+      ROTATION_SPREAD_IN_MINUTES: "0",
+      ...env,
     }),
-    adapters: fleet.connect({ pollIntervalInMs: 50 }),
+    adapters: (config, settings) =>
+      fleet.connect({ pollIntervalInMs: 50, rolloutSlots: rolloutSlotsOf(settings) })(config),
   });
   const restore = useAppServices(services);
   const host = new QueueHost(connectionString, registrations, {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Timer } from "@azure/functions";
 import { rotationSchedule } from "../../functions/rotationSchedule.cjs";
+import { spreadDelayInSeconds } from "../../shared/app/schedule.js";
 import { useAppServices } from "../../shared/app/services.js";
 import { captureContext, gateway, MemoryQueueClient, testServices } from "./helpers.js";
 
@@ -34,7 +35,12 @@ describe("rotationSchedule", () => {
         count: 25,
         enqueued: 25,
         failed: 0,
-        gateways: gateways.map((g) => ({ name: g.name, renewBeforeInDays: 7 })),
+        spreadInMinutes: 60,
+        gateways: gateways.map((g) => ({
+          name: g.name,
+          renewBeforeInDays: 7,
+          delayInSeconds: spreadDelayInSeconds(g.name, 60),
+        })),
       },
     ]);
   });

@@ -76,4 +76,35 @@ describe("RotationQueue on Azurite", () => {
     const text = Buffer.from(peeked.peekedMessageItems[0]!.messageText, "base64").toString("utf8");
     expect(decodeRotationMessage(text)).toEqual(message);
   });
+
+  it("keeps a delayed message invisible: counted on the queue, not received until its delay has passed", async () => {
+    const client = await createQueueClient(
+      { kind: "connectionString", connectionString: azurite.connectionString },
+      "enqueue-delay-test",
+    );
+    const queue = new RotationQueue(client);
+    await queue.ensureExists();
+    await queue.send({ ...message, requestId: "later" }, { delayInSeconds: 600 });
+    await queue.send({ ...message, requestId: "now" });
+    const raw = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(
+      "enqueue-delay-test",
+    );
+    expect((await raw.getProperties()).approximateMessagesCount).toBe(2);
+    const peeked = await raw.peekMessages({ numberOfMessages: 5 });
+    expect(
+      peeked.peekedMessageItems.map(
+        (m) => decodeRotationMessage(Buffer.from(m.messageText, "base64").toString("utf8")).requestId,
+      ),
+    ).toEqual(["now"]);
+  });
+
+  it("refuses a delay the queue cannot hold, before sending", async () => {
+    const client = new MemoryQueueClient();
+    const queue = new RotationQueue(client);
+    await expect(queue.send(message, { delayInSeconds: 7 * 24 * 3600 + 1 })).rejects.toThrow(
+      "delayInSeconds must be a whole number from 0 to 604800, got 604801",
+    );
+    await expect(queue.send(message, { delayInSeconds: 1.5 })).rejects.toThrow(RangeError);
+    expect(client.sent).toEqual([]);
+  });
 });
