@@ -3,6 +3,7 @@
  * the rules and the YAML parser). The live check is shared/live/check.ts, called by the services.
  */
 import { InputError } from "../errors.js";
+import { redactTokens } from "../token/redact.js";
 import { checkObjects } from "../drift/check.js";
 import { parseManifest } from "../drift/load.js";
 import { rules } from "../drift/rules/index.js";
@@ -25,10 +26,13 @@ export async function checkManifestText(text: string, file: string): Promise<Che
 
 /**
  * Checking text in memory does no I/O, so whatever fails is caused by the input: an error that is not an
- * InputError already becomes one (HTTP 400, never 5xx), naming the input.
+ * InputError already becomes one (HTTP 400, never 5xx), naming the input. The message may quote the
+ * manifest (a key, a value), so anything shaped like a token is redacted.
  */
 function asInputError(error: unknown, file: string): Error {
-  if (error instanceof Error && error.name === "InputError") return error;
+  if (error instanceof Error && error.name === "InputError") {
+    return new InputError(redactTokens(error.message), { cause: error });
+  }
   const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
   return new InputError(`${file}: cannot check this input (${reason}); expected Kubernetes objects.`, {
     cause: error,

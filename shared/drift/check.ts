@@ -6,6 +6,7 @@ import { defaultBaseline, thresholdsOf, type Baseline, type BaselineExemption } 
 import { buildBundles, namespaceOf } from "../gateway/bundle.js";
 import { annotationResults, annotationRules, exemptAnnotation, readExemption } from "./exemptions.js";
 import { redactFinding, secretValuesOf } from "./redaction.js";
+import { redactTokens } from "../token/redact.js";
 import type {
   CheckResult,
   Finding,
@@ -136,7 +137,7 @@ function checkBundle(bundle: GatewayBundle, rules: readonly Rule[], options: Res
     ? ` (${deployment.file}${deployment.line ? `:${deployment.line}` : ""})`
     : "";
   const report: Report = {
-    target: `${objectRef}${location}`,
+    target: redactTokens(`${objectRef}${location}`),
     baseline: options.baselineName,
     checkedAt: options.now.toISOString(),
     summary: summarize(findings),

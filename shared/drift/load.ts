@@ -16,6 +16,7 @@ import {
   type Node,
 } from "yaml";
 import { InputError } from "../errors.js";
+import { displayValue } from "../gateway/values.js";
 import { findJsonSyntaxError } from "./jsonSyntax.js";
 import type { KubeObject, SourcedObject } from "./types.js";
 
@@ -273,7 +274,7 @@ function checkMetadata(source: SourcedObject, mayBeUnnamed: boolean): string | u
     const value = (metadata as Record<string, unknown>)[field];
     if (value !== undefined && (field === "name" || value !== null) && typeof value !== "string") {
       throw new InputError(
-        `${at(["metadata", field])}: ${object.kind}: expected \`metadata.${field}\` to be a string, found ${describe(value)}${typeof value === "number" || typeof value === "boolean" ? ` (${String(value)})` : ""}.`,
+        `${at(["metadata", field])}: ${object.kind}: expected \`metadata.${field}\` to be a string, found ${describe(value)}${typeof value === "number" || typeof value === "boolean" ? ` (${displayValue(value)})` : ""}.`,
       );
     }
   }

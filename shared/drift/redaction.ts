@@ -51,6 +51,7 @@ export function redactFinding(finding: Finding, secrets: readonly string[]): Fin
   const clean = (text: string) => redactTokens(redactText(text, secrets));
   const result: Finding = {
     ...finding,
+    object: clean(finding.object),
     path: clean(finding.path),
     expected: clean(finding.expected),
     actual: clean(finding.actual),

@@ -5,6 +5,7 @@
  * says what was expected. The accepted payloads are listed in docs/operations.md.
  */
 import { InputError } from "../errors.js";
+import { redactTokens } from "../token/redact.js";
 
 /** How a request names the gateway(s) it is about. */
 export type GatewayMatch =
@@ -77,7 +78,16 @@ function text(value: unknown): string | undefined {
  * @throws InputError naming what was wrong and what was expected.
  */
 export function parseWebhook(headers: HeadersLike, body: unknown): WebhookRequest {
-  const aegType = headers.get("aeg-event-type")?.trim();
+  try {
+    return classify(headers.get("aeg-event-type")?.trim(), body);
+  } catch (error) {
+    if (!(error instanceof Error && error.name === "InputError")) throw error;
+    throw new InputError(redactTokens(error.message), { cause: error });
+  }
+}
+
+/** {@link parseWebhook} without redaction: its messages may quote the body (an event type, a gateway name). */
+function classify(aegType: string | undefined, body: unknown): WebhookRequest {
   if (Array.isArray(body)) {
     if (body.length === 0) throw new InputError(`webhook body is an empty array; ${expected}`);
     if (body.every((item) => isObject(item) && typeof item.specversion === "string")) {

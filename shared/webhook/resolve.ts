@@ -3,6 +3,7 @@
  */
 import type { GatewayConfig, GuardConfig } from "../config/types.js";
 import { NotFoundError } from "../errors.js";
+import { redactTokens } from "../token/redact.js";
 import type { GatewayMatch, RotateRequest } from "./parse.js";
 
 /** A configured gateway and the request that asked for it. */
@@ -95,9 +96,8 @@ export function resolveGateways(requests: readonly RotateRequest[], config: Guar
   }
   if (rotations.length === 0) {
     const names = config.gateways.map((gateway) => gateway.name).join(", ") || "none";
-    throw new NotFoundError(
-      `no configured gateway matches ${unmatched.map((request) => describeMatch(request.match)).join("; ")} (configured: ${names})`,
-    );
+    const asked = redactTokens(unmatched.map((request) => describeMatch(request.match)).join("; "));
+    throw new NotFoundError(`no configured gateway matches ${asked} (configured: ${names})`);
   }
   return { rotations, unmatched };
 }
