@@ -54,11 +54,13 @@ export const hostileValues: readonly unknown[] = [
 export function mutateValue(value: unknown, rng: Rng): unknown {
   const paths: Array<Array<string | number>> = [[]];
   const walk = (node: unknown, path: Array<string | number>) => {
-    if (paths.length > 2000) return;
-    if (Array.isArray(node)) node.forEach((item, i) => (paths.push([...path, i]), walk(item, [...path, i])));
-    else if (node !== null && typeof node === "object") {
-      for (const [key, item] of Object.entries(node))
-        (paths.push([...path, key]), walk(item, [...path, key]));
+    if (paths.length > 2000 || node === null || typeof node !== "object") return;
+    const entries: Array<[string | number, unknown]> = Array.isArray(node)
+      ? node.map((item, index) => [index, item])
+      : Object.entries(node);
+    for (const [key, item] of entries) {
+      paths.push([...path, key]);
+      walk(item, [...path, key]);
     }
   };
   walk(value, []);
