@@ -76,3 +76,26 @@ describe("resolveGateways", () => {
     );
   });
 });
+
+describe("messages that quote a payload", () => {
+  const token = "contoso-eu&209901010000&c2lnbmF0dXJlLW9mLWEtdG9rZW4=";
+
+  it("redact a token the caller put where a name or type goes (400 and 404 answers)", () => {
+    const unknownType = (() => {
+      try {
+        return parseWebhook(new Headers(), [{ eventType: token, id: "1", data: {} }]);
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(unknownType).toMatchObject({ name: "InputError" });
+    expect((unknownType as Error).message).toContain("<redacted>");
+    expect((unknownType as Error).message).not.toContain("c2lnbmF0dXJl");
+
+    const request = parseWebhook(new Headers(), { gateway: token, force: true });
+    if (request.kind !== "rotate") throw new Error("expected rotate");
+    expect(() => resolveGateways(request.requests, sampleConfig)).toThrow(
+      /^no configured gateway matches gateway "<redacted>" \(configured: contoso-eu, contoso-us\)$/,
+    );
+  });
+});
