@@ -2,8 +2,13 @@
  * `npm run standins`: starts the ARM, Key Vault and Kubernetes stand-ins (two clusters), Azurite and
  * a managed identity endpoint on loopback, seeds two gateways, writes `.standins/config.yaml`,
  * `.standins/kubeconfig` and `.standins/env.sh`, prints how to use them, and runs until Ctrl-C.
+ *
+ * It stops cleanly (Azurite too, and `.standins/env.sh` removed) on SIGINT, SIGTERM and SIGHUP (the
+ * terminal went away), and when a process that started it (npm, its shell, tsx) is gone: npm does not
+ * pass every signal on, and an orphan would keep the ports and Azurite.
  */
-import { writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { startFleet, type Fleet } from "./fleet.js";
 
@@ -39,7 +44,7 @@ function usage(fleet: Fleet, envPath: string): string {
         `  ${g.name.padEnd(9)} ${g.deployments.map((d) => `${d.context}/${d.namespace}/${d.deployment} (key "${d.secretKey}")`).join(", ")}`,
     )
     .join("\n");
-  return `gateway-guard stand-ins are running on loopback (Ctrl-C stops them):
+  return `gateway-guard stand-ins are running on loopback (pid ${process.pid}; Ctrl-C stops them):
   ARM         ${fleet.arm.endpoint}
   Key Vault   ${fleet.keyVault.namedVaultUrl} (*.localhost: the env file preloads a resolver)
   Kubernetes  ${clusters}
@@ -59,20 +64,76 @@ Wrote ${config}, ${kubeconfig} and ${relative(process.cwd(), envPath)}. In anoth
 `;
 }
 
-async function main(): Promise<void> {
-  const fleet = await startFleet({ directory, azurite: true, identity: true, rolloutStepInMs: 400 });
-  const envPath = await writeEnvFile(fleet);
-  process.stdout.write(usage(fleet, envPath));
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+/** Resolves with why the stand-ins should stop: a signal, or a process that started them is gone. */
+function stopRequested(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+      process.once(signal, () => resolve(signal));
+    const starters = starterPids();
+    const watch = setInterval(() => {
+      const gone = starters.find((pid) => !isRunning(pid));
+      if (gone !== undefined) resolve(`process ${gone}, which started the stand-ins, is gone`);
+    }, 1000);
+    watch.unref();
   });
-  process.stdout.write("\nStopping the stand-ins...\n");
-  await fleet.stop();
-  process.stdout.write("Stopped.\n");
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`standins: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+/**
+ * The processes that started this one: the parent, and on Linux its ancestors up to and including npm
+ * (at most four). Elsewhere only the parent.
+ */
+function starterPids(): number[] {
+  const pids: number[] = [];
+  for (let pid = process.ppid; pid > 1 && pids.length < 4;) {
+    pids.push(pid);
+    let stat: string;
+    let command: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      break;
+    }
+    if (/(^|[/\0])npm(-cli\.js)?(\0|$)/.test(command)) break;
+    pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  }
+  return pids;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Writes to stdout; a terminal that went away (EIO, EPIPE) must not stop the clean-up. */
+function say(text: string): void {
+  try {
+    process.stdout.write(text);
+  } catch {
+    // the terminal is gone; keep stopping
+  }
+}
+
+async function main(): Promise<void> {
+  process.stdout.on("error", () => undefined);
+  const fleet = await startFleet({ directory, azurite: true, identity: true, rolloutStepInMs: 400 });
+  const envPath = await writeEnvFile(fleet);
+  say(usage(fleet, envPath));
+  const reason = await stopRequested();
+  say(`\nStopping the stand-ins (${reason})...\n`);
+  await fleet.stop();
+  await rm(envPath, { force: true });
+  say("Stopped.\n");
+}
+
+main().then(
+  () => process.exit(),
+  (error: unknown) => {
+    process.stderr.write(`standins: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
