@@ -43,6 +43,15 @@ traces
 | project timestamp, setting = tostring(fields.setting), at = tostring(fields.at)
 '''
 
+// Pull mode: a pulled deployment's agent sent no report of Key Vault's current version for two of its
+// intervals (the timer logs it after draining the report queues).
+var agentSilentQuery = '''
+traces
+| where message startswith "agent.silent "
+| extend fields = parse_json(substring(message, indexof(message, "{")))
+| project timestamp, gateway = tostring(fields.gateway), cluster = tostring(fields.cluster), deployment = tostring(fields.deployment)
+'''
+
 // The gateways come from the last rotation.scheduled (every configured gateway, with renewBeforeInDays)
 // that is older than the margin, so that its rotations had time to end.
 var deadMansSwitchQuery = '''
@@ -125,6 +134,38 @@ resource configInvalid 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
         }
       ]
     }
+    actions: actions
+  }
+}
+
+resource agentSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'gateway-guard pull agent silent'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    description: 'A pulled cluster\'s agent stopped reporting while a newer token waits (agent.silent): revocation of the old key waits, and the cluster may run an old token (docs/pull-mode.md).'
+    severity: 2
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: agentSilentQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          dimensions: [
+            { name: 'gateway', operator: 'Include', values: ['*'] }
+            { name: 'cluster', operator: 'Include', values: ['*'] }
+          ]
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    autoMitigate: false
     actions: actions
   }
 }

@@ -18,7 +18,7 @@ resource vaultRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, vaultRoleName)
   properties: {
     roleName: vaultRoleName
-    description: 'Read and write secret values (gateway tokens): getSecret and setSecret only. Used by gateway-guard.'
+    description: 'Read and write secret values (gateway tokens): getSecret, readMetadata (list versions, pull mode) and setSecret only. Used by gateway-guard.'
     type: 'CustomRole'
     permissions: [
       {
@@ -26,6 +26,7 @@ resource vaultRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
         notActions: []
         dataActions: [
           'Microsoft.KeyVault/vaults/secrets/getSecret/action'
+          'Microsoft.KeyVault/vaults/secrets/readMetadata/action'
           'Microsoft.KeyVault/vaults/secrets/setSecret/action'
         ]
         notDataActions: []

@@ -82,6 +82,27 @@ export const operationsEvents = {
     alerted: true,
     meaning: "an app setting or the gateway configuration does not load; the event names the setting",
   },
+  "agent.report-ignored": {
+    level: "warn",
+    final: false,
+    alerted: false,
+    meaning:
+      "an agent's report was not trusted (wrong cluster or deployment, stale, from the future, an unknown Key Vault version, malformed) and was deleted; the reason, never the content",
+  },
+  "agent.reports-unread": {
+    level: "warn",
+    final: false,
+    alerted: false,
+    meaning:
+      "a pulled cluster's report queue or the book of reports could not be read; the next timer run tries again",
+  },
+  "agent.silent": {
+    level: "error",
+    final: false,
+    alerted: true,
+    meaning:
+      "a pulled deployment's agent sent no report of Key Vault's current version for two of its intervals: revocation waits and the cluster may run an old token",
+  },
 } as const satisfies Record<string, OperationsEvent>;
 
 /** The name of an operations event. */

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { errorText } from "../errors.js";
 import { loadConfigOrReport } from "./configuration.js";
 import { logEvent } from "./events.js";
+import { drainReportsBeforeFanOut } from "./reports.js";
 import { eventLogger, type LogSink } from "./log.js";
 import type { AppServices } from "./services.js";
 
@@ -30,6 +31,7 @@ export interface FanOutResult {
 export async function enqueueScheduledRotations(services: AppServices, sink: LogSink): Promise<FanOutResult> {
   const log = eventLogger(sink);
   const config = await loadConfigOrReport(services, log, "timer");
+  await drainReportsBeforeFanOut(services, config, log);
   const queue = await services.queue();
   const spreadInMinutes = services.settings.rotationSpreadInMinutes;
   const result: FanOutResult = { enqueued: [], failed: [] };

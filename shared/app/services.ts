@@ -11,6 +11,8 @@ import type { QueueClientLike, RotationQueue } from "../queue/enqueue.js";
 import type { RecentKeys } from "../queue/dedupe.js";
 import type { Adapters } from "../compose/adapters.js";
 import type { RotateOptions, RotationDeps, RotationOutcome } from "../rotation/types.js";
+import type { ReportQueueReceiver } from "../agent/reports.js";
+import type { ReportBookStore } from "../queue/reportBook.js";
 
 /** Builds the real adapters (ARM, Key Vault, clusters, lock) for a configuration. */
 export type AppAdaptersFactory = (config: GuardConfig, settings: AppSettings) => Promise<Adapters>;
@@ -33,6 +35,10 @@ export interface AppServices {
   checkLive(gateways: GatewayConfig[]): Promise<CheckResult>;
   /** The adapters (Key Vault, clusters) for the configuration, built on first use; the fleet page reads through them. */
   adapters(): Promise<Adapters>;
+  /** Where the book of agent reports is kept (pull mode), built on first use. */
+  reportBookStore(): Promise<ReportBookStore>;
+  /** A pulled cluster's report queue, `gateway-guard-reports-<cluster>`. */
+  reportQueue(cluster: string): Promise<ReportQueueReceiver>;
   /** Request ids this instance finished, so a duplicate message is skipped cheaply. */
   readonly finishedRequests: RecentKeys;
   /** The last error per request id, for the poison event. */
@@ -69,6 +75,8 @@ export interface AppServicesOptions {
   rotate?: AppServices["rotate"];
   /** Replaces the live drift check (tests). */
   checkLive?: (gateways: GatewayConfig[]) => Promise<CheckResult>;
+  /** Replaces the blob that holds the book of agent reports (tests). */
+  reportBookStore?: ReportBookStore;
 }
 
 /**
@@ -82,6 +90,26 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   let configPromise: Promise<GuardConfig> | undefined;
   let queuePromise: Promise<RotationQueue> | undefined;
   let adaptersPromise: Promise<Adapters> | undefined;
+  let reportBookPromise: Promise<ReportBookStore> | undefined;
+
+  const storage = async () => {
+    if (settings.storage) return settings.storage;
+    const { InputError } = await import("../errors.js");
+    throw new InputError(
+      "no storage for the queues: set AzureWebJobsStorage__accountName (or __queueServiceUri), " +
+        "or AzureWebJobsStorage for Azurite",
+    );
+  };
+
+  const reportBookStore = (): Promise<ReportBookStore> => {
+    reportBookPromise ??= (async () => {
+      if (options.reportBookStore) return options.reportBookStore;
+      const { BlobReportBookStore, createReportBookContainer } = await import("../queue/reportBook.js");
+      const connection = await storage();
+      return new BlobReportBookStore(() => createReportBookContainer(connection));
+    })();
+    return reportBookPromise;
+  };
 
   const config = (): Promise<GuardConfig> => {
     configPromise ??= (options.config ?? (() => loadConfig(settings)))();
@@ -133,7 +161,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       const { rotateGateway } = await import("../rotation/rotate.js");
       const deps = (await adapters()).rotationDeps(gateway);
       const { log, ...rest } = rotateOptions;
-      return rotateGateway(gateway, { ...deps, log: log ?? deps.log }, rest);
+      const reports = gateway.deployments.some((d) => d.cluster.type === "pulled")
+        ? (await reportBookStore()).load().then((loaded) => loaded.book)
+        : undefined;
+      return rotateGateway(gateway, { ...deps, reports: await reports, log: log ?? deps.log }, rest);
     },
     async checkManifest(text, file) {
       const { checkManifestText } = await import("./driftCheck.js");
@@ -145,6 +176,12 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return checkLive(await config(), (await adapters()).live, { gateways: gateways.map((g) => g.name) });
     },
     adapters,
+    reportBookStore,
+    async reportQueue(cluster) {
+      const { createQueueClient } = await import("../queue/enqueue.js");
+      const { reportQueueName } = await import("../agent/report.js");
+      return createQueueClient(await storage(), reportQueueName(cluster));
+    },
     finishedRequests: new RecentKeys(),
     lastErrors: new RecentErrors(),
   };

@@ -4,12 +4,11 @@
  * reports on its cluster's queue, the central service reads and judges the reports.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { runWith } from "../../shared/cli/commands/agent.js";
 import { ReportBook } from "../../shared/agent/reports.js";
 import type { AgentReport } from "../../shared/agent/report.js";
 import type { AgentDeps } from "../../shared/agent/pass.js";
-import { captureIO, expectNoToken } from "../cli/capture.js";
-import { startPullFleet, type PullFleet } from "./pullFleet.js";
+import { expectNoToken } from "../cli/capture.js";
+import { agentOnce, startPullFleet, type PullFleet } from "./pullFleet.js";
 
 let pull: PullFleet | undefined;
 
@@ -17,23 +16,6 @@ afterEach(async () => {
   await pull?.stop();
   pull = undefined;
 });
-
-/** `gateway-guard agent --once` in this process, through the real adapters trusting the stand-ins. */
-async function agentOnce(p: PullFleet, wrap: (deps: AgentDeps) => AgentDeps = (deps) => deps) {
-  const captured = captureIO();
-  const { path, context } = p.connection as { path: string; context: string };
-  const code = await runWith(
-    ["--config", p.configPath, "--once", "--kubeconfig", path, "--context", context],
-    captured.io,
-    async () => wrap(p.deps()),
-  );
-  return {
-    code,
-    stdout: captured.stdout(),
-    stderr: captured.stderr(),
-    output: captured.stdout() + captured.stderr(),
-  };
-}
 
 /** Cluster writes (patches, creates, updates) other than the agent's Lease. */
 function clusterWrites(p: PullFleet): string[] {

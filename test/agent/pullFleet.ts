@@ -22,7 +22,9 @@ import {
 } from "../../shared/agent/reports.js";
 import { QueueReportSender } from "../../shared/agent/sender.js";
 import { SecretClients } from "../../shared/azure/keyvault.js";
-import type { ClusterConnection, GatewayConfig } from "../../shared/config/types.js";
+import type { ClusterConnection, GatewayConfig, GuardConfig } from "../../shared/config/types.js";
+import { runWith } from "../../shared/cli/commands/agent.js";
+import { captureIO } from "../cli/capture.js";
 import type { StoredToken } from "../../shared/rotation/types.js";
 import { startFleet, type Fleet, type FleetDeployment, type FleetGateway } from "../standins/fleet.js";
 
@@ -37,6 +39,8 @@ export interface PullFleetOptions {
   expiresInDays?: number;
   /** Start the managed identity endpoint, for an agent run as a child process. */
   identity?: boolean;
+  /** Add a second deployment of the gateway, in cluster `aks-east`, that the central service pushes to. */
+  withPushed?: boolean;
 }
 
 export interface PullFleet {
@@ -59,6 +63,8 @@ export interface PullFleet {
   centralMint(lifetimeInMs?: number): Promise<StoredToken>;
   /** The deployment as the central configuration places it. */
   placement: PulledDeployment;
+  /** The central configuration, the agent's deployment marked `delivery: pull`, with `revokeOldKey`. */
+  central(): Promise<GuardConfig>;
   /** The central service reading the cluster's queue into `book`. */
   readReports(book: ReportBook, placements?: PulledDeployment[]): Promise<ReadReportsResult>;
   stop(): Promise<void>;
@@ -67,7 +73,7 @@ export interface PullFleet {
 /** Starts the fleet and Azurite, writes the agent configuration and creates the report queue. */
 export async function startPullFleet(options: PullFleetOptions = {}): Promise<PullFleet> {
   const fleet = await startFleet({
-    clusters: [cluster],
+    clusters: options.withPushed ? [cluster, "aks-east"] : [cluster],
     azurite: true,
     identity: options.identity,
     rolloutStepInMs: options.rolloutStepInMs,
@@ -85,6 +91,9 @@ export async function startPullFleet(options: PullFleetOptions = {}): Promise<Pu
             layout: "helm",
             replicas: options.replicas,
           },
+          ...(options.withPushed
+            ? [{ cluster: 1, namespace: "apim", deployment: "gateway", layout: "helm" as const }]
+            : []),
         ],
       },
     ],
@@ -157,6 +166,19 @@ export async function startPullFleet(options: PullFleetOptions = {}): Promise<Pu
           gateway: gateway.name,
         });
       },
+      async central() {
+        const loaded = await fleet.loadConfig();
+        const gateways = loaded.gateways.map((g) => ({
+          ...g,
+          revokeOldKey: true,
+          deployments: g.deployments.map((d, i) =>
+            i === 0
+              ? { ...d, cluster: { type: "pulled" as const, name: cluster, agentIntervalInMinutes: 5 } }
+              : d,
+          ),
+        }));
+        return { ...loaded, gateways };
+      },
       readReports: (book, placements = [placement]) =>
         readReports(cluster, queue, {
           placements,
@@ -172,4 +194,21 @@ export async function startPullFleet(options: PullFleetOptions = {}): Promise<Pu
     await fleet.stop();
     throw error;
   }
+}
+
+/** `gateway-guard agent --once` in this process, through the real adapters trusting the stand-ins. */
+export async function agentOnce(p: PullFleet, wrap: (deps: AgentDeps) => AgentDeps = (deps) => deps) {
+  const captured = captureIO();
+  const { path, context } = p.connection as { path: string; context: string };
+  const code = await runWith(
+    ["--config", p.configPath, "--once", "--kubeconfig", path, "--context", context],
+    captured.io,
+    async () => wrap(p.deps()),
+  );
+  return {
+    code,
+    stdout: captured.stdout(),
+    stderr: captured.stderr(),
+    output: captured.stdout() + captured.stderr(),
+  };
 }

@@ -133,11 +133,12 @@ describe("infra/modules/apim-access.bicep", () => {
 describe("infra/modules/role-assignments.bicep", () => {
   const roles = read("modules/role-assignments.bicep");
 
-  it("gives Key Vault exactly the data actions the code calls (get and set a secret), no built-in role", () => {
+  it("gives Key Vault exactly the data actions the code calls (get, list versions of and set a secret), no built-in role", () => {
     const vaultCode = readFileSync(join(root, "shared", "azure", "keyvault.ts"), "utf8");
     const called = [...new Set(vaultCode.match(/Microsoft\.KeyVault\/vaults\/secrets\/\w+\/action/g))];
     expect(called.sort()).toEqual([
       "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+      "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
       "Microsoft.KeyVault/vaults/secrets/setSecret/action",
     ]);
     expect(quotedIn(roles, /dataActions: \[([^\]]*)\]/).sort()).toEqual(called.sort());
