@@ -49,6 +49,9 @@ param alertEmail string = ''
 @description('Comma-separated resource ids of API Management instances whose GatewayTokenNearExpiry/GatewayTokenExpired events reach the webhook (one Event Grid system topic each). Empty for none. Set after the first `azd deploy`: Event Grid validates the endpoint when it subscribes.')
 param apimEventSourceIds string = ''
 
+@description('Pull mode (docs/pull-mode.md): the clusters whose agent delivers, each { name, agentPrincipalId, secretNames }. Add a cluster after its gateways\' first rotation stored their secrets. Base64 JSON in azd (PULL_CLUSTERS_BASE64).')
+param pullClustersBase64 string = ''
+
 var tags = { 'azd-env-name': environmentName, application: 'gateway-guard' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 
@@ -72,6 +75,7 @@ module resources 'resources.bicep' = {
     rolloutsPerCluster: rolloutsPerCluster
     rolloutSlotsNamespace: rolloutSlotsNamespace
     alertEmail: alertEmail
+    pullClusters: empty(pullClustersBase64) ? [] : json(base64ToString(pullClustersBase64))
   }
 }
 

@@ -9,6 +9,8 @@ param rotationSpreadInMinutes int
 param rolloutsPerCluster int
 param rolloutSlotsNamespace string
 param alertEmail string
+@description('Pull mode: each cluster whose agent delivers ({ name, agentPrincipalId, secretNames }); see modules/pull-clusters.bicep.')
+param pullClusters array = []
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -37,6 +39,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   resource blobServices 'blobServices' = {
     name: 'default'
     resource deployment 'containers' = { name: 'deploymentpackage' }
+    // The book of pull agents' reports (blob reports.json).
+    resource reports 'containers' = { name: 'gateway-guard' }
   }
   resource queueServices 'queueServices' = {
     name: 'default'
@@ -141,6 +145,15 @@ module roleAssignments 'modules/role-assignments.bicep' = {
     keyVaultName: vault.name
     appInsightsName: appInsights.name
     roles: roles
+  }
+}
+
+module pulledClusters 'modules/pull-clusters.bicep' = if (!empty(pullClusters)) {
+  name: 'gateway-guard-pull-clusters'
+  params: {
+    storageAccountName: storage.name
+    keyVaultName: vault.name
+    pullClusters: pullClusters
   }
 }
 
