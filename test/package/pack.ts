@@ -3,7 +3,7 @@
  * build that `prepack` runs never touches the repository's dist/), then `npm install --omit=dev` of the
  * tarball into an empty directory. That production install is also what the container image holds.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,23 +21,26 @@ export interface CommandRun {
 export interface CommandOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
+  /** Text piped to the command; without it, its standard input is /dev/null (as in a CI step). */
   stdin?: string;
 }
 
 /** Runs a command to its end and collects its exit code and output; never rejects. */
 export function runCommand(command: string, args: string[], options: CommandOptions): Promise<CommandRun> {
   return new Promise((resolve) => {
-    const child = execFile(
-      command,
-      args,
-      { cwd: options.cwd, env: options.env ?? process.env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as { code?: unknown }).code) : 0;
-        resolve({ code: Number.isInteger(code) ? code : 1, stdout, stderr });
-      },
-    );
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    child.on("error", (error) => resolve({ code: 127, stdout, stderr: `${stderr}${error.message}\n` }));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin?.on("error", () => {}); // a command that exits without reading its input
-    child.stdin?.end(options.stdin ?? "");
+    child.stdin?.end(options.stdin);
   });
 }
 
