@@ -20,6 +20,9 @@ import { displayValue } from "../gateway/values.js";
 import { findJsonSyntaxError } from "./jsonSyntax.js";
 import type { KubeObject, SourcedObject } from "./types.js";
 
+/** Deepest nesting of `[` and `{` accepted; manifests nest a few dozen levels, and deeper input parses slowly. */
+export const maxFlowDepth = 500;
+
 /** Largest input accepted per file (and for stdin), in bytes. */
 export const defaultMaxBytes = 5 * 1024 * 1024;
 
@@ -106,6 +109,12 @@ export async function loadInputs(paths: string[], options: LoadOptions = {}): Pr
 export function parseManifest(text: string, file: string, options: ParseOptions = {}): SourcedObject[] {
   const maxBytes = options.maxBytes ?? defaultMaxBytes;
   if (Buffer.byteLength(text, "utf8") > maxBytes) throw tooLarge(file, maxBytes);
+  const tooDeep = tooDeeplyNested(text);
+  if (tooDeep !== undefined) {
+    throw new InputError(
+      `${file}:${lineAndColumn(text, tooDeep).line}: refused: brackets nested more than ${maxFlowDepth} levels deep (expected a Kubernetes manifest).`,
+    );
+  }
   const lineCounter = new LineCounter();
   const objects: SourcedObject[] = [];
   if (isJson(text, file)) {
@@ -342,6 +351,32 @@ function parseJson(text: string, file: string): unknown {
       `${file}:${line}: malformed JSON: ${reason} at column ${column} (expected valid JSON).`,
     );
   }
+}
+
+/**
+ * The offset where `[`/`{` nesting (outside quoted strings and comments) first passes {@link maxFlowDepth},
+ * found in one pass; undefined when it never does.
+ */
+function tooDeeplyNested(text: string): number | undefined {
+  let depth = 0;
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== "") {
+      if (c === "\\" && quote === '"') i++;
+      else if (c === quote) quote = "";
+    } else if (c === "[" || c === "{") {
+      if (++depth > maxFlowDepth) return i;
+    } else if (c === "]" || c === "}") {
+      depth = Math.max(0, depth - 1);
+    } else if ((c === '"' || c === "'") && /[\s[{,:]/.test(text[i - 1] ?? " ")) {
+      quote = c;
+    } else if (c === "#" && /\s/.test(text[i - 1] ?? " ")) {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end;
+    }
+  }
+  return undefined;
 }
 
 /** Line and column (1-based) of an offset. */

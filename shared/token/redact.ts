@@ -30,9 +30,9 @@ export function redactText(text: string, secrets: Iterable<string | undefined>):
  * A gateway token anywhere in text: `<gateway>&<yyyyMMddHHmm>&<signature>`, with or without `GatewayKey `,
  * and the base64 form a Secret's `data` holds (`GatewayKey ` encodes to `R2F0ZXdheUtleS`).
  */
-const tokenPatterns = [
-  /(?:GatewayKey\s+)?[^\s&"'`<>]*&\d{12}&[A-Za-z0-9+/=_-]+/g,
-  /R2F0ZXdheUtleS[A-Za-z0-9+/=]*/g,
+const tokenPatterns: Array<[marker: string, pattern: RegExp]> = [
+  ["&", /(?:GatewayKey\s+)?(?<![^\s"'`<>=:,;([{])[^\s&"'`<>]*&\d{12}&[A-Za-z0-9+/=_-]+/g],
+  ["R2F0ZXdheUtleS", /R2F0ZXdheUtleS[A-Za-z0-9+/=]*/g],
 ];
 
 /**
@@ -42,7 +42,9 @@ const tokenPatterns = [
  */
 export function redactTokens(text: string): string {
   let out = text;
-  for (const pattern of tokenPatterns) out = out.replace(pattern, redacted);
+  for (const [marker, pattern] of tokenPatterns) {
+    if (out.includes(marker)) out = out.replace(pattern, redacted);
+  }
   return out;
 }
 

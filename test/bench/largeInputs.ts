@@ -33,23 +33,34 @@ ${labelLines}
 `;
 }
 
-/** The shapes, each generated up to about `bytes` of text. */
+/** Repeats `part(i)` while the text stays within `bytes` (ASCII, so characters are bytes). */
+function fill(bytes: number, head: string, part: (i: number) => string, separator = "\n"): string {
+  const parts: string[] = [];
+  let size = head.length;
+  for (let i = 0; ; i++) {
+    const next = part(i);
+    if (size + next.length + separator.length > bytes) break;
+    parts.push(next);
+    size += next.length + separator.length;
+  }
+  return head + parts.join(separator) + separator;
+}
+
+/** The shapes, each generated up to `bytes` of text. */
 export const largeInputShapes: Record<string, (bytes: number) => string> = {
-  "one ConfigMap with many keys": (bytes) => {
-    const lines: string[] = [];
-    let size = 0;
-    for (let i = 0; size < bytes - 2000; i++) {
-      const line = `  key-${i}: value-${i}`;
-      lines.push(line);
-      size += line.length + 1;
-    }
-    return `${gatewayDeployment("gw", "apim", { app: "gw" })}---\nkind: ConfigMap\nmetadata:\n  name: gw-env\n  namespace: apim\ndata:\n${lines.join("\n")}\n`;
-  },
-  "Deployments and Services sharing labels": (bytes) => {
-    const parts: string[] = [];
-    let size = 0;
-    for (let i = 0; size < bytes; i++) {
-      const part = `${gatewayDeployment(`gw-${i}`, "apim", { app: "gateway", tier: "edge", instance: `gw-${i}` })}---
+  "one ConfigMap with many keys": (bytes) =>
+    fill(
+      bytes,
+      `${gatewayDeployment("gw", "apim", { app: "gw" })}---\nkind: ConfigMap\nmetadata:\n  name: gw-env\n  namespace: apim\ndata:\n`,
+      (i) => `  key-${i}: value-${i}`,
+    ),
+  "Deployments and Services sharing labels": (bytes) =>
+    fill(
+      bytes,
+      "",
+      (
+        i,
+      ) => `${gatewayDeployment(`gw-${i}`, "apim", { app: "gateway", tier: "edge", instance: `gw-${i}` })}---
 kind: Service
 metadata:
   name: gw-${i}
@@ -59,28 +70,21 @@ spec:
     app: gateway
     tier: edge
     instance: gw-${i}
-  ports: [{ port: 80 }]
-`;
-      parts.push(part);
-      size += part.length + 4;
-    }
-    return parts.join("---\n");
-  },
+  ports: [{ port: 80 }]`,
+      "\n---\n",
+    ),
   "a long list": (bytes) => {
-    const items: string[] = [];
-    let size = 0;
-    for (let i = 0; size < bytes - 2000; i++) {
-      const item = `        - name: VAR_${i}\n          value: "${i}"`;
-      items.push(item);
-      size += item.length + 1;
-    }
-    return gatewayDeployment("gw", "apim", { app: "gw" }).replace(
-      "          envFrom:",
-      `          env:\n${items.join("\n").replace(/^ {8}/gm, "            ")}\n          envFrom:`,
+    const [head, tail] = gatewayDeployment("gw", "apim", { app: "gw" }).split("          envFrom:");
+    const list = fill(
+      bytes - tail.length - 40,
+      `${head}          env:\n`,
+      (i) => `            - name: VAR_${i}\n              value: "${i}"`,
     );
+    return `${list}          envFrom:${tail}`;
   },
   "deep nesting": (bytes) => {
-    const depth = Math.floor((bytes - 2000) / 8);
-    return `${gatewayDeployment("gw", "apim", { app: "gw" })}---\nkind: ConfigMap\nmetadata:\n  name: gw-env\n  namespace: apim\nnested: ${"[".repeat(Math.min(depth, 10_000))}${"]".repeat(Math.min(depth, 10_000))}\n`;
+    const head = `${gatewayDeployment("gw", "apim", { app: "gw" })}---\nkind: ConfigMap\nmetadata:\n  name: gw-env\ndata:\n  nested: `;
+    const depth = Math.floor((bytes - head.length - 2) / 2);
+    return `${head}${"[".repeat(depth)}${"]".repeat(depth)}\n`;
   },
 };

@@ -265,6 +265,20 @@ describe("parseManifest: types and JSON", () => {
     expect(control.message).toMatch(/^e\.json:1: malformed JSON: a control character .* at column 12 /);
   });
 
+  it("refuses brackets nested deeper than 500 levels (YAML or JSON), but not brackets inside strings", () => {
+    const deep = `kind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: ${"[".repeat(501)}${"]".repeat(501)}\n`;
+    expect(syncErrorOf(() => parseManifest(deep, "deep.yaml")).message).toBe(
+      "deep.yaml:4: refused: brackets nested more than 500 levels deep (expected a Kubernetes manifest).",
+    );
+    const json = `{"kind": "ConfigMap", "metadata": {"name": "a"}, "x": ${"[".repeat(600)}${"]".repeat(600)}}`;
+    expect(syncErrorOf(() => parseManifest(json, "deep.json")).message).toMatch(/^deep\.json:1: refused/);
+    const quoted = `kind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: "${"[".repeat(600)}" # ${"{".repeat(600)}\n  y: '${"{".repeat(600)}'\n`;
+    expect(parseManifest(quoted, "q.yaml")[0].object.data).toEqual({
+      x: "[".repeat(600),
+      y: "{".repeat(600),
+    });
+  });
+
   it("refuses a key written twice in one YAML mapping, at the second one's line", () => {
     const text = "kind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: 1\n  j: 2\n  k: 3\n";
     expect(syncErrorOf(() => parseManifest(text, "dup.yaml")).message).toBe(
