@@ -120,7 +120,8 @@ function writeCaFile(ca: string): string {
   return caPath;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (one of another user counts). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { isAlive } from "./certs.js";
 import { startFleet, type Fleet } from "./fleet.js";
 
 const directory = ".standins";
@@ -71,7 +72,7 @@ function stopRequested(): Promise<string> {
       process.once(signal, () => resolve(signal));
     const starters = starterPids();
     const watch = setInterval(() => {
-      const gone = starters.find((pid) => !isRunning(pid));
+      const gone = starters.find((pid) => !isAlive(pid));
       if (gone !== undefined) resolve(`process ${gone}, which started the stand-ins, is gone`);
     }, 1000);
     watch.unref();
@@ -98,15 +99,6 @@ function starterPids(): number[] {
     pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
   }
   return pids;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Writes to stdout; a terminal that went away (EIO, EPIPE) must not stop the clean-up. */
