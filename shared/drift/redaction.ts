@@ -3,7 +3,7 @@
  * token written anywhere in a manifest (a Secret, a literal env value, an annotation) is never printed.
  */
 import { authModes } from "../gateway/bundle.js";
-import { scalarText } from "../gateway/values.js";
+import { asArray, record, scalarText } from "../gateway/values.js";
 import { redactText, redactTokens } from "../token/redact.js";
 import type { Finding, GatewayBundle } from "./types.js";
 
@@ -20,21 +20,20 @@ const minimumSecretLength = 8;
 export function secretValuesOf(bundle: GatewayBundle): string[] {
   const values: string[] = [];
   for (const secret of bundle.secrets) {
-    for (const value of Object.values(plain(secret.object.data))) {
+    for (const value of Object.values(record(secret.object.data))) {
       const text = scalarText(value);
       if (text !== undefined) values.push(text, Buffer.from(text, "base64").toString("utf8"));
     }
-    for (const value of Object.values(plain(secret.object.stringData))) values.push(scalarText(value) ?? "");
+    for (const value of Object.values(record(secret.object.stringData))) values.push(scalarText(value) ?? "");
   }
   for (const configMap of bundle.configMaps) {
-    const data = plain(configMap.object.data);
+    const data = record(configMap.object.data);
     for (const key of authKeys) values.push(scalarText(data[key]) ?? "");
   }
-  const spec = plain(plain(plain(bundle.deployment.object.spec).template).spec);
-  for (const container of Array.isArray(spec.containers) ? spec.containers : []) {
-    for (const entry of Array.isArray(plain(container).env) ? (plain(container).env as unknown[]) : []) {
-      if (authKeys.includes(String(scalarText(plain(entry).name))))
-        values.push(scalarText(plain(entry).value) ?? "");
+  const spec = record(record(record(bundle.deployment.object.spec).template).spec);
+  for (const container of asArray(spec.containers)) {
+    for (const entry of asArray(record(container).env).map(record)) {
+      if (authKeys.includes(scalarText(entry.name) ?? "")) values.push(scalarText(entry.value) ?? "");
     }
   }
   return values.filter(
@@ -59,10 +58,4 @@ export function redactFinding(finding: Finding, secrets: readonly string[]): Fin
   };
   if (finding.exemptReason !== undefined) result.exemptReason = clean(finding.exemptReason);
   return result;
-}
-
-function plain(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
 }

@@ -3,7 +3,7 @@
  * (ConfigMaps, Secrets, PVCs, PDBs, HPAs, KEDA ScaledObjects, Services), its settings and its token source.
  */
 import { redacted } from "../token/redact.js";
-import { scalarText } from "./values.js";
+import { asArray, isRecord, record, scalarText } from "./values.js";
 import type { GatewayBundle, KubeObject, SettingValue, SourcedObject, TokenSource } from "./types.js";
 
 /** The image repository (after any registry) that marks the gateway container. */
@@ -533,16 +533,4 @@ function podLabels(deployment: KubeObject): Record<string, string> {
 
 function addName(names: Set<string>, name: unknown): void {
   if (typeof name === "string" && name !== "") names.add(name);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return isRecord(value) ? value : {};
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
 }

@@ -1,5 +1,5 @@
 /**
- * Reading untrusted manifest values as text. A manifest may hold a mapping or a list where a string is
+ * Reading untrusted manifest values: as text, as mappings, as lists. A manifest may hold a mapping or a list where a string is
  * expected (`{app: {toString: 1}}` makes `String()` throw); these helpers never throw and never print
  * `[object Object]`.
  */
@@ -28,4 +28,19 @@ export function displayValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   return "a mapping";
+}
+
+/** Whether the value is a mapping (not null, not a list). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The value as a mapping; `{}` when it is not one. */
+export function record(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
+
+/** The value as a list; `[]` when it is not one. */
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
