@@ -142,7 +142,10 @@ export class KeyVaultTokenVault implements TokenVault {
     return toStoredToken(secret, secret.value);
   }
 
-  /** The version before the newest (by creation time), or undefined when there is none. */
+  /**
+   * The version before the current one: the newest other version by creation time (Key Vault keeps
+   * seconds; a tie goes to the one listed later), or undefined when there is none.
+   */
   async previous(secretName: string, options: AbortOptions = {}): Promise<StoredToken | undefined> {
     const client = this.#client;
     const common = { client, secretName, timeoutInMs: this.#timeoutInMs, abortSignal: options.abortSignal };
@@ -154,8 +157,12 @@ export class KeyVaultTokenVault implements TokenVault {
       },
       { ...common, operation: "list" },
     );
-    versions.sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0));
-    const version = versions[1]?.version;
+    const current = (await this.current(secretName, options))?.version;
+    const older = versions
+      .map((p, listed) => ({ version: p.version, createdOn: p.createdOn?.getTime() ?? 0, listed }))
+      .filter((p) => p.version && p.version !== current)
+      .sort((a, b) => b.createdOn - a.createdOn || b.listed - a.listed);
+    const version = older[0]?.version;
     if (!version) return undefined;
     const secret = await call((abortSignal) => client.getSecret(secretName, { version, abortSignal }), {
       ...common,

@@ -41,6 +41,19 @@ describe("KeyVaultTokenVault.previous", () => {
     });
   });
 
+  it("is never the current version, even when every version was created in the same second", async () => {
+    const sameSecond = await startKeyVaultStandin({ now: () => new Date(Date.UTC(2026, 0, 1)) });
+    try {
+      const vault = clients.vault(sameSecond.vaultUrl);
+      const options = { expiresOn: new Date(Date.now() + 86_400_000), gateway: "edge" };
+      const first = await vault.store("edge-token", tokenOf(1), { ...options, keyType: "primary" });
+      await vault.store("edge-token", tokenOf(2), { ...options, keyType: "secondary" });
+      expect(await vault.previous("edge-token")).toMatchObject({ version: first.version, token: tokenOf(1) });
+    } finally {
+      await sameSecond.close();
+    }
+  });
+
   it("names the permission to list versions on a 403", async () => {
     const vault = clients.vault(kv.vaultUrl);
     kv.failNext({ method: "GET", path: /\/versions/, status: 403 });
