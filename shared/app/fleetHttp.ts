@@ -31,7 +31,7 @@ export async function handleFleetPage(services: AppServices, sink: LogSink): Pro
     import("../report/index.js"),
   ]);
   const now = new Date();
-  const fleet = await readFleet(gateways, (await services.adapters()).live, { drift: true, now });
+  const fleet = await readFleet(gateways, await services.live(), { drift: true, now });
   const view = fleetView(fleet, { now });
   eventLogger(sink).info("drift.fleet-page", {
     gateways: view.gateways.length,

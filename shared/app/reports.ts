@@ -136,15 +136,6 @@ async function saveMerged(
 }
 
 /**
- * The book for the engine: read once per call, empty when the configuration has no pulled deployment.
- * @param store - where the book is kept
- */
-export async function readReportBook(config: GuardConfig, store: ReportBookStore): Promise<ReportBook> {
-  if (pulledDeployments(config).length === 0) return new ReportBook();
-  return (await store.load()).book;
-}
-
-/**
  * The timer's step before it fans out: drains the reports with the app's services. Never throws: a
  * failure is logged (`agent.reports-unread`) and the rotations are enqueued all the same.
  */

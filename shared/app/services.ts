@@ -10,6 +10,7 @@ import type { CheckResult } from "../drift/types.js";
 import type { QueueClientLike, RotationQueue } from "../queue/enqueue.js";
 import type { RecentKeys } from "../queue/dedupe.js";
 import type { Adapters } from "../compose/adapters.js";
+import type { LiveCheckDeps } from "../live/read.js";
 import type { RotateOptions, RotationDeps, RotationOutcome } from "../rotation/types.js";
 import type { ReportQueueReceiver } from "../agent/reports.js";
 import type { ReportBookStore } from "../queue/reportBook.js";
@@ -33,8 +34,10 @@ export interface AppServices {
   checkManifest(text: string, file: string): Promise<CheckResult>;
   /** Runs the live drift check of the given gateways. */
   checkLive(gateways: GatewayConfig[]): Promise<CheckResult>;
-  /** The adapters (Key Vault, clusters) for the configuration, built on first use; the fleet page reads through them. */
+  /** The adapters (Key Vault, clusters) for the configuration, built on first use. */
   adapters(): Promise<Adapters>;
+  /** What the fleet page reads through: the adapters' live readers and the book of agent reports. */
+  live(): Promise<LiveCheckDeps>;
   /** Where the book of agent reports is kept (pull mode), built on first use. */
   reportBookStore(): Promise<ReportBookStore>;
   /** A pulled cluster's report queue, `gateway-guard-reports-<cluster>`. */
@@ -152,6 +155,12 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     return adaptersPromise;
   };
 
+  /** The book of agent reports, read when any of the gateways has a pulled deployment. */
+  const reportBook = async (gateways: GatewayConfig[]) => {
+    if (!gateways.some((g) => g.deployments.some((d) => d.cluster.type === "pulled"))) return undefined;
+    return (await (await reportBookStore()).load()).book;
+  };
+
   return {
     settings,
     config,
@@ -161,10 +170,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       const { rotateGateway } = await import("../rotation/rotate.js");
       const deps = (await adapters()).rotationDeps(gateway);
       const { log, ...rest } = rotateOptions;
-      const reports = gateway.deployments.some((d) => d.cluster.type === "pulled")
-        ? (await reportBookStore()).load().then((loaded) => loaded.book)
-        : undefined;
-      return rotateGateway(gateway, { ...deps, reports: await reports, log: log ?? deps.log }, rest);
+      const reports = await reportBook([gateway]);
+      return rotateGateway(gateway, { ...deps, reports, log: log ?? deps.log }, rest);
     },
     async checkManifest(text, file) {
       const { checkManifestText } = await import("./driftCheck.js");
@@ -176,6 +183,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return checkLive(await config(), (await adapters()).live, { gateways: gateways.map((g) => g.name) });
     },
     adapters,
+    async live() {
+      const reports = await reportBook((await config()).gateways).catch(() => undefined);
+      return { ...(await adapters()).live, ...(reports ? { reports } : {}) };
+    },
     reportBookStore,
     async reportQueue(cluster) {
       const { createQueueClient } = await import("../queue/enqueue.js");

@@ -7,7 +7,7 @@
  */
 import type { DeploymentTarget, GatewayConfig, GuardConfig } from "../config/types.js";
 import { findGateway } from "../config/load.js";
-import { clusterLabel } from "../rotation/target.js";
+import { clusterLabel, isPulled } from "../rotation/target.js";
 import type { AbortOptions } from "../rotation/types.js";
 import { checkBundles, type CheckOptions } from "../drift/check.js";
 import { rules as allRules } from "../drift/rules/index.js";
@@ -26,6 +26,7 @@ export interface CheckLiveOptions extends CheckOptions, AbortOptions {
  * Checks the configured gateways as they run: one report per deployment, in configuration order.
  * A deployment or vault that cannot be read gives `unknown` findings for what needs it (the reason
  * is in the finding); a deployment that does not exist or cannot be read at all fails the check.
+ * A pulled deployment is not checked: the service never reads its cluster (its agent's reports show in `status`).
  * @param config - the configuration.
  * @param deps - the vault and cluster readers.
  * @param options - gateways, baseline, strictness, clock.
@@ -53,7 +54,8 @@ async function checkGateway(
   now: Date,
 ): Promise<Report[]> {
   const reading = await readGateway(gateway, deps, options);
-  return reading.deployments.map(({ target, read, error }) => {
+  return reading.deployments.flatMap(({ target, read, error }) => {
+    if (isPulled(target)) return [];
     if (!read) throw error;
     return checkDeployment(gateway, target, read, { ...options, now });
   });

@@ -7,7 +7,14 @@ import type { DeploymentTarget, GatewayConfig } from "../config/types.js";
 import type { KubeGatewayCluster } from "../kube/cluster.js";
 import { liveTokenData, readLiveObjects, type LiveObjects } from "../kube/live.js";
 import { settle, type Settled } from "../rotation/status.js";
-import type { AbortOptions, GatewayCluster, StoredToken, TokenVault } from "../rotation/types.js";
+import { isPulled } from "../rotation/target.js";
+import type {
+  AbortOptions,
+  DeliveryReports,
+  GatewayCluster,
+  StoredToken,
+  TokenVault,
+} from "../rotation/types.js";
 
 /** What a live read goes through. */
 export interface LiveCheckDeps {
@@ -15,6 +22,8 @@ export interface LiveCheckDeps {
   vaultFor(gateway: GatewayConfig): TokenVault;
   /** The cluster a deployment runs in (also what `status` hands the rotation planner). */
   clusterFor(target: DeploymentTarget): Pick<KubeGatewayCluster, "api"> & GatewayCluster;
+  /** The agents' reports of pulled deployments (the service's book); none where they are not available. */
+  reports?: DeliveryReports;
 }
 
 /** One deployment as read: its objects with Key Vault merged into `live`, or the error that stopped the read. */
@@ -32,7 +41,9 @@ export interface GatewayReading {
   gateway: GatewayConfig;
   /** Key Vault's current version (undefined when there is none yet), or why it could not be read. */
   vault: Settled<StoredToken | undefined>;
+  /** In configuration order; a pulled deployment is never read (neither `read` nor `error`). */
   deployments: DeploymentReading[];
+  reports?: DeliveryReports;
 }
 
 /**
@@ -50,6 +61,7 @@ export async function readGateway(
     settle(() => deps.vaultFor(gateway).current(gateway.keyVault.secretName, options)),
     Promise.all(
       gateway.deployments.map(async (target): Promise<DeploymentReading> => {
+        if (isPulled(target)) return { target };
         let cluster: ReturnType<LiveCheckDeps["clusterFor"]> | undefined;
         try {
           cluster = deps.clusterFor(target);
@@ -61,7 +73,7 @@ export async function readGateway(
     ),
   ]);
   for (const { read } of deployments) if (read) mergeVault(read, vault, gateway);
-  return { gateway, vault, deployments };
+  return { gateway, vault, deployments, ...(deps.reports ? { reports: deps.reports } : {}) };
 }
 
 function mergeVault(read: LiveObjects, vault: GatewayReading["vault"], gateway: GatewayConfig): void {

@@ -14,6 +14,7 @@ import {
   type StatusReadings,
 } from "../rotation/status.js";
 import type { DeploymentReading, GatewayReading } from "./read.js";
+import { isPulled } from "../rotation/target.js";
 
 /** Pods of a deployment as status shows them. */
 export interface PodSummary {
@@ -62,6 +63,7 @@ export function statusView(reading: GatewayReading, now: Date): GatewayStatusVie
         ? { ok: true, value: d.read.token }
         : { ok: false, error: d.read?.tokenError ?? errorText(d.error) },
     })),
+    reports: reading.reports,
   };
   const status = statusFromReadings(gateway, readings, now);
   const { sha256: _vaultHash, ...vault } = status.vault;
@@ -80,7 +82,9 @@ export function statusView(reading: GatewayReading, now: Date): GatewayStatusVie
   };
 }
 
-function podSummary({ read, error }: DeploymentReading): PodSummary {
+function podSummary({ target, read, error }: DeploymentReading): PodSummary {
+  if (isPulled(target))
+    return { ready: 0, stale: [], note: "pulled: its agent delivers, the service does not read its pods" };
   if (!read) return { ready: 0, stale: [], error: errorText(error) };
   const pods = podsOnCurrentToken(read.live);
   if (!pods) {

@@ -5,6 +5,7 @@
  */
 import type { Finding, Report, Severity } from "../drift/types.js";
 import type { DeploymentStatusView, GatewayStatusView } from "../live/status.js";
+import type { PulledStatus } from "../rotation/status.js";
 import { sortFindings } from "../drift/format/common.js";
 
 /** Where a token's days left fall: the bar's colour. */
@@ -141,7 +142,7 @@ function fleetRow(
     urgency,
     barPercent: barPercent(urgency, d.expiresInDays),
     renewBeforeInDays: status.renewBeforeInDays,
-    keyType: d.error ? "?" : d.hasToken ? (d.keyType ?? "unknown") : "none",
+    keyType: d.error ? "?" : d.pulled ? "pulled" : d.hasToken ? (d.keyType ?? "unknown") : "none",
     inSync: d.error ? null : d.inSync,
     pods: d.pods,
     lastRotation: d.rotatedAt,
@@ -163,6 +164,7 @@ function barPercent(urgency: Urgency, daysLeft: number | undefined): number {
  */
 export function outcomeOf(vault: GatewayStatusView["vault"], d: DeploymentStatusView): RotationOutcomeView {
   if (d.error) return { label: "unknown", tone: "muted", detail: "The deployment could not be read." };
+  if (d.pulled) return pulledOutcome(d.pulled, d.inSync);
   if (!d.hasToken) return { label: "no token", tone: "bad", detail: "The Secret holds no token." };
   if (d.rolloutPending) {
     return {
@@ -242,4 +244,21 @@ function worstFirst(a: FleetRow, b: FleetRow): number {
     a.gateway.localeCompare(b.gateway) ||
     a.target.localeCompare(b.target)
   );
+}
+
+/** A pulled deployment's outcome: what its agent last reported (its cluster is never read). */
+function pulledOutcome({ cluster, report }: PulledStatus, inSync: boolean | null): RotationOutcomeView {
+  if (!report) {
+    return {
+      label: "no report",
+      tone: "muted",
+      detail: `No report from the agent of ${cluster} is known here.`,
+    };
+  }
+  const which = report.current ? "Key Vault's current version" : "not Key Vault's current version";
+  return {
+    label: `agent: ${report.outcome}`,
+    tone: inSync ? "ok" : "warn",
+    detail: `The agent of ${cluster} reported ${which}, ${report.outcome}, ${report.ageInMinutes} minutes ago.`,
+  };
 }

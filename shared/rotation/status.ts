@@ -7,10 +7,18 @@ import { errorText } from "../errors.js";
 import { sha256 } from "../token/parse.js";
 import { annotationsDescribeToken, secretTokenInfo } from "../token/secretInfo.js";
 import { daysUntil } from "../token/days.js";
-import { decideRotation, isRolloutPending, vaultExpiry, type RotationReadings } from "./plan.js";
-import { targetLabel } from "./target.js";
+import {
+  decideRotation,
+  isRolloutPending,
+  reportsVersion,
+  vaultExpiry,
+  type RotationReadings,
+} from "./plan.js";
+import { isPulled, reportedAs, targetLabel } from "./target.js";
 import {
   secretAnnotations,
+  type DeliveryReport,
+  type DeliveryReports,
   type DeploymentTokenState,
   type GatewayCluster,
   type KeyType,
@@ -58,6 +66,22 @@ export interface DeploymentTokenStatus {
   rotatedAt?: Date;
   /** Why the deployment could not be read. */
   error?: string;
+  /** A pulled deployment (pull mode): its cluster is never read; what its agent last reported. */
+  pulled?: PulledStatus;
+}
+
+/** What the agent of a pulled deployment last reported, as status shows it. */
+export interface PulledStatus {
+  cluster: string;
+  /** Absent when no report is known (none yet, or the reports are not available here, e.g. the CLI). */
+  report?: {
+    vaultVersion?: string;
+    /** The reported version is Key Vault's current one. */
+    current: boolean;
+    outcome: DeliveryReport["outcome"];
+    at: Date;
+    ageInMinutes: number;
+  };
 }
 
 export interface GatewayStatus {
@@ -79,6 +103,8 @@ export interface StatusReadings {
     cluster?: GatewayCluster;
     secret: Settled<DeploymentTokenState>;
   }>;
+  /** The agents' reports, for pulled deployments. */
+  reports?: DeliveryReports;
 }
 
 /**
@@ -114,7 +140,7 @@ export async function gatewayStatus(
  */
 export function statusFromReadings(
   gateway: GatewayConfig,
-  { vault, deployments: secrets }: StatusReadings,
+  { vault, deployments: all, reports }: StatusReadings,
   now: Date,
 ): GatewayStatus {
   const stored = vault.ok ? vault.value : undefined;
@@ -135,6 +161,7 @@ export function statusFromReadings(
     deployments: [],
   };
 
+  const secrets = all.filter((s) => !isPulled(s.target));
   const readable = vault.ok && secrets.every((s) => s.secret.ok && s.cluster);
   if (readable) {
     const readings: RotationReadings = {
@@ -144,6 +171,7 @@ export function statusFromReadings(
         cluster: s.cluster as GatewayCluster,
         secret: (s.secret as { value: DeploymentTokenState }).value,
       })),
+      reports,
     };
     const { plan, state } = decideRotation(gateway, readings, now, false);
     status.decision = plan.decision;
@@ -163,7 +191,45 @@ export function statusFromReadings(
           },
     );
   }
+  const pushed = new Map(status.deployments.map((d) => [d.target, d]));
+  status.deployments = all.map(({ target }) =>
+    isPulled(target)
+      ? pulledStatus(target, reports?.latest(reportedAs(gateway.name, target)), vault, now)
+      : (pushed.get(targetLabel(target)) as DeploymentTokenStatus),
+  );
   return status;
+}
+
+function pulledStatus(
+  target: DeploymentTarget & { cluster: { name: string } },
+  report: DeliveryReport | undefined,
+  vault: Settled<StoredToken | undefined>,
+  now: Date,
+): DeploymentTokenStatus {
+  const stored = vault.ok ? vault.value : undefined;
+  const current = stored !== undefined && report !== undefined && reportsVersion(report, stored.version);
+  const at = report && new Date(report.at);
+  return {
+    target: targetLabel(target),
+    hasToken: report?.vaultVersion !== undefined,
+    inSync: vault.ok ? current : null,
+    rolloutPending: false,
+    vaultVersion: report?.vaultVersion,
+    pulled: {
+      cluster: target.cluster.name,
+      ...(report && at
+        ? {
+            report: {
+              vaultVersion: report.vaultVersion,
+              current: stored !== undefined && report.vaultVersion === stored.version,
+              outcome: report.outcome,
+              at,
+              ageInMinutes: Math.max(0, Math.round((now.getTime() - at.getTime()) / 60_000)),
+            },
+          }
+        : {}),
+    },
+  };
 }
 
 function deploymentStatus(

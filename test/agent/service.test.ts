@@ -15,6 +15,8 @@ import { readAppSettings } from "../../shared/config/appSettings.js";
 import type { GuardConfig } from "../../shared/config/types.js";
 import { reportBookLocation } from "../../shared/queue/reportBook.js";
 import { eventLogger } from "../../shared/app/log.js";
+import { readFleet } from "../../shared/live/fleet.js";
+import { fleetView } from "../../shared/report/index.js";
 import { captureContext } from "../functions/helpers.js";
 import { expectNoToken } from "../cli/capture.js";
 import { agentOnce, startPullFleet, type PullFleet } from "./pullFleet.js";
@@ -99,6 +101,29 @@ describe("the central service with a pulled deployment", () => {
         outcome: "delivered",
       }),
     ]);
+
+    const { result: fleet, calls: statusCalls } = await pulledClusterCalls(p, async () =>
+      readFleet([gateway], await services.live(), { drift: true }),
+    );
+    expect(statusCalls).toBe(0);
+    const pulledView = fleet[0].status.deployments[0];
+    expect(pulledView).toMatchObject({
+      target: "pulled:edge-paris/apim-gateway/edge-gateway",
+      inSync: true,
+      pulled: {
+        cluster: "edge-paris",
+        report: { vaultVersion: versions[1].version, current: true, outcome: "delivered", ageInMinutes: 0 },
+      },
+    });
+    expect(fleet[0].status.deployments[1]).toMatchObject({ target: "aks-east/apim/gateway", inSync: true });
+    expect(fleet[0].status.decision).toBe("fresh");
+    const pulledRow = fleetView(fleet, { now: new Date() }).rows.find(
+      (row) => row.target === pulledView.target,
+    );
+    expect(pulledRow).toMatchObject({
+      keyType: "pulled",
+      outcome: { label: "agent: delivered", tone: "ok" },
+    });
 
     const { result: later, calls: laterCalls } = await pulledClusterCalls(p, () =>
       services.rotate(gateway, {}),

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { InputError } from "../../errors.js";
 import type { FleetGateway } from "../../live/fleet.js";
 import type { GatewayStatusView, PodSummary } from "../../live/status.js";
+import type { PulledStatus } from "../../rotation/status.js";
 import { packageInfo } from "../../package.js";
 import { parseCommandArgs, parseFormat } from "../args.js";
 import {
@@ -148,6 +149,17 @@ function render(view: GatewayStatusView): string {
       problems.push(`  ${d.target}: ${d.error}`);
       continue;
     }
+    if (d.pulled) {
+      rows.push([
+        d.target,
+        "pulled",
+        "-",
+        d.inSync === null ? "?" : d.inSync ? "yes" : "NO",
+        agentColumn(d.pulled),
+      ]);
+      problems.push(`  ${d.target}: ${describeReport(d.pulled)}`);
+      continue;
+    }
     rows.push([
       d.target,
       d.hasToken ? (d.keyType ?? "unknown") : "no token",
@@ -169,6 +181,16 @@ function pods(summary: PodSummary): string {
   if (summary.error) return "?";
   if (summary.onCurrentToken === undefined) return `?/${summary.ready} (no rotation recorded)`;
   return `${summary.onCurrentToken}/${summary.ready}`;
+}
+
+function agentColumn({ report }: PulledStatus): string {
+  return report ? `agent: ${report.outcome} ${report.ageInMinutes} min ago` : "agent: no report";
+}
+
+function describeReport({ cluster, report }: PulledStatus): string {
+  if (!report) return `no report known here from the agent of ${cluster} (the service keeps them)`;
+  const which = report.current ? "Key Vault's current" : "NOT Key Vault's current";
+  return `the agent of ${cluster} reported version ${short(report.vaultVersion)} (${which}), ${report.outcome}, at ${report.at.toISOString()}`;
 }
 
 function short(version: string | undefined): string {
