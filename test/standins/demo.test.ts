@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ensureBuilt, root } from "../cli/harness.js";
 
 describe("npm run demo (test/standins/demo.ts)", () => {
-  it("runs status, rotate, status, a live check and a repair through the real CLI and exits 0", async () => {
+  it("runs status, rotate, status, a live check and a repair through the real CLI, then pull mode, and exits 0", async () => {
     ensureBuilt();
     const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
@@ -19,6 +19,17 @@ describe("npm run demo (test/standins/demo.ts)", () => {
     expect(run.stdout.match(/^=== \d\/6 /gm)).toHaveLength(6);
     expect(run.stdout).toMatch(/orders: rotated: rotated 2 of 2 deployments with the secondary key/);
     expect(run.stdout).toMatch(/orders: delivered: delivered 1 of 2 deployments/);
+    expect(run.stdout.match(/^=== pull \d\/4 /gm)).toHaveLength(4);
+    expect(run.stdout).toContain(
+      "edge: unrevoked: rotated 1 of 1 deployments with the secondary key; revoke pending: waiting for reports from edge-paris/apim-gateway/edge-gateway",
+    );
+    expect(run.stdout).toContain(
+      "pulled:edge-paris/apim-gateway/edge-gateway: unchanged (delivered by the agent of edge-paris)",
+    );
+    expect(run.stdout).toContain("edge: delivered");
+    expect(run.stdout).toMatch(
+      /edge: fresh: .*; primary key regenerated, older tokens signed with it no longer work/,
+    );
     expect(run.stdout).not.toContain("!!!");
   }, 180_000);
 });

@@ -3,12 +3,14 @@
  * (ARM, Key Vault, two Kubernetes clusters, a managed identity endpoint), then runs the real CLI
  * (`node bin/gateway-guard.js`, as a user would) for `status`, `rotate --all`, `status` again and a
  * live `check`, printing what each shows; then edits a Secret by hand and shows `status` spotting it
- * and `rotate` repairing it from Key Vault. Exits 0 when every step ended as expected.
+ * and `rotate` repairing it from Key Vault. Then pull mode (pullDemo.ts): a gateway in a cluster the
+ * service cannot reach, delivered by its agent. Exits 0 when every step ended as expected.
  */
 import { spawn } from "node:child_process";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFleet, type Fleet } from "./fleet.js";
+import { pullModeDemo } from "./pullDemo.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -109,6 +111,7 @@ async function main(): Promise<number> {
   } finally {
     await fleet.stop();
   }
+  failures += await pullModeDemo();
   process.stdout.write(
     failures === 0
       ? "\nDemo complete: every step ended as expected; the stand-ins are stopped.\n"
