@@ -13,7 +13,7 @@ import type { Adapters } from "../compose/adapters.js";
 import type { LiveCheckDeps } from "../live/read.js";
 import type { RotateOptions, RotationDeps, RotationOutcome } from "../rotation/types.js";
 import type { ReportQueueReceiver } from "../agent/reports.js";
-import type { ReportBookStore } from "../queue/reportBook.js";
+import type { ReportBookStore, ServiceContainer } from "../queue/reportBook.js";
 
 /** Builds the real adapters (ARM, Key Vault, clusters, lock) for a configuration. */
 export type AppAdaptersFactory = (config: GuardConfig, settings: AppSettings) => Promise<Adapters>;
@@ -94,6 +94,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   let queuePromise: Promise<RotationQueue> | undefined;
   let adaptersPromise: Promise<Adapters> | undefined;
   let reportBookPromise: Promise<ReportBookStore> | undefined;
+  let containerPromise: Promise<ServiceContainer> | undefined;
 
   const storage = async () => {
     if (settings.storage) return settings.storage;
@@ -104,14 +105,32 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     );
   };
 
+  /** The service's own blob container: the book of agent reports, the locks of all-pulled gateways. */
+  const container = () => {
+    containerPromise ??= (async () => {
+      const { createReportBookContainer } = await import("../queue/reportBook.js");
+      return createReportBookContainer(await storage());
+    })();
+    containerPromise.catch(() => {
+      containerPromise = undefined;
+    });
+    return containerPromise;
+  };
+
   const reportBookStore = (): Promise<ReportBookStore> => {
     reportBookPromise ??= (async () => {
       if (options.reportBookStore) return options.reportBookStore;
-      const { BlobReportBookStore, createReportBookContainer } = await import("../queue/reportBook.js");
-      const connection = await storage();
-      return new BlobReportBookStore(() => createReportBookContainer(connection));
+      const { BlobReportBookStore } = await import("../queue/reportBook.js");
+      return new BlobReportBookStore(container);
     })();
     return reportBookPromise;
+  };
+
+  /** A gateway whose deployments are all pulled has no cluster to hold its Lease: its lock is a blob lease. */
+  const lockFor = async (gateway: GatewayConfig, deps: RotationDeps): Promise<RotationDeps["lock"]> => {
+    if (gateway.deployments.some((d) => d.cluster.type !== "pulled")) return deps.lock;
+    const { BlobRotationLock } = await import("../queue/blobLock.js");
+    return new BlobRotationLock({ container });
   };
 
   const config = (): Promise<GuardConfig> => {
@@ -171,7 +190,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       const deps = (await adapters()).rotationDeps(gateway);
       const { log, ...rest } = rotateOptions;
       const reports = await reportBook([gateway]);
-      return rotateGateway(gateway, { ...deps, reports, log: log ?? deps.log }, rest);
+      const lock = await lockFor(gateway, deps);
+      return rotateGateway(gateway, { ...deps, lock, reports, log: log ?? deps.log }, rest);
     },
     async checkManifest(text, file) {
       const { checkManifestText } = await import("./driftCheck.js");

@@ -10,6 +10,9 @@ import { ReportBook } from "../agent/reports.js";
 import type { AgentReport } from "../agent/report.js";
 import { restErrorInfo } from "../azure/restError.js";
 
+/** The service's blob container (the book, the locks of all-pulled gateways). */
+export type ServiceContainer = ContainerClient;
+
 /** The container and blob that hold the book. */
 export const reportBookLocation = { container: "gateway-guard", blob: "reports.json" } as const;
 

@@ -14,6 +14,8 @@ import { createAppServices, type AppServices } from "../../shared/app/services.j
 import { readAppSettings } from "../../shared/config/appSettings.js";
 import type { GuardConfig } from "../../shared/config/types.js";
 import { reportBookLocation } from "../../shared/queue/reportBook.js";
+import { BlobRotationLock } from "../../shared/queue/blobLock.js";
+import { failure } from "../failure.js";
 import { eventLogger } from "../../shared/app/log.js";
 import { readFleet } from "../../shared/live/fleet.js";
 import { fleetView } from "../../shared/report/index.js";
@@ -133,6 +135,33 @@ describe("the central service with a pulled deployment", () => {
     expect(later.reason).toContain("primary key regenerated");
     expect((await services.rotate(gateway, {})).revokedKeyType).toBeUndefined();
     expectNoToken(JSON.stringify([first, notYet, later]) + log.text(), [oldToken, newToken]);
+  });
+
+  it("locks a gateway whose deployments are all pulled with a blob lease, and mints and stores without calling its cluster", async () => {
+    const p = (pull = await startPullFleet());
+    const { services, central } = await serviceOf(p);
+    const [gateway] = central.gateways;
+    const container = BlobServiceClient.fromConnectionString(
+      p.fleet.azurite!.connectionString,
+    ).getContainerClient(reportBookLocation.container);
+    await container.createIfNotExists();
+    const other = new BlobRotationLock({ container: async () => container });
+    const held = await other.tryAcquire(gateway, { ttlInMs: 90_000 });
+    expect(held).toBeDefined();
+    expect(await other.tryAcquire(gateway, { ttlInMs: 90_000 })).toBeUndefined();
+
+    const locked = await failure(services.rotate(gateway, { force: true }));
+    expect(locked).toMatchObject({ name: "LockHeldError" });
+    await held?.release();
+
+    const { result, calls } = await pulledClusterCalls(p, () => services.rotate(gateway, { force: true }));
+    expect(calls).toBe(0);
+    expect(result.status).toBe("unrevoked");
+    expect(result.reason).toContain(
+      "revoke pending: waiting for reports from edge-paris/apim-gateway/edge-gateway",
+    );
+    expect(p.fleet.keyVault.versions(p.seeded.vaultSecret)).toHaveLength(2);
+    expect(await other.tryAcquire(gateway, { ttlInMs: 90_000 })).toBeDefined();
   });
 
   it("raises agent.silent for an agent that sent nothing while a newer version waits, and ignores a foreign report by its reason", async () => {
