@@ -6,7 +6,10 @@
  * Size and timing come from the environment (defaults in brackets): `BENCH_FLEET_GATEWAYS` [100;
  * 500 takes about ten minutes here], `BENCH_FLEET_CLUSTERS` [5], `BENCH_FLEET_LATENCY_MS` [50],
  * `BENCH_FLEET_ROLLOUT_MS` [2000], `BENCH_FLEET_CONCURRENCY` [host.json's, for one instance: to see
- * what a higher setting would give].
+ * what a higher setting would give]. The instance's app settings `ROTATION_SPREAD_IN_MINUTES` [0: the
+ * run measures throughput, not the spread], `ROTATION_ROLLOUTS_PER_CLUSTER` [the app's default] and
+ * `ROTATION_SLOTS_NAMESPACE` [`gateway-guard`: each bench gateway has a namespace of its own, so a
+ * per-namespace cap would never bind] are taken from the environment too.
  */
 import type { Benchmark } from "./benchmark.js";
 import { fleetFigures } from "./fleet/figures.js";
@@ -28,6 +31,13 @@ const options = {
   latencyInMs: setting("BENCH_FLEET_LATENCY_MS", 50),
   rolloutInMs: setting("BENCH_FLEET_ROLLOUT_MS", 2000),
   concurrency: setting("BENCH_FLEET_CONCURRENCY", 0) || undefined,
+  appSettings: {
+    ROTATION_SPREAD_IN_MINUTES: process.env.ROTATION_SPREAD_IN_MINUTES ?? "0",
+    ROTATION_SLOTS_NAMESPACE: process.env.ROTATION_SLOTS_NAMESPACE ?? "gateway-guard",
+    ...(process.env.ROTATION_ROLLOUTS_PER_CLUSTER
+      ? { ROTATION_ROLLOUTS_PER_CLUSTER: process.env.ROTATION_ROLLOUTS_PER_CLUSTER }
+      : {}),
+  },
 };
 
 const fleetBench: Benchmark = {
@@ -35,7 +45,7 @@ const fleetBench: Benchmark = {
   description:
     `${options.gateways} gateways (a fifth due) over ${options.clusters} clusters, ${options.latencyInMs} ms a call, ` +
     `${options.rolloutInMs} ms a rollout: the scheduled run on one instance vs one by one ` +
-    `(BENCH_FLEET_GATEWAYS and friends change the size)`,
+    `(BENCH_FLEET_GATEWAYS and friends change the size); app settings ${JSON.stringify(options.appSettings)}`,
   run: async () => fleetFigures(await runFleet(options)),
 };
 

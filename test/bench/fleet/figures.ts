@@ -41,7 +41,11 @@ export function fleetFigures(result: FleetRunResult): Figure[] {
     );
   }
   const means = result.meanInvocationInMs;
-  figures.push(count("messages really in flight, on average", result.meanInFlight));
+  figures.push(
+    count("messages really in flight, on average", result.meanInFlight),
+    { label: "CPU of the instance over the fleet run", value: result.cpuInMs.instance, unit: "ms" },
+    { label: "CPU of the stand-ins over the fleet run", value: result.cpuInMs.standins, unit: "ms" },
+  );
   for (const kind of ["fresh", "due"] as const) {
     figures.push({
       label: `${kind} gateway: one invocation, in the fleet run`,
@@ -63,6 +67,11 @@ export function fleetFigures(result: FleetRunResult): Figure[] {
   const unattributed =
     total(result.unattributed.arm) + total(result.unattributed.keyVault) + total(result.unattributed.kube);
   figures.push(count("calls naming no gateway", unattributed));
+  for (const service of ["arm", "keyVault", "kube"] as const) {
+    for (const [kind, n] of Object.entries(result.unattributed[service]).sort()) {
+      figures.push(count(`  ${service} ${kind}`, n));
+    }
+  }
   result.maxRolloutsInFlight.forEach((n, i) => figures.push(count(`most rollouts at once, cluster-${i}`, n)));
   const gateways = result.options.gateways;
   const growthPerGateway =

@@ -11,6 +11,7 @@ import type { InvocationContext } from "@azure/functions";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { composeAdapters } from "../../../shared/compose/adapters.js";
+import { rolloutSlotsOf } from "../../../shared/compose/realAdapters.js";
 import { createAppServices, useAppServices } from "../../../shared/app/services.js";
 import { readAppSettings } from "../../../shared/config/appSettings.js";
 import { staticTokenCredential } from "../../standins/http.js";
@@ -25,6 +26,8 @@ export interface HostJob {
   connectionString: string;
   /** The configuration file (`GATEWAY_GUARD_CONFIG_FILE`). */
   configFile: string;
+  /** Further app settings (`ROTATION_SPREAD_IN_MINUTES`, `ROTATION_ROLLOUTS_PER_CLUSTER`, ...). */
+  appSettings: Record<string, string>;
   /** The CA the stand-ins' certificates chain to. */
   caPath: string;
   /** Messages in flight at once; default host.json's `batchSize + newBatchThreshold` (one instance's most). */
@@ -53,6 +56,8 @@ export interface HostReport {
   /** The timer's invocation alone. */
   fanOutInMs: number;
   invocations: HostInvocation[];
+  /** CPU time (user and system) the instance used from the timer's invocation to an empty queue. */
+  cpuInMs: number;
   /** Messages left on the poison queue. */
   poisoned: number;
   peakRssInBytes: number;
@@ -72,11 +77,16 @@ async function run(job: HostJob): Promise<HostReport> {
   const tlsOptions = { ca: readFileSync(job.caPath, "utf8"), lookup: lookupLocalhost };
   const services = await createAppServices({
     settings: readAppSettings({
+      ...job.appSettings,
       AzureWebJobsStorage: job.connectionString,
       GATEWAY_GUARD_CONFIG_FILE: job.configFile,
     }),
-    adapters: async (config) =>
-      composeAdapters(config, { credential: staticTokenCredential(), clientOptions: { tlsOptions } }),
+    adapters: async (config, settings) =>
+      composeAdapters(config, {
+        credential: staticTokenCredential(),
+        clientOptions: { tlsOptions },
+        rolloutSlots: rolloutSlotsOf(settings),
+      }),
   });
   useAppServices(services);
   const invocations: HostInvocation[] = [];
@@ -125,6 +135,7 @@ async function run(job: HostJob): Promise<HostReport> {
   const queueName = triggerQueue(timed, "rotationWorker");
 
   const start = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const { context } = captureContext("rotationSchedule");
   await handlers.rotationSchedule!({ isPastDue: false } as never, context as never);
   const fanOutInMs = performance.now() - start;
@@ -142,6 +153,7 @@ async function run(job: HostJob): Promise<HostReport> {
   const concurrency = job.concurrency ?? hostConcurrency();
   await Promise.all(Array.from({ length: concurrency }, slot));
   const wallTimeInMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuAtStart);
   const poison = await host
     .queue(`${queueName}-poison`)
     .getProperties()
@@ -151,6 +163,7 @@ async function run(job: HostJob): Promise<HostReport> {
     wallTimeInMs,
     fanOutInMs,
     invocations,
+    cpuInMs: (cpu.user + cpu.system) / 1000,
     poisoned: poison?.approximateMessagesCount ?? 0,
     ...memory.stop(),
     heapAtQuarterInBytes,

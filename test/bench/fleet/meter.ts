@@ -2,8 +2,8 @@
  * Counts what a run asks of the stand-ins, per gateway and per service, from the calls the
  * stand-ins record (ARM and Key Vault calls, Kubernetes requests), and how many rollouts ran at
  * once per cluster. A call is put down to the gateway it names: the ARM gateway id, the Key Vault
- * secret, or the Kubernetes namespace (each benchmark gateway has its own); anything else is
- * `unattributed`.
+ * secret, or the Kubernetes namespace (each benchmark gateway has its own); anything else (e.g.
+ * the rollout slots' Leases in a shared namespace) is `unattributed`.
  */
 import { performance } from "node:perf_hooks";
 import type { Fleet } from "../../standins/fleet.js";
@@ -35,6 +35,7 @@ const samplingIntervalInMs = 20;
 /** Counts the stand-ins' calls from `start()` to `stop()`. */
 export class RequestMeter {
   readonly #fleet: Fleet;
+  readonly #gatewayNames: ReadonlySet<string>;
   #armStart = 0;
   #vaultStart = 0;
   #kubeStart: number[] = [];
@@ -46,8 +47,13 @@ export class RequestMeter {
   readonly #listeners: Array<(event: RolloutEvent) => void> = [];
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(fleet: Fleet) {
+  /**
+   * @param fleet - the stand-ins to count at.
+   * @param gatewayNames - the gateways calls are put down to.
+   */
+  constructor(fleet: Fleet, gatewayNames: ReadonlySet<string>) {
     this.#fleet = fleet;
+    this.#gatewayNames = gatewayNames;
   }
 
   /** Starts counting (earlier calls are left out). */
@@ -80,7 +86,7 @@ export class RequestMeter {
     const gateways = new Map<string, ServiceCalls>();
     const unattributed = emptyCalls();
     const callsOf = (name: string | undefined): ServiceCalls => {
-      if (!name) return unattributed;
+      if (!name || !this.#gatewayNames.has(name)) return unattributed;
       let calls = gateways.get(name);
       if (!calls) gateways.set(name, (calls = emptyCalls()));
       return calls;

@@ -27,6 +27,11 @@ export interface FleetRunOptions {
   soloPerKind?: number;
   /** Messages in flight on the instance; default host.json's `batchSize + newBatchThreshold`. */
   concurrency?: number;
+  /**
+   * App settings of the instance; `ROTATION_SPREAD_IN_MINUTES` defaults to 0 (the run measures
+   * throughput); `ROTATION_SLOTS_NAMESPACE` is created in every cluster.
+   */
+  appSettings?: Record<string, string>;
 }
 
 /** Average calls of one kind of gateway. */
@@ -47,7 +52,7 @@ export interface MeanInvocation {
 
 /** What a run measured. */
 export interface FleetRunResult {
-  options: FleetRunOptions & { soloPerKind: number };
+  options: FleetRunOptions & { soloPerKind: number; appSettings: Record<string, string> };
   /** Messages in flight on the instance. */
   concurrency: number;
   deployments: number;
@@ -66,6 +71,8 @@ export interface FleetRunResult {
   meanInvocationInMs: { fleet: MeanInvocation; oneByOne?: MeanInvocation };
   /** Invocation time over the run's time after the fan-out: how many messages were really in flight. */
   meanInFlight: number;
+  /** CPU time over the fleet run of the instance and of the stand-ins (this process): near the wall time means CPU-bound. */
+  cpuInMs: { instance: number; standins: number };
   poisoned: number;
   due: KindCalls;
   fresh: KindCalls;
@@ -86,7 +93,11 @@ const replicas = 3;
  * @returns the measurements.
  */
 export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult> {
-  const settings = { soloPerKind: 2, ...options };
+  const settings = {
+    soloPerKind: 2,
+    ...options,
+    appSettings: { ROTATION_SPREAD_IN_MINUTES: "0", ...options.appSettings } as Record<string, string>,
+  };
   const clusters = Array.from({ length: settings.clusters }, (_, i) => `cluster-${i}`);
   const fleet = await startFleet({
     clusters,
@@ -111,11 +122,17 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     const seedInMs = performance.now() - seedStart;
     fleet.arm.latencyInMs = settings.latencyInMs;
     fleet.keyVault.latencyInMs = settings.latencyInMs;
-    for (const cluster of fleet.clusters) cluster.setLatency(settings.latencyInMs);
+    const slotsNamespace = settings.appSettings.ROTATION_SLOTS_NAMESPACE;
+    for (const cluster of fleet.clusters) {
+      if (slotsNamespace)
+        await cluster.apply([{ apiVersion: "v1", kind: "Namespace", metadata: { name: slotsNamespace } }]);
+      cluster.setLatency(settings.latencyInMs);
+    }
 
     const job = {
       connectionString: fleet.azurite!.connectionString,
       caPath: fleet.caPath,
+      appSettings: settings.appSettings,
       visibilityTimeoutInSeconds: 5,
     };
     let oneByOneInMs: number | undefined;
@@ -131,9 +148,11 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
 
     const configFile = join(fleet.directory, "fleet.json");
     const configInBytes = await writeFleetConfig(fleet, specs, configFile);
-    const meter = new RequestMeter(fleet);
+    const meter = new RequestMeter(fleet, new Set(specs.map((spec) => spec.name)));
     meter.start();
+    const standinsCpuAtStart = process.cpuUsage();
     const report = await runHost({ ...job, configFile, concurrency: settings.concurrency }, fleet.env);
+    const standinsCpu = process.cpuUsage(standinsCpuAtStart);
     const reading = meter.stop();
 
     const outcomes: Record<string, number> = {};
@@ -158,6 +177,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       meanInFlight:
         report.invocations.reduce((sum, i) => sum + i.durationInMs, 0) /
         (report.wallTimeInMs - report.fanOutInMs),
+      cpuInMs: { instance: report.cpuInMs, standins: (standinsCpu.user + standinsCpu.system) / 1000 },
       poisoned: report.poisoned,
       due: kindCalls(true),
       fresh: kindCalls(false),
