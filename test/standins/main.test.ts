@@ -14,8 +14,16 @@ import { afterEach, describe, expect, it } from "vitest";
 const mainPath = join(import.meta.dirname, "main.ts");
 const tsx = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsx");
 const directories: string[] = [];
+const pids: number[] = [];
 
 afterEach(async () => {
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, "SIGTERM"); // a failed test must not leave the stand-ins running
+    } catch {
+      // already stopped
+    }
+  }
   for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
 });
 
@@ -48,6 +56,7 @@ async function start(): Promise<Started> {
     starter.stdout!.on("end", () => reject(new Error(`the stand-ins did not start:\n${text}`)));
   });
   const pid = Number(/\(pid (\d+);/.exec(banner)?.[1]);
+  pids.push(pid);
   const queuePort = Number(/Azurite +http:\/\/127\.0\.0\.1:(\d+)/.exec(banner)?.[1]);
   expect(existsSync(join(directory, ".standins", "env.sh"))).toBe(true);
   return { starter, directory, pid, queuePort, output };

@@ -112,10 +112,12 @@ function say(text: string): void {
 
 async function main(): Promise<void> {
   process.stdout.on("error", () => undefined);
+  // Before anything else: a signal or a lost parent during start-up must still end in a clean stop.
+  const stop = stopRequested();
   const fleet = await startFleet({ directory, azurite: true, identity: true, rolloutStepInMs: 400 });
   const envPath = await writeEnvFile(fleet);
   say(usage(fleet, envPath));
-  const reason = await stopRequested();
+  const reason = await stop;
   say(`\nStopping the stand-ins (${reason})...\n`);
   await fleet.stop();
   await rm(envPath, { force: true });
