@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobServiceClient } from "@azure/storage-blob";
 import type { AgentReport } from "../../shared/agent/report.js";
+import type { ReportBook } from "../../shared/agent/reports.js";
 import { drainAgentReports } from "../../shared/app/reports.js";
 import { BlobReportBookStore, reportBookLocation } from "../../shared/queue/reportBook.js";
 import type { GuardConfig } from "../../shared/config/types.js";
@@ -31,6 +32,17 @@ function report(deployment: string, at: string): AgentReport {
   };
 }
 
+function deploymentsOf(book: ReportBook): string[] {
+  return book
+    .all()
+    .map((r) => r.deployment)
+    .sort();
+}
+
+async function deploymentsIn(store: BlobReportBookStore): Promise<string[]> {
+  return deploymentsOf((await store.load()).book);
+}
+
 async function freshStore(name: string): Promise<BlobReportBookStore> {
   const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name);
   await container.createIfNotExists();
@@ -48,15 +60,10 @@ describe("the book of reports in a blob", () => {
     expect(await store.save(first)).toBe(true);
     expect(await store.save(second)).toBe(false);
     const again = await store.load();
-    expect(again.book.all().map((r) => r.deployment)).toEqual(["a"]);
+    expect(deploymentsOf(again.book)).toEqual(["a"]);
     again.book.record(report("b", "2026-01-01T00:00:00.000Z"));
     expect(await store.save(again)).toBe(true);
-    expect(
-      (await store.load()).book
-        .all()
-        .map((r) => r.deployment)
-        .sort(),
-    ).toEqual(["a", "b"]);
+    expect(await deploymentsIn(store)).toEqual(["a", "b"]);
   });
 
   it("drainAgentReports merges what another instance saved meanwhile instead of losing it", async () => {
@@ -107,17 +114,7 @@ describe("the book of reports in a blob", () => {
       log: new CaptureLogger(),
       now: clock.now,
     });
-    expect(
-      book
-        .all()
-        .map((r) => r.deployment)
-        .sort(),
-    ).toEqual(["a", "b"]);
-    expect(
-      (await store.load()).book
-        .all()
-        .map((r) => r.deployment)
-        .sort(),
-    ).toEqual(["a", "b"]);
+    expect(deploymentsOf(book)).toEqual(["a", "b"]);
+    expect(await deploymentsIn(store)).toEqual(["a", "b"]);
   });
 });
