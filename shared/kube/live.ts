@@ -23,8 +23,9 @@ import {
 import { sha256 } from "../token/parse.js";
 import { annotationsDescribeToken, secretTokenInfo } from "../token/secretInfo.js";
 import type { KubeGatewayCluster } from "./cluster.js";
-import { toKubeError, type KubeOperation } from "./errors.js";
-import { readGatewayObjects, sourced, tokenFromSecret, tokenLocation, toPlain } from "./objects.js";
+import type { KubeOperation } from "./errors.js";
+import { readGatewayObjects, sourced, tokenLocation, tokenState, toPlain } from "./objects.js";
+import { kubeCall, type RetryOptions } from "./retry.js";
 import { requestOptions } from "./request.js";
 
 export interface LiveObjects {
@@ -41,8 +42,15 @@ export interface LiveObjects {
   tokenError?: string;
 }
 
+/** Options of {@link readLiveObjects}. */
+export interface ReadLiveObjectsOptions extends AbortOptions {
+  /** Timeouts and retries of each read (defaults in retry.ts). */
+  retry?: RetryOptions;
+}
+
 /**
- * Reads a gateway Deployment and its related objects from the cluster.
+ * Reads a gateway Deployment and its related objects from the cluster. Every read is timed out and
+ * retried as retry.ts says; a list that still fails is named in `live.errors`.
  * @param target - the deployment.
  * @param cluster - the cluster it runs in.
  * @returns the objects, live data and bundle; what could not be read is listed in `live.errors`.
@@ -52,7 +60,7 @@ export interface LiveObjects {
 export async function readLiveObjects(
   target: DeploymentTarget,
   cluster: Pick<KubeGatewayCluster, "api">,
-  options: AbortOptions = {},
+  options: ReadLiveObjectsOptions = {},
 ): Promise<LiveObjects> {
   const { namespace } = target;
   const core = await cluster.api(CoreV1Api);
@@ -60,12 +68,15 @@ export async function readLiveObjects(
   const policy = await cluster.api(PolicyV1Api);
   const autoscaling = await cluster.api(AutoscalingV2Api);
   const errors: string[] = [];
-  const reqOptions = requestOptions(options.abortSignal);
-  const listed = async <T>(operation: KubeOperation, list: () => Promise<{ items: T[] }>): Promise<T[]> => {
+  const listed = async <T>(
+    operation: KubeOperation,
+    list: (signal: AbortSignal) => Promise<{ items: T[] }>,
+  ): Promise<T[]> => {
     try {
-      return (await list()).items;
+      return (await kubeCall(operation, list, options)).items;
     } catch (error) {
-      errors.push(toKubeError(error, operation).message);
+      if (options.abortSignal?.aborted) throw error;
+      errors.push(error instanceof Error ? error.message : String(error));
       return [];
     }
   };
@@ -73,19 +84,19 @@ export async function readLiveObjects(
   let pods: V1Pod[] = [];
   const related = async (deployment: V1Deployment): Promise<SourcedObject[]> => {
     const [services, budgets, autoscalers, listedPods] = await Promise.all([
-      listed({ verb: "list", resource: "services", namespace }, () =>
-        core.listNamespacedService({ namespace }, reqOptions),
+      listed({ verb: "list", resource: "services", namespace }, (signal) =>
+        core.listNamespacedService({ namespace }, requestOptions(signal)),
       ),
-      listed({ verb: "list", resource: "poddisruptionbudgets.policy", namespace }, () =>
-        policy.listNamespacedPodDisruptionBudget({ namespace }, reqOptions),
+      listed({ verb: "list", resource: "poddisruptionbudgets.policy", namespace }, (signal) =>
+        policy.listNamespacedPodDisruptionBudget({ namespace }, requestOptions(signal)),
       ),
-      listed({ verb: "list", resource: "horizontalpodautoscalers.autoscaling", namespace }, () =>
-        autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, reqOptions),
+      listed({ verb: "list", resource: "horizontalpodautoscalers.autoscaling", namespace }, (signal) =>
+        autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, requestOptions(signal)),
       ),
-      listed({ verb: "list", resource: "pods", namespace }, () =>
+      listed({ verb: "list", resource: "pods", namespace }, (signal) =>
         core.listNamespacedPod(
           { namespace, labelSelector: matchLabelsSelector(deployment.spec?.selector?.matchLabels) },
-          reqOptions,
+          requestOptions(signal),
         ),
       ),
     ]);
@@ -96,10 +107,7 @@ export async function readLiveObjects(
       ...autoscalers.map((h) => sourced(toPlain(h, "autoscaling/v2", "HorizontalPodAutoscaler"))),
     ];
   };
-  const gateway = await readGatewayObjects({ core, apps }, target, {
-    abortSignal: options.abortSignal,
-    related,
-  });
+  const gateway = await readGatewayObjects({ core, apps }, target, { ...options, related });
   const { bundle } = gateway;
   const selector = gateway.deployment.spec?.selector ?? {};
   const ownPods = pods.filter((p) => selectorMatches(selector, p.metadata?.labels ?? {}));
@@ -112,7 +120,7 @@ export async function readLiveObjects(
     ...bundle.horizontalPodAutoscalers,
     ...ownPods.map((p) => sourced(toPlain(p, "v1", "Pod"))),
   ];
-  const found = tokenState(gateway, target);
+  const found = liveTokenState(gateway, target);
   const live: LiveData = {
     ...liveTokenData(found.token),
     pods: ownPods.map(podState),
@@ -152,7 +160,7 @@ export function liveTokenData(state: DeploymentTokenState | undefined, vault?: S
   return data;
 }
 
-function tokenState(
+function liveTokenState(
   gateway: Awaited<ReturnType<typeof readGatewayObjects>>,
   target: DeploymentTarget,
 ): { token?: DeploymentTokenState; error?: string } {
@@ -160,16 +168,7 @@ function tokenState(
     const { secretName, secretKey } = tokenLocation(gateway, target);
     const secret = gateway.secrets.find((s) => s.metadata?.name === secretName);
     if (!secret) return { error: `Secret ${target.namespace}/${secretName} (token) could not be read` };
-    return {
-      token: {
-        secretName,
-        secretKey,
-        token: tokenFromSecret(secret, secretKey),
-        resourceVersion: secret.metadata?.resourceVersion ?? "",
-        annotations: { ...secret.metadata?.annotations },
-        paused: gateway.deployment.spec?.paused === true,
-      },
-    };
+    return { token: tokenState(gateway, secret, secretKey) };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }

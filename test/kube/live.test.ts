@@ -199,6 +199,13 @@ describe("readLiveObjects", () => {
     expect(live.secretTokenSha256).toBe(sha256(token));
   });
 
+  it("retries a list that fails for a moment, so a transient 500 leaves no gap in the objects", async () => {
+    standin.failNext({ status: 500, verb: "list", resource: "poddisruptionbudgets", count: 2 });
+    const { objects, live } = await readLiveObjects(target, cluster, { retry: { delay: async () => {} } });
+    expect(objects.some((o) => o.object.kind === "PodDisruptionBudget")).toBe(true);
+    expect(live.errors).toBeUndefined();
+  });
+
   it("fails with NotFoundError for a missing Deployment", async () => {
     await expect(readLiveObjects({ ...target, deployment: "absent" }, cluster)).rejects.toMatchObject({
       name: "NotFoundError",
