@@ -73,6 +73,8 @@ describe("gateway-guard check --baseline", () => {
     const run = await runMain(["check", "--baseline", join(dir, "baseline.yaml")]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/^ {2}rules\.replicas\.minimun: unknown setting for rule "replicas" .*\(line 3\)$/m);
+    expect(run.stderr).toMatch(
+      /^ {2}rules\.replicas\.minimun: unknown setting for rule "replicas" .*\(line 3\)$/m,
+    );
   });
 });

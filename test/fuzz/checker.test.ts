@@ -33,8 +33,8 @@ function mutant(rng: () => number): { text: string; file: string } {
   const base = bases[Math.floor(rng() * bases.length)];
   if (rng() < 0.3) return { text: mutateText(base, rng), file: "m.yaml" };
   const documents = parseAllDocuments(base)
-    .map((doc) => doc.toJS() as unknown)
-    .filter((d) => d != null);
+    .map((doc): unknown => doc.toJS())
+    .filter((d): d is unknown => d != null) as unknown[];
   const index = Math.floor(rng() * documents.length);
   documents[index] = mutateValue(documents[index], rng);
   if (rng() < 0.25) return { text: JSON.stringify({ kind: "List", items: documents }), file: "m.json" };
