@@ -47,7 +47,8 @@ describe("delivery: pull in the configuration", () => {
   });
 
   it("names what is wrong with a pulled deployment, with its line", () => {
-    const message = problemsOf(`      - { delivery: pull, cluster: Paris--1, namespace: apim, deployment: gateway }
+    const message =
+      problemsOf(`      - { delivery: pull, cluster: Paris--1, namespace: apim, deployment: gateway }
       - { delivery: pull, namespace: apim, deployment: gateway }
       - { delivery: pull, cluster: onprem, agentIntervalInMinutes: 0, namespace: apim, deployment: gateway }
       - { delivery: carrier-pigeon, namespace: apim, deployment: gateway }
@@ -57,7 +58,9 @@ describe("delivery: pull in the configuration", () => {
       "gateways[0].deployments[0].cluster.name: must be lowercase letters, digits and '-' (a DNS label) (line 11)",
     );
     expect(message).toContain("gateways[0].deployments[1].cluster.name: required (line 12)");
-    expect(message).toContain("gateways[0].deployments[2].cluster.agentIntervalInMinutes: must be more than 0");
+    expect(message).toContain(
+      "gateways[0].deployments[2].cluster.agentIntervalInMinutes: must be more than 0",
+    );
     expect(message).toContain('gateways[0].deployments[3].delivery: must be "push" or "pull" (line 14)');
     expect(message).toContain("gateways[0].deployments[4].agentIntervalInMinutes: unknown field (line 15)");
   });
