@@ -16,9 +16,8 @@ import { signingKeyOf } from "./tokenSignature.js";
 /** The api-version this adapter is written against. */
 export const apimApiVersion = "2024-05-01";
 
-/** RBAC actions the issuer needs, by operation. */
+/** RBAC actions the issuer needs, by operation (it never reads a gateway: no `gateways/read`). */
 export const apimPermissions = {
-  read: "Microsoft.ApiManagement/service/gateways/read",
   generateToken: "Microsoft.ApiManagement/service/gateways/generateToken/action",
   regenerateKey: "Microsoft.ApiManagement/service/gateways/regenerateKey/action",
   /** Only with revocation on, to tell which key signed a token whose Secret does not say. */

@@ -73,7 +73,7 @@ export interface AppSettingInfo {
   requiredInAzure: boolean;
 }
 
-/** Every app setting the Functions app reads, with meaning and default (the README's table). */
+/** Every app setting the Functions app reads, with meaning and default (the table in docs/functions.md). */
 export const appSettingNames: readonly AppSettingInfo[] = [
   {
     name: "GATEWAY_GUARD_CONFIG",

@@ -1,6 +1,6 @@
 /**
  * The registry: every rule of the baseline (docs/baseline.md), one unit per file, in the baseline's order.
- * Adding a rule touches its own file, this list and the README's table.
+ * Adding a rule touches its own file, this list and the table in docs/baseline.md (`npm run docs` regenerates the rest).
  */
 
 import type { Rule } from "../types.js";
