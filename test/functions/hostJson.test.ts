@@ -33,8 +33,12 @@ describe("host.json", () => {
     expect(host.extensions.queues).toMatchObject({
       maxDequeueCount,
       messageEncoding: "base64",
-      batchSize: 4,
     });
+  });
+
+  it("runs 24 messages at once per instance: a rotation mostly waits on its rollouts, not on the CPU", () => {
+    const { batchSize, newBatchThreshold } = host.extensions.queues;
+    expect({ batchSize, newBatchThreshold }).toEqual({ batchSize: 16, newBatchThreshold: 8 });
   });
 
   it.each([1, 2, 5])(
