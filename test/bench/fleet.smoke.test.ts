@@ -3,19 +3,24 @@
  * a tiny fleet without latency through the same path, checking that calls are put down to the
  * right gateways and that rollouts and one-by-one times are measured.
  */
-import { describe, expect, it } from "vitest";
+import { once } from "node:events";
+import { afterAll, describe, expect, it } from "vitest";
 import { fleetFigures } from "./fleet/figures.js";
+import { forkHost, stopHosts } from "./fleet/hostProcess.js";
 import { peakOverlap } from "./fleet/meter.js";
 import { runFleet } from "./fleet/runFleet.js";
 
 describe("fleet benchmark harness", () => {
-  it("counts calls per gateway, rollouts per cluster and the one-by-one time of a tiny fleet", async () => {
+  afterAll(stopHosts);
+
+  it("counts calls per gateway, rollouts per cluster and the one-by-one time of a tiny fleet on two instances", async () => {
     const result = await runFleet({
       gateways: 3,
       clusters: 2,
       latencyInMs: 0,
       rolloutInMs: 80,
       soloPerKind: 1,
+      instances: 2,
     });
 
     expect(result.outcomes).toEqual({ rotated: 1, fresh: 2 });
@@ -42,6 +47,14 @@ describe("fleet benchmark harness", () => {
     expect(labels).toContain("fleet run vs one by one");
     expect(labels).toContain("due gateway: ARM calls");
   }, 180_000);
+
+  it("ends a host process when its parent's IPC channel closes (no orphan after a timeout)", async () => {
+    const child = forkHost({});
+    const exited = once(child, "exit");
+    child.disconnect();
+    const [code] = await exited;
+    expect(code).toBe(1);
+  }, 60_000);
 
   it("finds the most intervals that overlap", () => {
     expect(peakOverlap([])).toBe(0);

@@ -315,20 +315,50 @@ interface SeedContext {
   issuer: ApimTokenIssuer;
 }
 
-async function seedGateway(spec: FleetGatewaySpec, context: SeedContext): Promise<FleetGateway> {
-  const apim: ArmGatewayRef = {
+/** The ARM reference of a seeded gateway. */
+export function fleetArmRef(name: string): ArmGatewayRef {
+  return {
     subscriptionId: fleetSubscriptionId,
     resourceGroup: "rg-apim-standins",
     service: "contoso-apim",
-    gatewayId: `${spec.name}-gw`,
+    gatewayId: `${name}-gw`,
   };
-  context.arm.addGateway(apim, { description: `${spec.name} (stand-in)` });
-  const now = Date.now();
-  const expiresOn = new Date(Math.floor((now + spec.expiresInDays * dayInMs) / 60_000) * 60_000);
+}
+
+/** The Key Vault secret of a seeded gateway. */
+export function fleetVaultSecretName(name: string): string {
+  return `${name}-gateway-token`;
+}
+
+/** A gateway's token as {@link seedGatewayToken} seeded it into ARM and Key Vault. */
+export interface SeededGatewayToken {
+  apim: ArmGatewayRef;
+  vaultSecret: string;
+  token: string;
+  /** What the gateway's Secrets record, as if gateway-guard had written them. */
+  recorded: { keyType: KeyType; expiresOn: Date; vaultVersion: string; rotatedAt: Date };
+}
+
+/**
+ * Adds a gateway to the ARM stand-in, mints its token there and stores it in Key Vault with the
+ * content type and tags gateway-guard writes, as if it had rotated it 29 days before expiry.
+ * @param spec - the gateway's name, key type and days to expiry.
+ * @param services - the stand-ins and an issuer minting through the ARM stand-in.
+ * @param description - the gateway's description in ARM.
+ * @returns where the token lives and what the deployments' Secrets should record.
+ */
+export async function seedGatewayToken(
+  spec: Pick<FleetGatewaySpec, "name" | "keyType" | "expiresInDays">,
+  services: Pick<SeedContext, "arm" | "keyVault" | "issuer">,
+  description = `${spec.name} (stand-in)`,
+): Promise<SeededGatewayToken> {
+  const apim = fleetArmRef(spec.name);
+  services.arm.addGateway(apim, { description });
+  const expiresOn = new Date(Math.floor((Date.now() + spec.expiresInDays * dayInMs) / 60_000) * 60_000);
   const rotatedAt = new Date(expiresOn.getTime() - 29 * dayInMs);
-  const token = await context.issuer.mint(apim, spec.keyType, expiresOn);
-  const vaultSecret = `${spec.name}-gateway-token`;
-  const stored = context.keyVault.seedSecret(vaultSecret, token, {
+  const token = await services.issuer.mint(apim, spec.keyType, expiresOn);
+  const vaultSecret = fleetVaultSecretName(spec.name);
+  const stored = services.keyVault.seedSecret(vaultSecret, token, {
     contentType: tokenContentType,
     tags: {
       [tokenTags.gateway]: spec.name,
@@ -337,6 +367,16 @@ async function seedGateway(spec: FleetGatewaySpec, context: SeedContext): Promis
     },
     expiresOn,
   });
+  return {
+    apim,
+    vaultSecret,
+    token,
+    recorded: { keyType: spec.keyType, expiresOn, vaultVersion: stored.version, rotatedAt },
+  };
+}
+
+async function seedGateway(spec: FleetGatewaySpec, context: SeedContext): Promise<FleetGateway> {
+  const { apim, vaultSecret, token, recorded } = await seedGatewayToken(spec, context);
   const deployments: FleetDeployment[] = [];
   for (const d of spec.deployments) {
     const standin = context.clusters[d.cluster];
@@ -348,7 +388,7 @@ async function seedGateway(spec: FleetGatewaySpec, context: SeedContext): Promis
         layout: d.layout,
         token,
         replicas: d.replicas,
-        recorded: { keyType: spec.keyType, expiresOn, vaultVersion: stored.version, rotatedAt },
+        recorded,
       }),
     );
     await standin.waitForRollout(d.namespace, d.deployment);

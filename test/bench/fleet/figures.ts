@@ -25,7 +25,8 @@ export function fleetFigures(result: FleetRunResult): Figure[] {
     count("clusters", result.options.clusters),
     count("latency per call (ms)", result.options.latencyInMs),
     count("rollout of 3 replicas (ms)", result.options.rolloutInMs),
-    count("messages in flight on one instance (host.json)", result.concurrency),
+    count("Functions instances", result.options.instances),
+    count("messages in flight per instance (host.json)", result.concurrency),
     { label: "fleet run: timer fan-out to empty queue", value: result.wallTimeInMs, unit: "ms" },
     { label: "  of which the timer's fan-out", value: result.fanOutInMs, unit: "ms" },
   ];
@@ -37,13 +38,18 @@ export function fleetFigures(result: FleetRunResult): Figure[] {
         value: result.oneByOneInMs,
         unit: "ms",
       },
-      { label: "fleet run vs one by one", value: speedUp, unit: "×", target: "≥ 20×", within: speedUp >= 20 },
+      {
+        label: "fleet run vs one by one",
+        value: speedUp,
+        unit: "×",
+        ...(result.options.instances === 1 ? { target: "≥ 20× on one instance", within: speedUp >= 20 } : {}),
+      },
     );
   }
   const means = result.meanInvocationInMs;
   figures.push(
     count("messages really in flight, on average", result.meanInFlight),
-    { label: "CPU of the instance over the fleet run", value: result.cpuInMs.instance, unit: "ms" },
+    { label: "CPU of the instances over the fleet run", value: result.cpuInMs.instances, unit: "ms" },
     { label: "CPU of the stand-ins over the fleet run", value: result.cpuInMs.standins, unit: "ms" },
   );
   for (const kind of ["fresh", "due"] as const) {

@@ -3,8 +3,9 @@
  * registered as the worker loads them, the real services and adapters (a fake Azure credential and
  * the stand-ins' CA being the only changes), the timer's fan-out onto the Azurite queue, and the
  * queue worker driven by the host model (test/functions/hostDriver.ts) with as many messages in
- * flight as host.json allows one instance (`batchSize + newBatchThreshold`). Reports timings,
- * outcomes and memory to the parent over IPC. Run by {@link runHost} in hostProcess.ts.
+ * flight as host.json allows one instance (`batchSize + newBatchThreshold`). Waits for the
+ * parent's word to fan out (one instance of a run does) and to drain the queue; reports timings,
+ * outcomes and memory to the parent over IPC. Run by {@link runHosts} in hostProcess.ts.
  */
 import { readFileSync } from "node:fs";
 import type { InvocationContext } from "@azure/functions";
@@ -41,22 +42,29 @@ export interface HostInvocation {
   gateway: string;
   /** `rotated`, `fresh`, ... from `rotation.completed`; `retry` when it threw; `rejected`. */
   status: string;
+  /** `performance.timeOrigin` based, so comparable across instances. */
   startedAtInMs: number;
   durationInMs: number;
   /** Why it threw (error messages never hold a token). */
   error?: string;
 }
 
+/** What the parent tells an instance, after the job: run the timer's fan-out (one instance does), or drain the queue. */
+export type HostCommand = "fanOut" | "drain";
+
+/** What an instance tells its parent: it is ready, it has fanned out, or its report or error. */
+export type HostMessage =
+  { ready: true } | { fannedOut: true; fanOutInMs: number } | { report: HostReport } | { error: string };
+
 /** What the host process reports. */
 export interface HostReport {
   /** Messages in flight at once. */
   concurrency: number;
-  /** From the timer's invocation to an empty queue. */
-  wallTimeInMs: number;
-  /** The timer's invocation alone. */
-  fanOutInMs: number;
+  /** When it started draining and when it found the queue empty (`performance.timeOrigin` based, so comparable across processes). */
+  drainStartedAtEpochInMs: number;
+  drainEndedAtEpochInMs: number;
   invocations: HostInvocation[];
-  /** CPU time (user and system) the instance used from the timer's invocation to an empty queue. */
+  /** CPU time (user and system) the instance used from the timer's invocation (or the start of draining) to an empty queue. */
   cpuInMs: number;
   /** Messages left on the poison queue. */
   poisoned: number;
@@ -70,7 +78,8 @@ export interface HostReport {
 
 const idlePollInMs = 100;
 
-async function run(job: HostJob): Promise<HostReport> {
+/** Loads the app like a fresh instance, then fans out and drains when the parent says so. */
+async function serve(job: HostJob, commands: AsyncIterator<HostCommand>): Promise<HostReport> {
   const memory = watchMemory();
   const handlers = await loadFunctions();
   // As test/standins/fleet.ts does: trust the stand-ins' CA and resolve the vault's `*.localhost` name.
@@ -102,7 +111,7 @@ async function run(job: HostJob): Promise<HostReport> {
             const record: HostInvocation = {
               gateway: String((payload as { gateway?: unknown }).gateway),
               status: "retry",
-              startedAtInMs: start,
+              startedAtInMs: epochNow(),
               durationInMs: 0,
             };
             const lines: string[] = [];
@@ -134,12 +143,18 @@ async function run(job: HostJob): Promise<HostReport> {
   });
   const queueName = triggerQueue(timed, "rotationWorker");
 
-  const start = performance.now();
-  const cpuAtStart = process.cpuUsage();
-  const { context } = captureContext("rotationSchedule");
-  await handlers.rotationSchedule!({ isPastDue: false } as never, context as never);
-  const fanOutInMs = performance.now() - start;
   quarter = Math.ceil((await services.config()).gateways.length / 4);
+  send({ ready: true });
+  let command = await next(commands);
+  const cpuAtStart = process.cpuUsage();
+  if (command === "fanOut") {
+    const start = performance.now();
+    const { context } = captureContext("rotationSchedule");
+    await handlers.rotationSchedule!({ isPastDue: false } as never, context as never);
+    send({ fannedOut: true, fanOutInMs: performance.now() - start });
+    command = await next(commands);
+  }
+  const drainStartedAtEpochInMs = epochNow();
   const slot = async (): Promise<void> => {
     for (;;) {
       const processed = await host.pollOnce([queueName]);
@@ -152,7 +167,7 @@ async function run(job: HostJob): Promise<HostReport> {
   };
   const concurrency = job.concurrency ?? hostConcurrency();
   await Promise.all(Array.from({ length: concurrency }, slot));
-  const wallTimeInMs = performance.now() - start;
+  const drainEndedAtEpochInMs = epochNow();
   const cpu = process.cpuUsage(cpuAtStart);
   const poison = await host
     .queue(`${queueName}-poison`)
@@ -160,8 +175,8 @@ async function run(job: HostJob): Promise<HostReport> {
     .catch(() => undefined);
   return {
     concurrency,
-    wallTimeInMs,
-    fanOutInMs,
+    drainStartedAtEpochInMs,
+    drainEndedAtEpochInMs,
     invocations,
     cpuInMs: (cpu.user + cpu.system) / 1000,
     poisoned: poison?.approximateMessagesCount ?? 0,
@@ -217,10 +232,45 @@ function collectedHeap(): number {
   return process.memoryUsage().heapUsed;
 }
 
-process.once("message", (job: HostJob) => {
-  run(job).then(
-    (report) => process.send!({ report }, () => process.exit(0)),
-    (error: unknown) =>
-      process.send!({ error: error instanceof Error ? error.message : String(error) }, () => process.exit(1)),
-  );
-});
+function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function send(message: HostMessage): void {
+  process.send!(message);
+}
+
+async function next(commands: AsyncIterator<HostCommand>): Promise<HostCommand> {
+  const { value, done } = await commands.next();
+  if (done) throw new Error("the parent went away");
+  return value;
+}
+
+/** The parent's messages: the job first, then commands. */
+async function* messages(): AsyncGenerator<unknown> {
+  const queue: unknown[] = [];
+  let wake: (() => void) | undefined;
+  process.on("message", (message) => {
+    queue.push(message);
+    wake?.();
+  });
+  for (;;) {
+    if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    yield queue.shift();
+  }
+}
+
+// The instance dies with its parent: when the IPC channel closes, nothing is left to report to.
+process.once("disconnect", () => process.exit(1));
+if (!process.connected) process.exit(1);
+
+const inbox = messages();
+const job = (await inbox.next()).value as HostJob;
+serve(job, inbox as AsyncIterator<HostCommand>).then(
+  (report) => process.send!({ report } satisfies HostMessage, () => process.exit(0)),
+  (error: unknown) =>
+    process.send!(
+      { error: error instanceof Error ? error.message : String(error) } satisfies HostMessage,
+      () => process.exit(1),
+    ),
+);

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { startFleet, type FleetGatewaySpec } from "../../standins/fleet.js";
 import type { HostInvocation, HostReport } from "./host.js";
-import { runHost } from "./hostProcess.js";
+import { runHosts } from "./hostProcess.js";
 import { RequestMeter, type CallCounts, type ServiceCalls } from "./meter.js";
 import { seedGateways, writeFleetConfig } from "./seed.js";
 import { fleetShape, isDue } from "./shape.js";
@@ -25,8 +25,10 @@ export interface FleetRunOptions {
   rolloutInMs: number;
   /** Gateways rotated one by one per kind (due or fresh, 1 to 3 deployments); 0 skips it. Default 2. */
   soloPerKind?: number;
-  /** Messages in flight on the instance; default host.json's `batchSize + newBatchThreshold`. */
+  /** Messages in flight on each instance; default host.json's `batchSize + newBatchThreshold`. */
   concurrency?: number;
+  /** Functions instances draining the queue together in the fleet run (the one-by-one sample uses one). Default 1. */
+  instances?: number;
   /**
    * App settings of the instance; `ROTATION_SPREAD_IN_MINUTES` defaults to 0 (the run measures
    * throughput); `ROTATION_SLOTS_NAMESPACE` is created in every cluster.
@@ -52,8 +54,8 @@ export interface MeanInvocation {
 
 /** What a run measured. */
 export interface FleetRunResult {
-  options: FleetRunOptions & { soloPerKind: number; appSettings: Record<string, string> };
-  /** Messages in flight on the instance. */
+  options: FleetRunOptions & { soloPerKind: number; instances: number; appSettings: Record<string, string> };
+  /** Messages in flight on each instance. */
   concurrency: number;
   deployments: number;
   /** Seeding the stand-ins (not part of any figure). */
@@ -71,14 +73,15 @@ export interface FleetRunResult {
   meanInvocationInMs: { fleet: MeanInvocation; oneByOne?: MeanInvocation };
   /** Invocation time over the run's time after the fan-out: how many messages were really in flight. */
   meanInFlight: number;
-  /** CPU time over the fleet run of the instance and of the stand-ins (this process): near the wall time means CPU-bound. */
-  cpuInMs: { instance: number; standins: number };
+  /** CPU time over the fleet run of the instances (all together) and of the stand-ins (this process): near the wall time means CPU-bound. */
+  cpuInMs: { instances: number; standins: number };
   poisoned: number;
   due: KindCalls;
   fresh: KindCalls;
   unattributed: ServiceCalls;
   maxRolloutsInFlight: number[];
   rollouts: number;
+  /** Of the instance that ran the fan-out (every instance holds the whole configuration). */
   memory: Pick<
     HostReport,
     "peakRssInBytes" | "peakHeapUsedInBytes" | "heapAtQuarterInBytes" | "heapAtEndInBytes"
@@ -95,6 +98,7 @@ const replicas = 3;
 export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult> {
   const settings = {
     soloPerKind: 2,
+    instances: 1,
     ...options,
     appSettings: { ROTATION_SPREAD_IN_MINUTES: "0", ...options.appSettings } as Record<string, string>,
   };
@@ -140,8 +144,8 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     if (solo.length > 0) {
       const configFile = join(fleet.directory, "solo.json");
       await writeFleetConfig(fleet, solo, configFile);
-      const report = await runHost({ ...job, configFile, concurrency: 1 }, fleet.env);
-      const warm = withoutFirst(report.invocations);
+      const report = await runHosts({ ...job, configFile, concurrency: 1 }, fleet.env);
+      const warm = withoutFirst(report.instances[0]!.invocations);
       oneByOneInMs = extrapolate(specs, solo, warm);
       soloMeans = meanInvocation(solo, warm);
     }
@@ -151,12 +155,18 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     const meter = new RequestMeter(fleet, new Set(specs.map((spec) => spec.name)));
     meter.start();
     const standinsCpuAtStart = process.cpuUsage();
-    const report = await runHost({ ...job, configFile, concurrency: settings.concurrency }, fleet.env);
+    const report = await runHosts(
+      { ...job, configFile, concurrency: settings.concurrency },
+      fleet.env,
+      settings.instances,
+    );
     const standinsCpu = process.cpuUsage(standinsCpuAtStart);
     const reading = meter.stop();
 
+    const invocations = report.instances.flatMap((instance) => instance.invocations);
+    const first = report.instances[0]!;
     const outcomes: Record<string, number> = {};
-    for (const invocation of report.invocations)
+    for (const invocation of invocations)
       outcomes[invocation.status] = (outcomes[invocation.status] ?? 0) + 1;
     const kindCalls = (due: boolean) =>
       averageCalls(
@@ -165,7 +175,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       );
     return {
       options: settings,
-      concurrency: report.concurrency,
+      concurrency: first.concurrency,
       deployments: specs.reduce((sum, spec) => sum + spec.deployments.length, 0),
       seedInMs,
       wallTimeInMs: report.wallTimeInMs,
@@ -173,22 +183,24 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       oneByOneInMs,
       soloSample: Math.max(0, solo.length - 1),
       outcomes,
-      meanInvocationInMs: { fleet: meanInvocation(specs, report.invocations), oneByOne: soloMeans },
+      meanInvocationInMs: { fleet: meanInvocation(specs, invocations), oneByOne: soloMeans },
       meanInFlight:
-        report.invocations.reduce((sum, i) => sum + i.durationInMs, 0) /
-        (report.wallTimeInMs - report.fanOutInMs),
-      cpuInMs: { instance: report.cpuInMs, standins: (standinsCpu.user + standinsCpu.system) / 1000 },
-      poisoned: report.poisoned,
+        invocations.reduce((sum, i) => sum + i.durationInMs, 0) / (report.wallTimeInMs - report.fanOutInMs),
+      cpuInMs: {
+        instances: report.instances.reduce((sum, instance) => sum + instance.cpuInMs, 0),
+        standins: (standinsCpu.user + standinsCpu.system) / 1000,
+      },
+      poisoned: Math.max(...report.instances.map((instance) => instance.poisoned)),
       due: kindCalls(true),
       fresh: kindCalls(false),
       unattributed: reading.unattributed,
       maxRolloutsInFlight: reading.maxRolloutsInFlight,
       rollouts: reading.rollouts.reduce((a, b) => a + b, 0),
       memory: {
-        peakRssInBytes: report.peakRssInBytes,
-        peakHeapUsedInBytes: report.peakHeapUsedInBytes,
-        heapAtQuarterInBytes: report.heapAtQuarterInBytes,
-        heapAtEndInBytes: report.heapAtEndInBytes,
+        peakRssInBytes: first.peakRssInBytes,
+        peakHeapUsedInBytes: first.peakHeapUsedInBytes,
+        heapAtQuarterInBytes: first.heapAtQuarterInBytes,
+        heapAtEndInBytes: first.heapAtEndInBytes,
         configInBytes,
       },
     };

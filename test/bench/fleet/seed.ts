@@ -8,27 +8,14 @@
  */
 import { writeFile } from "node:fs/promises";
 import { ApimTokenIssuer } from "../../../shared/azure/apim.js";
-import { tokenContentType, tokenTags } from "../../../shared/azure/keyvault.js";
-import { fleetSubscriptionId, type Fleet, type FleetGatewaySpec } from "../../standins/fleet.js";
+import {
+  fleetArmRef,
+  fleetVaultSecretName,
+  seedGatewayToken,
+  type Fleet,
+  type FleetGatewaySpec,
+} from "../../standins/fleet.js";
 import { gatewayDeploymentObjects } from "../../standins/gateways.js";
-import type { ArmGatewayRef } from "../../standins/arm.js";
-
-const dayInMs = 86_400_000;
-
-/** The ARM reference of a seeded gateway. */
-export function armRef(name: string): ArmGatewayRef {
-  return {
-    subscriptionId: fleetSubscriptionId,
-    resourceGroup: "rg-apim-standins",
-    service: "contoso-apim",
-    gatewayId: `${name}-gw`,
-  };
-}
-
-/** The Key Vault secret of a seeded gateway. */
-export function vaultSecretName(name: string): string {
-  return `${name}-gateway-token`;
-}
 
 /**
  * Seeds the gateways into the fleet's ARM, Key Vault and clusters and waits until every
@@ -45,25 +32,7 @@ export async function seedGateways(fleet: Fleet, specs: readonly FleetGatewaySpe
   const rollouts: Array<Promise<void>> = [];
   await Promise.all(
     specs.map(async (spec) => {
-      const apim = armRef(spec.name);
-      fleet.arm.addGateway(apim, { description: `${spec.name} (bench)` });
-      const expiresOn = new Date(Math.floor((Date.now() + spec.expiresInDays * dayInMs) / 60_000) * 60_000);
-      const token = await issuer.mint(apim, spec.keyType, expiresOn);
-      const stored = fleet.keyVault.seedSecret(vaultSecretName(spec.name), token, {
-        contentType: tokenContentType,
-        tags: {
-          [tokenTags.gateway]: spec.name,
-          [tokenTags.keyType]: spec.keyType,
-          [tokenTags.managedBy]: "gateway-guard",
-        },
-        expiresOn,
-      });
-      const recorded = {
-        keyType: spec.keyType,
-        expiresOn,
-        vaultVersion: stored.version,
-        rotatedAt: new Date(expiresOn.getTime() - 29 * dayInMs),
-      };
+      const { token, recorded } = await seedGatewayToken(spec, { ...fleet, issuer }, `${spec.name} (bench)`);
       for (const d of spec.deployments) {
         const cluster = fleet.clusters[d.cluster]!;
         await cluster.apply(
@@ -102,8 +71,8 @@ export async function writeFleetConfig(
     armEndpoint: fleet.arm.endpoint,
     gateways: specs.map((spec) => ({
       name: spec.name,
-      apim: armRef(spec.name),
-      keyVault: { url: fleet.keyVault.namedVaultUrl, secretName: vaultSecretName(spec.name) },
+      apim: fleetArmRef(spec.name),
+      keyVault: { url: fleet.keyVault.namedVaultUrl, secretName: fleetVaultSecretName(spec.name) },
       deployments: spec.deployments.map((d) => ({
         cluster: { type: "kubeconfig", path: fleet.kubeconfigPath, context: contexts[d.cluster] },
         namespace: d.namespace,
