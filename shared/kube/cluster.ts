@@ -15,6 +15,7 @@ import type {
   AbortOptions,
   DeploymentTokenState,
   GatewayCluster,
+  PreflightOptions,
   RestartOptions,
   RolloutProgress,
   SecretConsumer,
@@ -97,11 +98,13 @@ export class KubeGatewayCluster implements GatewayCluster {
 
   /**
    * Pre-flight: the Deployment exists and is not paused, and server-side dry runs of the Secret
-   * patch and the restart patch pass (RBAC, immutability, admission). Changes nothing.
+   * patch and the restart patch pass (RBAC, immutability, admission). Changes nothing. With
+   * `state` (the run's own read), only the two dry runs are sent.
    * @throws PreflightError naming the object, the verb or field, and the fix.
    */
-  async preflight(target: DeploymentTarget, options: AbortOptions = {}): Promise<void> {
+  async preflight(target: DeploymentTarget, options: PreflightOptions = {}): Promise<void> {
     await checkDelivery(await this.#coreAndApps(), target, {
+      state: options.state,
       readToken: () => this.readToken(target, options),
       call: this.#callOptions(options),
     });

@@ -17,6 +17,8 @@ import { kubeCall, type KubeCallOptions } from "./retry.js";
 export const preflightPlaceholder = "gateway-guard-preflight-placeholder";
 
 export interface CheckDeliveryOptions {
+  /** The token state already read (with the Deployment): skips reading the Deployment and the Secret. */
+  state?: DeploymentTokenState;
   /** Reads the target's token Secret (`KubeGatewayCluster.readToken`). */
   readToken: () => Promise<DeploymentTokenState>;
   /** Abort signal and retry policy of each call. */
@@ -39,18 +41,12 @@ export async function checkDelivery(
 ): Promise<void> {
   const { namespace, deployment: name } = target;
   const deploymentLabel = `Deployment ${namespace}/${name}`;
-  const deployment = await readDeployment(apis.apps, target, options.call).catch(async (error: unknown) => {
-    const missing = await whyMissing(apis.core, target, error, options.call);
-    throw missing ? new PreflightError(missing.message, { cause: error }) : explain(deploymentLabel, error);
-  });
-  if (deployment.spec?.paused) {
+  const state = options.state ?? (await readState(apis, target, options));
+  if (state.paused) {
     throw new PreflightError(
       `${deploymentLabel} is paused; resume it (kubectl rollout resume deployment/${name} -n ${namespace}) and rotate again`,
     );
   }
-  const state = await options.readToken().catch((error: unknown) => {
-    throw explain(`the token Secret of ${deploymentLabel}`, error);
-  });
   const secretLabel = `Secret ${namespace}/${state.secretName}`;
   const secretBody = secretPatchBody({
     secretKey: state.secretKey,
@@ -80,6 +76,22 @@ export async function checkDelivery(
     options.call,
   ).catch((error: unknown) => {
     throw explain(deploymentLabel, error);
+  });
+}
+
+/** Reads the Deployment (naming a missing one or its namespace) and then the token Secret. */
+async function readState(
+  apis: { core: CoreV1Api; apps: AppsV1Api },
+  target: DeploymentTarget,
+  options: CheckDeliveryOptions,
+): Promise<DeploymentTokenState> {
+  const deploymentLabel = `Deployment ${target.namespace}/${target.deployment}`;
+  await readDeployment(apis.apps, target, options.call).catch(async (error: unknown) => {
+    const missing = await whyMissing(apis.core, target, error, options.call);
+    throw missing ? new PreflightError(missing.message, { cause: error }) : explain(deploymentLabel, error);
+  });
+  return options.readToken().catch((error: unknown) => {
+    throw explain(`the token Secret of ${deploymentLabel}`, error);
   });
 }
 

@@ -15,7 +15,7 @@ export async function preflight(run: RotationRun, targets: DeploymentState[]): P
   const abortSignal = run.signal;
   const check = async (d: DeploymentState) => {
     if (d.secret.paused) throw new PreflightError(pausedMessage(d));
-    await d.cluster.preflight(d.target, { abortSignal });
+    await d.cluster.preflight(d.target, { abortSignal, state: d.secret });
   };
   const results = await Promise.allSettled(targets.map(check));
   const failures = results.flatMap((result, i) =>

@@ -54,6 +54,14 @@ export interface DeploymentTokenState {
   paused?: boolean;
 }
 
+export interface PreflightOptions extends AbortOptions {
+  /**
+   * The target's token state as this run just read it (its plan): the Deployment and Secret are then
+   * not read again, and the dry runs use its resourceVersion.
+   */
+  state?: DeploymentTokenState;
+}
+
 export interface WriteTokenOptions extends AbortOptions {
   /** Precondition: the Secret's resourceVersion as read. A change in between → ConflictError. */
   resourceVersion: string;
@@ -103,7 +111,7 @@ export interface GatewayCluster {
    * exists and is not paused.
    * @throws PreflightError naming the object and the missing verb or field; changes nothing
    */
-  preflight(target: DeploymentTarget, options?: AbortOptions): Promise<void>;
+  preflight(target: DeploymentTarget, options?: PreflightOptions): Promise<void>;
   /** Every pod in the target's namespace that reads the target's Secret, whoever owns it. */
   listSecretConsumers(target: DeploymentTarget, options?: AbortOptions): Promise<SecretConsumer[]>;
   /** Patches the Secret (merge patch, resourceVersion precondition) with `GatewayKey <token>`. */

@@ -42,6 +42,16 @@ describe("KubeGatewayCluster.preflight", () => {
     },
   );
 
+  it("given the run's own read, sends only the two dry runs (no second read of the Deployment and Secret)", async () => {
+    const state = await cluster.readToken(target("helm"));
+    const before = standin.requests.length;
+    await cluster.preflight(target("helm"), { state });
+    expect(standin.requests.slice(before).map((r) => [r.verb, r.resource, r.dryRun])).toEqual([
+      ["patch", "secrets", true],
+      ["patch", "deployments", true],
+    ]);
+  });
+
   it("names an immutable Secret, the field, and the fix", async () => {
     const secret = standin.get("Secret", ns, "portal-token");
     await standin.apply([{ ...secret, immutable: true }]);
