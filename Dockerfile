@@ -16,7 +16,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json README.md host.json ./
+COPY tsconfig.json tsconfig.build.json esbuild.config.mjs README.md host.json ./
 COPY bin bin
 COPY functions functions
 COPY shared shared

@@ -3,8 +3,10 @@
  * app as the worker does (every entry file), then handles one trigger against the local stand-ins
  * (ARM, Key Vault, Kubernetes, Azurite, a managed identity endpoint), timed from spawn to exit.
  * Compared with a process that only loads the SDKs the function uses, and the drift endpoint with
- * the CLI's `check` of the same manifest; then the same after bundling the app with esbuild (one
- * file, built into a temporary directory; the real build is unchanged). Goals: the worker within
+ * the CLI's `check` of the same manifest. Three builds of the app: tsc's (`dist/functions/`), the
+ * one package.json's `main` names (`dist/app/`, esbuild.config.mjs: small CommonJS entry files, the
+ * core they `import()` bundled as ES modules) and all of the app in one esbuild bundle (built into a
+ * temporary directory). Goals: the worker within
  * 1.3× its SDKs, the drift endpoint within 2× the CLI. Runs: `BENCH_FIRST_RUNS` (default 7).
  */
 import { spawn } from "node:child_process";
@@ -15,6 +17,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { startFleet, type Fleet } from "../standins/fleet.js";
 import { median, type Benchmark, type Figure } from "./benchmark.js";
+import { mainEntryFiles } from "../functions/entryFiles.js";
 import { bundleApp, compiledEntryFiles } from "./first-invocation/bundle.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -177,7 +180,11 @@ async function measure(fleet: Fleet, bundle: string): Promise<Figure[]> {
     AzureWebJobsStorage: fleet.azurite!.connectionString,
   };
   const all = cases(await readFile(manifestPath, "utf8"));
-  const variants = { tsc: await compiledEntryFiles(), bundle: [bundle] };
+  const variants = {
+    tsc: await compiledEntryFiles(),
+    main: mainEntryFiles(),
+    bundle: [bundle],
+  };
   const sdkSets = [...new Set(all.map((test) => test.sdks.join(" ")))];
   const samples = new Samples();
   const cli = ["bin/gateway-guard.js", "check", manifestPath];
@@ -202,24 +209,21 @@ async function measure(fleet: Fleet, bundle: string): Promise<Figure[]> {
   for (const test of all) {
     const sdks = `sdks ${test.sdks.join(" ")}`;
     const tsc = samples.wall(`tsc ${test.name}`);
-    const bundled = samples.wall(`bundle ${test.name}`);
     figures.push(
       ms(`${test.name}: first invocation, tsc build`, tsc),
-      ms(`${test.name}: first invocation, esbuild bundle`, bundled),
+      ms(`${test.name}: first invocation, npm run build (main)`, samples.wall(`main ${test.name}`)),
+      ms(`${test.name}: first invocation, one esbuild bundle`, samples.wall(`bundle ${test.name}`)),
       ms(`${test.name}: loading only its libraries`, samples.wall(sdks)),
-      ms(`${test.name}: CPU, tsc / bundle / libraries`, samples.cpu(`tsc ${test.name}`)),
+      ms(`${test.name}: CPU, tsc / main / bundle / libraries`, samples.cpu(`tsc ${test.name}`)),
+      ms(`  (main)`, samples.cpu(`main ${test.name}`)),
       ms(`  (bundle)`, samples.cpu(`bundle ${test.name}`)),
       ms(`  (libraries)`, samples.cpu(sdks)),
-      { label: `${test.name}: bundle / tsc build`, value: bundled / tsc, unit: "×" },
     );
     const baseline = test.name === "driftCheck" ? samples.wall("cli check") : samples.wall(sdks);
     const limit = test.name === "driftCheck" ? 2 : test.name === "rotationWorker" ? 1.3 : undefined;
     const against = test.name === "driftCheck" ? "CLI check" : "its libraries";
-    for (const [variant, value] of [
-      ["tsc", tsc],
-      ["bundle", bundled],
-    ] as const) {
-      const ratio = value / baseline;
+    for (const variant of Object.keys(variants)) {
+      const ratio = samples.wall(`${variant} ${test.name}`) / baseline;
       figures.push({
         label: `${test.name} (${variant}) / ${against}`,
         value: ratio,
@@ -235,7 +239,7 @@ const firstInvocationBench: Benchmark = {
   name: "first-invocation",
   description:
     "each function's first invocation in a fresh process (registration + one trigger against the stand-ins), " +
-    "tsc build vs one esbuild bundle, against loading only its libraries",
+    "tsc build vs npm run build's (main) vs one esbuild bundle, against loading only its libraries",
   async run() {
     const directory = await mkdtemp(join(tmpdir(), "gateway-guard-bundle-"));
     const fleet = await startFleet({ azurite: true, identity: true });

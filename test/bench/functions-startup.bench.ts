@@ -7,37 +7,14 @@
  * for CommonJS (`.cjs`, or `.js` without `"type": "module"`), `import()` for an ES module.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { isESModule, mainEntryFiles, packageJson } from "../functions/entryFiles.js";
 import { type Benchmark, median } from "./benchmark.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-  main: string;
-  type?: string;
-};
-
-/** The entry files `main` matches; only the `<directory>/*<suffix>` form the app uses. */
-function entryFiles(): string[] {
-  const pattern = basename(packageJson.main);
-  if (!pattern.startsWith("*") || pattern.slice(1).includes("*"))
-    throw new Error(`package.json main "${packageJson.main}": expected "<directory>/*<suffix>"`);
-  const directory = join(root, dirname(packageJson.main));
-  if (!existsSync(directory))
-    throw new Error(`${directory} is missing: run \`npm run build\` first (npm run bench does)`);
-  return readdirSync(directory)
-    .filter((name) => name.endsWith(pattern.slice(1)))
-    .map((name) => join(directory, name));
-}
-
-/** As the worker decides: `.mjs` is ESM, `.cjs` CommonJS, else package.json's `type`. */
-function isESModule(file: string): boolean {
-  if (file.endsWith(".mjs")) return true;
-  if (file.endsWith(".cjs")) return false;
-  return packageJson.type === "module";
-}
 
 const prelude = `
   const { createRequire } = await import("node:module");
@@ -64,7 +41,7 @@ const startupBench: Benchmark = {
   name: "functions-startup",
   description: "registering the Functions app vs a bare require('@azure/functions') (fresh process each)",
   async run() {
-    const files = entryFiles();
+    const files = mainEntryFiles();
     const appBody = files
       .map((file) =>
         isESModule(file)

@@ -1,21 +1,29 @@
-import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+/**
+ * The app as the Functions host loads it: the entry files package.json's `main` matches, built by
+ * esbuild.config.mjs (rebuilt here from the sources, so the test never sees a stale build).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installFakeCore, registrations } from "./fakeCore.js";
+import { isESModule, mainEntryFiles } from "./entryFiles.js";
 
 const root = join(import.meta.dirname, "..", "..");
-const functionFiles = readdirSync(join(root, "functions")).filter((name) => name.endsWith(".cts"));
+const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+let entryFiles: string[] = [];
 const modules: Record<string, Record<string, unknown>> = {};
 
-beforeAll(async () => {
+beforeAll(() => {
+  execFileSync(process.execPath, ["esbuild.config.mjs"], { cwd: root, stdio: "pipe" });
+  entryFiles = mainEntryFiles();
   installFakeCore();
   process.env.ROTATION_SCHEDULE = "0 30 2 * * *";
-  for (const file of functionFiles) {
-    modules[file] = (await import(join(root, "functions", file))) as Record<string, unknown>;
-  }
+  const require = createRequire(import.meta.url);
+  for (const file of entryFiles) modules[basename(file)] = require(file) as Record<string, unknown>;
   delete process.env.ROTATION_SCHEDULE;
-});
+}, 60_000);
 
 function triggerOf(name: string) {
   const registration = registrations.find((r) => r.name === name);
@@ -35,9 +43,12 @@ describe("app registration", () => {
         "rotationWorker",
       ].sort(),
     );
-    expect(functionFiles.sort()).toEqual(registrations.map((r) => `${r.name}.cts`).sort());
+    expect(entryFiles.map((file) => basename(file)).sort()).toEqual(
+      registrations.map((r) => `${r.name}.cjs`).sort(),
+    );
+    expect(entryFiles.filter(isESModule)).toEqual([]);
     for (const registration of registrations) {
-      expect(modules[`${registration.name}.cts`]![registration.name]).toBe(registration.callback);
+      expect(modules[`${registration.name}.cjs`]![registration.name]).toBe(registration.callback);
     }
   });
 
@@ -64,6 +75,22 @@ describe("app registration", () => {
     expect(triggerOf(name)).toMatchObject(expected);
   });
 
+  it("answers a first invocation from the bundled core, which finds the package's version", async () => {
+    const lines: string[] = [];
+    const log = (...args: unknown[]) => lines.push(args.join(" "));
+    const context = {
+      invocationId: "registration",
+      error: log,
+      warn: log,
+      info: log,
+      log,
+      debug: log,
+      trace: log,
+    };
+    const health = modules["health.cjs"]!.health as (request: unknown, context: unknown) => Promise<unknown>;
+    expect(await health({}, context)).toMatchObject({ jsonBody: { version } });
+  });
+
   it("gives every HTTP function an HTTP output", () => {
     for (const name of ["rotationWebhook", "driftCheck", "health"]) {
       const registration = registrations.find((r) => r.name === name)!;
@@ -73,7 +100,7 @@ describe("app registration", () => {
     }
   });
 
-  it("registers with require() alone: no ES module, no SDK, only the CommonJS trigger settings", () => {
+  it("registers with require() alone: no ES module, no SDK, nothing but the entry files and @azure/functions", () => {
     const hooks = `
       import { writeSync } from "node:fs";
       export async function resolve(specifier, context, next) {
@@ -86,10 +113,10 @@ describe("app registration", () => {
       register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hooks)}));
       process.stderr.write("REGISTERING\\n");
       const require = createRequire(import.meta.url);
-      for (const file of ${JSON.stringify(functionFiles)}) require("./functions/" + file);
+      for (const file of ${JSON.stringify(entryFiles)}) require(file);
       for (const id of Object.keys(require.cache)) process.stderr.write("REQUIRED " + id + "\\n");
     `;
-    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
       cwd: root,
       encoding: "utf8",
       env: { ...process.env, ROTATION_SCHEDULE: "" },
@@ -99,7 +126,7 @@ describe("app registration", () => {
     const registering = lines.slice(lines.indexOf("REGISTERING"));
     expect(registering.filter((line) => line.startsWith("RESOLVED "))).toEqual([]);
     const required = registering.filter((line) => line.startsWith("REQUIRED "));
-    expect(required.some((line) => line.endsWith("/functions/rotationWorker.cts"))).toBe(true);
+    expect(required.some((line) => line.endsWith("/functions/rotationWorker.cjs"))).toBe(true);
     expect(required.some((line) => line.includes("@azure/functions/dist/azure-functions.js"))).toBe(true);
     const heavy = required.filter((line) =>
       /node_modules\/(@azure\/(storage-queue|identity|arm-apimanagement|keyvault-secrets|core-[a-z-]+)|@kubernetes|zod|yaml)\//.test(
@@ -108,14 +135,14 @@ describe("app registration", () => {
     );
     expect(heavy).toEqual([]);
     const ours = required
-      .filter((line) => line.includes(`${root}/shared/`))
-      .map((line) => line.slice(line.indexOf("/shared/")));
-    expect([...new Set(ours)]).toEqual(["/shared/config/triggers.cts"]);
+      .map((line) => line.slice("REQUIRED ".length))
+      .filter((file) => file.startsWith(root) && !file.includes("/node_modules/"));
+    expect(ours.sort()).toEqual([...entryFiles].sort());
   });
 
   it("points package.json main at the CommonJS builds, which the worker loads with require()", () => {
     const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { main: string };
-    expect(packageJson.main).toBe("dist/functions/*.cjs");
+    expect(packageJson.main).toBe("dist/app/functions/*.cjs");
   });
 
   it("logs config.invalid naming ROTATION_SCHEDULE and leaves the timer out when it is malformed; the rest registers", () => {
@@ -131,10 +158,10 @@ describe("app registration", () => {
       Module.prototype.require = function (id) {
         return id === "@azure/functions-core" ? core : original.call(this, id);
       };
-      for (const file of ${JSON.stringify(functionFiles)}) require("./functions/" + file);
+      for (const file of ${JSON.stringify(entryFiles)}) require(file);
       process.stdout.write(JSON.stringify(registered.sort()));
     `;
-    const child = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+    const child = spawnSync(process.execPath, ["-e", script], {
       cwd: root,
       encoding: "utf8",
       env: { ...process.env, ROTATION_SCHEDULE: "0 3 * * *" },

@@ -5,7 +5,7 @@
  * app reads its version from it), the bundle in `functions/app.cjs`. One file for the app rather
  * than one per function: the worker loads every entry file at start, and each per-function bundle
  * would hold nearly the whole app (the handlers' lazy `import()`s reach the same core). The real
- * build is not changed.
+ * build (esbuild.config.mjs) bundles differently: the entry files stay small and only the core is bundled.
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,7 +14,7 @@ import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** The compiled entry files (`npm run build`), as package.json's `main` finds them. */
+/** The entry files tsc compiles (`npm run build` writes them beside the app that `main` names). */
 export async function compiledEntryFiles(): Promise<string[]> {
   const compiled = join(root, "dist", "functions");
   return (await readdir(compiled))
