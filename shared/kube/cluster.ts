@@ -21,6 +21,7 @@ import type {
   SecretConsumer,
   WaitForRolloutOptions,
   WriteTokenOptions,
+  WrittenToken,
 } from "../rotation/types.js";
 import { targetLabel } from "../rotation/target.js";
 import { kubeConfigFor, type KubeConnectOptions } from "./connect.js";
@@ -83,17 +84,23 @@ export class KubeGatewayCluster implements GatewayCluster {
   }
 
   /** Merge-patches the Secret with `GatewayKey <token>` and annotations, on the resourceVersion read. */
-  async writeToken(target: DeploymentTarget, token: string, options: WriteTokenOptions): Promise<void> {
+  async writeToken(
+    target: DeploymentTarget,
+    token: string,
+    options: WriteTokenOptions,
+  ): Promise<WrittenToken | void> {
     const { secretName, secretKey } = await this.#location(target, options);
     const { namespace } = target;
     const body = secretPatchBody({ secretKey, token, ...options });
     const core = await this.api(CoreV1Api);
-    await kubeCall(
+    const written = await kubeCall(
       { verb: "patch", resource: "secrets", namespace, name: secretName },
       (signal) =>
         core.patchNamespacedSecret({ name: secretName, namespace, body }, mergePatchOptions(signal)),
       this.#callOptions(options),
     );
+    const resourceVersion = written.metadata?.resourceVersion;
+    return resourceVersion ? { resourceVersion } : undefined;
   }
 
   /**

@@ -162,8 +162,9 @@ async function deliver(
     restarted,
   });
   let previous: DeploymentTokenState;
+  let written: string | undefined;
   try {
-    previous = await writeToken(run, d, delivery);
+    ({ previous, written } = await writeToken(run, d, delivery));
   } catch (error) {
     if (run.lockLost()) return lockLost(run, d, "while writing its Secret", false);
     return failed(`could not write the Secret: ${run.describe(error)}`, error, false);
@@ -199,20 +200,21 @@ async function deliver(
     });
     return { outcome, restarted: true };
   }
-  await confirmRollout(run, d, delivery);
+  await confirmRollout(run, d, delivery, written);
   return { outcome: { target: d.label, status: done }, restarted: true };
 }
 
 /**
  * Patches the Secret with the token and its annotations; on a conflict, reads it again once and
  * retries. Only the lock's loss aborts it.
- * @returns the Secret as it was just before the write (what a rollback restores)
+ * @returns the Secret as it was just before the write (what a rollback restores), and its
+ *   resourceVersion after the write when the cluster told it
  */
 async function writeToken(
   run: RotationRun,
   d: DeploymentState,
   delivery: Delivery,
-): Promise<DeploymentTokenState> {
+): Promise<{ previous: DeploymentTokenState; written: string | undefined }> {
   const annotations = {
     [secretAnnotations.keyType]: delivery.keyType ?? null,
     [secretAnnotations.expiresOn]: delivery.expiresOn?.toISOString() ?? null,
@@ -220,37 +222,59 @@ async function writeToken(
     [secretAnnotations.rotatedAt]: run.now().toISOString(),
   };
   const abortSignal = run.lost;
-  const write = async (resourceVersion: string): Promise<void> => {
+  const write = async (resourceVersion: string): Promise<string | undefined> => {
     run.throwIfLockLost();
-    await d.cluster.writeToken(d.target, delivery.token, { resourceVersion, annotations, abortSignal });
+    const written = await d.cluster.writeToken(d.target, delivery.token, {
+      resourceVersion,
+      annotations,
+      abortSignal,
+    });
+    return written?.resourceVersion;
   };
   try {
-    await write(d.secret.resourceVersion);
-    return d.secret;
+    return { previous: d.secret, written: await write(d.secret.resourceVersion) };
   } catch (error) {
     if (!isNamed(error, "ConflictError")) throw error;
   }
   run.log.warn("rotation.conflict", { gateway: run.gateway.name, target: d.label });
   const reread = await d.cluster.readToken(d.target, { abortSignal });
   run.remember(reread.token);
-  await write(reread.resourceVersion);
-  return reread;
+  return { previous: reread, written: await write(reread.resourceVersion) };
 }
 
 /**
  * Records on the Secret that the rollout of this vault version finished, so that a run stopped
- * between writing the Secret and rolling is finished by the next one. A failure here only costs
+ * between writing the Secret and rolling is finished by the next one. On the resourceVersion this
+ * run wrote when the cluster told it; when that fails on a conflict (someone changed the Secret
+ * since), or was not told, on a fresh read that still holds this token. A failure here only costs
  * the next run an extra restart.
  */
-async function confirmRollout(run: RotationRun, d: DeploymentState, delivery: Delivery): Promise<void> {
-  try {
-    const current = await d.cluster.readToken(d.target, { abortSignal: run.lost });
-    if (current.token !== delivery.token || run.lockLost()) return;
+async function confirmRollout(
+  run: RotationRun,
+  d: DeploymentState,
+  delivery: Delivery,
+  written: string | undefined,
+): Promise<void> {
+  const annotate = async (resourceVersion: string) => {
     await d.cluster.writeToken(d.target, delivery.token, {
-      resourceVersion: current.resourceVersion,
+      resourceVersion,
       annotations: { [secretAnnotations.rolledOutVersion]: delivery.vaultVersion },
       abortSignal: run.lost,
     });
+  };
+  try {
+    if (run.lockLost()) return;
+    if (written !== undefined) {
+      try {
+        await annotate(written);
+        return;
+      } catch (error) {
+        if (!isNamed(error, "ConflictError")) throw error;
+      }
+    }
+    const current = await d.cluster.readToken(d.target, { abortSignal: run.lost });
+    if (current.token !== delivery.token || run.lockLost()) return;
+    await annotate(current.resourceVersion);
   } catch (error) {
     run.log.warn("rotation.confirm-failed", {
       gateway: run.gateway.name,

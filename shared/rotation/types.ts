@@ -54,6 +54,11 @@ export interface DeploymentTokenState {
   paused?: boolean;
 }
 
+/** What a Secret write returned. */
+export interface WrittenToken {
+  resourceVersion: string;
+}
+
 export interface PreflightOptions extends AbortOptions {
   /**
    * The target's token state as this run just read it (its plan): the Deployment and Secret are then
@@ -114,8 +119,15 @@ export interface GatewayCluster {
   preflight(target: DeploymentTarget, options?: PreflightOptions): Promise<void>;
   /** Every pod in the target's namespace that reads the target's Secret, whoever owns it. */
   listSecretConsumers(target: DeploymentTarget, options?: AbortOptions): Promise<SecretConsumer[]>;
-  /** Patches the Secret (merge patch, resourceVersion precondition) with `GatewayKey <token>`. */
-  writeToken(target: DeploymentTarget, token: string, options: WriteTokenOptions): Promise<void>;
+  /**
+   * Patches the Secret (merge patch, resourceVersion precondition) with `GatewayKey <token>`.
+   * @returns the Secret's new resourceVersion when the cluster tells it (a later write's precondition)
+   */
+  writeToken(
+    target: DeploymentTarget,
+    token: string,
+    options: WriteTokenOptions,
+  ): Promise<WrittenToken | void>;
   /** As `kubectl rollout restart`, with `restartedAt` when given (same value on a retry: idempotent). */
   restart(target: DeploymentTarget, options?: RestartOptions): Promise<void>;
   /** As `kubectl rollout status`; throws RolloutError on deadline or timeout. */

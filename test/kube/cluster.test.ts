@@ -164,11 +164,12 @@ describe("KubeGatewayCluster.writeToken", () => {
   it("merge-patches the Secret with GatewayKey <token> and annotations, for each layout", async () => {
     for (const name of ["portal", "helm", "docs"]) {
       const before = await cluster.readToken(target(name));
-      await cluster.writeToken(target(name), newToken, {
+      const written = await cluster.writeToken(target(name), newToken, {
         resourceVersion: before.resourceVersion,
         annotations: { "gateway-guard.io/key-type": "secondary" },
       });
       const after = await cluster.readToken(target(name));
+      expect(written).toEqual({ resourceVersion: after.resourceVersion });
       expect(after.token).toBe(newToken);
       expect(after.annotations["gateway-guard.io/key-type"]).toBe("secondary");
       expect(after.resourceVersion).not.toBe(before.resourceVersion);

@@ -232,7 +232,11 @@ export class FakeCluster implements GatewayCluster {
     };
   }
 
-  async writeToken(target: DeploymentTarget, token: string, options: WriteTokenOptions): Promise<void> {
+  async writeToken(
+    target: DeploymentTarget,
+    token: string,
+    options: WriteTokenOptions,
+  ): Promise<{ resourceVersion: string }> {
     const label = targetLabel(target);
     const secret = this.secretOf(target);
     this.writes.push({ target: label, resourceVersion: options.resourceVersion });
@@ -247,6 +251,7 @@ export class FakeCluster implements GatewayCluster {
     }
     secret.resourceVersion++;
     this.restartedAt.delete(label);
+    return { resourceVersion: String(secret.resourceVersion) };
   }
 
   async restart(target: DeploymentTarget, options: RestartOptions = {}): Promise<void> {

@@ -314,6 +314,38 @@ describe("rotateGateway", () => {
     expect(world.log.names()).toContain("rotation.conflict");
   });
 
+  it("confirms the rollout on the resourceVersion it wrote, without reading the Secret a third time", async () => {
+    const world = fakeWorld();
+    const cluster = world.clusterOf(east);
+    const read = cluster.readToken.bind(cluster);
+    let reads = 0;
+    cluster.readToken = async (t) => (reads++, read(t));
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.status).toBe("rotated");
+    expect(reads).toBe(2);
+    expect(cluster.writes.map((w) => w.resourceVersion)).toEqual(["1", "2"]);
+    expect(cluster.secrets.get("east/gateways/gw")!.annotations[secretAnnotations.rolledOutVersion]).toBe(
+      "v1",
+    );
+  });
+
+  it("confirms the rollout on a fresh read when the Secret changed after its write", async () => {
+    const world = fakeWorld();
+    const cluster = world.clusterOf(east);
+    const restart = cluster.restart.bind(cluster);
+    cluster.restart = async (t, options) => {
+      cluster.conflicts.add(targetLabel(t));
+      return restart(t, options);
+    };
+    const outcome = await rotateGateway(world.gateway, world.deps);
+    expect(outcome.status).toBe("rotated");
+    expect(cluster.writes.map((w) => w.resourceVersion)).toEqual(["1", "2", "3"]);
+    expect(cluster.secrets.get("east/gateways/gw")!.annotations[secretAnnotations.rolledOutVersion]).toBe(
+      "v1",
+    );
+    expect(world.log.names()).not.toContain("rotation.confirm-failed");
+  });
+
   it("fails the deployment when the write conflicts twice", async () => {
     const world = fakeWorld();
     const cluster = world.clusterOf(east);
