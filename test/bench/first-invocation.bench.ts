@@ -19,75 +19,12 @@ import { startFleet, type Fleet } from "../standins/fleet.js";
 import { median, type Benchmark, type Figure } from "./benchmark.js";
 import { mainEntryFiles } from "../functions/entryFiles.js";
 import { bundleApp, compiledEntryFiles } from "./first-invocation/bundle.js";
+import { firstInvocations, type Case } from "./first-invocation/cases.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const probe = fileURLToPath(new URL("./first-invocation/probe.mjs", import.meta.url));
 const imports = fileURLToPath(new URL("./first-invocation/imports.mjs", import.meta.url));
 const manifestPath = join(root, "shared", "drift", "examples", "portal-generated-v2.yaml");
-
-/** A function's first trigger, and the libraries it cannot do without. */
-interface Case {
-  name: string;
-  trigger:
-    | { payload: unknown }
-    | { http: { method: string; url: string; headers?: Record<string, string>; body?: string } };
-  sdks: string[];
-}
-
-function cases(manifest: string): Case[] {
-  const queue = ["@azure/functions", "@azure/storage-queue"];
-  return [
-    { name: "rotationSchedule", trigger: { payload: { isPastDue: false } }, sdks: queue },
-    {
-      name: "rotationWorker",
-      trigger: {
-        payload: {
-          v: 1,
-          gateway: "payments",
-          reason: "schedule",
-          force: false,
-          requestId: "first-invocation",
-        },
-      },
-      sdks: [
-        "@azure/functions",
-        "@azure/identity",
-        "@azure/arm-apimanagement",
-        "@azure/keyvault-secrets",
-        "@kubernetes/client-node",
-      ],
-    },
-    {
-      name: "rotationWebhook",
-      trigger: {
-        http: {
-          method: "POST",
-          url: "http://localhost/api/rotations",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ gateway: "payments" }),
-        },
-      },
-      sdks: queue,
-    },
-    {
-      name: "driftCheck",
-      trigger: {
-        http: {
-          method: "POST",
-          url: "http://localhost/api/drift",
-          headers: { "content-type": "application/yaml" },
-          body: manifest,
-        },
-      },
-      sdks: ["@azure/functions"],
-    },
-    {
-      name: "health",
-      trigger: { http: { method: "GET", url: "http://localhost/api/health" } },
-      sdks: ["@azure/functions"],
-    },
-  ];
-}
 
 /** One timed process: wall time from spawn to exit, and what it printed. */
 interface Timed {
@@ -179,7 +116,7 @@ async function measure(fleet: Fleet, bundle: string): Promise<Figure[]> {
     GATEWAY_GUARD_CONFIG_FILE: fleet.configPath,
     AzureWebJobsStorage: fleet.azurite!.connectionString,
   };
-  const all = cases(await readFile(manifestPath, "utf8"));
+  const all = firstInvocations(await readFile(manifestPath, "utf8"));
   const variants = {
     tsc: await compiledEntryFiles(),
     main: mainEntryFiles(),

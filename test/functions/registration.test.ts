@@ -2,11 +2,14 @@
  * The app as the Functions host loads it: the entry files package.json's `main` matches, built by
  * esbuild.config.mjs (rebuilt here from the sources, so the test never sees a stale build).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { firstInvocations } from "../bench/first-invocation/cases.js";
+import { startFleet, type Fleet } from "../standins/fleet.js";
 import { installFakeCore, registrations } from "./fakeCore.js";
 import { isESModule, mainEntryFiles } from "./entryFiles.js";
 
@@ -183,4 +186,42 @@ describe("app registration", () => {
       ),
     });
   });
+});
+
+describe("the built app's first invocations", () => {
+  let fleet: Fleet;
+  const probe = join(root, "test", "bench", "first-invocation", "probe.mjs");
+  const manifest = readFileSync(
+    join(root, "shared", "drift", "examples", "portal-generated-v2.yaml"),
+    "utf8",
+  );
+
+  beforeAll(async () => {
+    fleet = await startFleet({ azurite: true, identity: true });
+  }, 60_000);
+  afterAll(() => fleet?.stop());
+
+  it.each(firstInvocations(manifest).map((test) => [test.name, test] as const))(
+    "%s handles its first trigger against the stand-ins, with the SDKs inside the bundle",
+    async (_name, test) => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [probe, JSON.stringify({ files: entryFiles, name: test.name, trigger: test.trigger })],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            ...fleet.env,
+            GATEWAY_GUARD_CONFIG_FILE: fleet.configPath,
+            AzureWebJobsStorage: fleet.azurite!.connectionString,
+          },
+        },
+      );
+      const result = JSON.parse(stdout) as { ok: boolean; status?: number; failed: string[] };
+      expect(result.failed).toEqual([]);
+      expect(result.ok).toBe(true);
+      expect(result.status ?? 200).toBeLessThan(400);
+    },
+    30_000,
+  );
 });
