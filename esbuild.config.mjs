@@ -14,7 +14,7 @@
  *
  * Usage: `node esbuild.config.mjs` (from the package root).
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { build } from "esbuild";
 
 const outdir = "dist/app";
@@ -55,8 +55,9 @@ const common = {
   logLevel: "warning",
 };
 
-/** Builds `dist/app/`. */
+/** Builds `dist/app/` afresh (chunk names change with their contents). */
 async function buildApp() {
+  await rm(outdir, { recursive: true, force: true });
   const entryFiles = (await readdir("functions"))
     .filter((name) => name.endsWith(".cts"))
     .map((name) => `functions/${name}`);
