@@ -123,6 +123,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
         // DefaultAzureCredential picks the user-assigned identity by this client id.
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
+        // The app's core is bundled (dist/app/): map stack traces back to the TypeScript sources.
+        { name: 'NODE_OPTIONS', value: '--enable-source-maps' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         // gateway-guard's own settings (README "Configuration").

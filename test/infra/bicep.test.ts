@@ -28,9 +28,11 @@ function quotedIn(text: string, pattern: RegExp): string[] {
 }
 
 /** Settings the platform reads, not our code. */
+/** Settings read by the platform (Application Insights, Node itself), not by gateway-guard's code. */
 const platformSettings = new Set([
   "APPLICATIONINSIGHTS_CONNECTION_STRING",
   "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+  "NODE_OPTIONS",
 ]);
 
 describe("infra/resources.bicep", () => {
