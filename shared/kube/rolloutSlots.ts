@@ -4,6 +4,10 @@
  * held, so a crashed holder's slot frees when its Lease expires. Gateway names are DNS labels (no
  * dot), so a slot's Lease never shares a name with a gateway's lock. Same verbs as the lock: get,
  * create, update on leases.
+ *
+ * Slots free every few seconds in a busy fleet, so a waiter looks again soon (a short wait growing
+ * slowly to a few seconds, with jitter), and each look starts at a random slot, so that waiters do
+ * not all read and race for the same Lease.
  */
 import type { DeploymentTarget } from "../config/types.js";
 import { clusterLabel } from "../rotation/target.js";
@@ -27,10 +31,15 @@ export interface LeaseRolloutSlotsOptions extends Pick<
   namespace?: string;
   /** A slot's Lease lifetime unless renewed. Default 60000. */
   ttlInMs?: number;
-  /** The first wait while every slot is taken; it doubles up to `maxWaitInMs`. Default 2000. */
+  /**
+   * The first wait while every slot is taken; it grows by half with each look, up to `maxWaitInMs`,
+   * and each wait is drawn within 25% either side of it. Default 750.
+   */
   waitInMs?: number;
-  /** The longest wait between two looks. Default 30000. */
+  /** The longest wait between two looks, before jitter. Default 5000. */
   maxWaitInMs?: number;
+  /** Source in [0, 1) of the first slot tried and of the jitter. Default `Math.random`. */
+  random?: () => number;
 }
 
 /** Caps concurrent rollouts per cluster with Lease slots, across processes. */
@@ -47,26 +56,30 @@ export class LeaseRolloutSlots implements RolloutLimiter {
   }
 
   /**
-   * Takes the first free slot of the target's cluster and namespace; while all are taken, waits
-   * with backoff (telling `onWait` each time) and looks again.
+   * Takes a free slot of the target's cluster and namespace, trying them from a random one; while
+   * all are taken, waits with jittered backoff (telling `onWait` each time) and looks again.
    * @throws the abort signal's reason when it fires first; a Lease call's error (e.g. a 403)
    */
   async acquire(target: DeploymentTarget, options: AcquireRolloutSlotOptions = {}): Promise<RolloutSlot> {
     const namespace = this.#options.namespace ?? target.namespace;
     const scope = `${clusterLabel(target.cluster)}/${namespace}`;
     const ttlInMs = this.#options.ttlInMs ?? 60_000;
-    const maxWaitInMs = this.#options.maxWaitInMs ?? 30_000;
-    let waitInMs = this.#options.waitInMs ?? 2_000;
+    const maxWaitInMs = this.#options.maxWaitInMs ?? 5_000;
+    const random = this.#options.random ?? Math.random;
+    let waitInMs = this.#options.waitInMs ?? 750;
     for (;;) {
       options.abortSignal?.throwIfAborted();
-      for (let slot = 0; slot < this.#slots; slot++) {
+      const first = Math.floor(random() * this.#slots);
+      for (let i = 0; i < this.#slots; i++) {
+        const slot = (first + i) % this.#slots;
         const subject: LeaseSubject = { name: `rollouts.${slot}`, deployments: [{ ...target, namespace }] };
         const held = await this.#lock.tryAcquire(subject, { ttlInMs, abortSignal: options.abortSignal });
         if (held) return held;
       }
-      options.onWait?.({ scope, slots: this.#slots, retryInMs: waitInMs });
-      await abortableDelay(waitInMs, options.abortSignal);
-      waitInMs = Math.min(waitInMs * 2, maxWaitInMs);
+      const retryInMs = Math.round(waitInMs * (0.75 + 0.5 * random()));
+      options.onWait?.({ scope, slots: this.#slots, retryInMs });
+      await abortableDelay(retryInMs, options.abortSignal);
+      waitInMs = Math.min(waitInMs * 1.5, maxWaitInMs);
     }
   }
 }

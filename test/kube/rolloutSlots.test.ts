@@ -1,3 +1,4 @@
+import { EventEmitter, once } from "node:events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubeGatewayCluster } from "../../shared/kube/cluster.js";
 import { LeaseRolloutSlots, type LeaseRolloutSlotsOptions } from "../../shared/kube/rolloutSlots.js";
@@ -55,6 +56,7 @@ describe("LeaseRolloutSlots", () => {
   it("holds N Leases gateway-guard-rollouts.<i> in the deployment's namespace; the N+1th waits for a release", async () => {
     const limiter = slots({ slots: 2, identity: "worker-a" });
     const first = await limiter.acquire(target("apim", "gw-1"));
+    const [firstSlot] = Object.keys(holders("apim"));
     const second = await limiter.acquire(target("apim", "gw-2"));
     expect(Object.keys(holders("apim")).sort()).toEqual([
       "gateway-guard-rollouts.0",
@@ -63,12 +65,62 @@ describe("LeaseRolloutSlots", () => {
     expect(Object.values(holders("apim")).every((h) => String(h).startsWith("worker-a-"))).toBe(true);
 
     const { onWait, waited } = firstWait();
-    const third = slots({ slots: 2, identity: "worker-b" }).acquire(target("apim", "gw-3"), { onWait });
+    const third = slots({ slots: 2, identity: "worker-b", random: () => 0.5 }).acquire(
+      target("apim", "gw-3"),
+      {
+        onWait,
+      },
+    );
     expect(await waited).toEqual({ scope: "east/apim", slots: 2, retryInMs: 5 });
     await second.release();
     await third;
-    expect(holders("apim")["gateway-guard-rollouts.1"]).toMatch(/^worker-b-/);
+    const secondSlot =
+      firstSlot === "gateway-guard-rollouts.0" ? "gateway-guard-rollouts.1" : "gateway-guard-rollouts.0";
+    expect(holders("apim")[secondSlot]).toMatch(/^worker-b-/);
+    expect(holders("apim")[firstSlot]).toMatch(/^worker-a-/);
     await first.release();
+  });
+
+  it("never lets more than N hold a slot while many wait, and serves them all", async () => {
+    const held = new Set<string>();
+    let most = 0;
+    let waiting = 12;
+    const lookedFull = new EventEmitter();
+    const onWait = () => lookedFull.emit("full");
+    const rollout = async (i: number) => {
+      const limiter = slots({ slots: 3, identity: `worker-${i}` });
+      const slot = await limiter.acquire(target("apim", `gw-${i}`), { onWait });
+      held.add(`gw-${i}`);
+      most = Math.max(most, held.size);
+      waiting--;
+      if (waiting === 0) lookedFull.emit("full");
+      else await once(lookedFull, "full");
+      held.delete(`gw-${i}`);
+      await slot.release();
+    };
+    await Promise.all(Array.from({ length: 12 }, (_, i) => rollout(i)));
+    expect(most).toBe(3);
+  });
+
+  it("starts each look at a random slot and draws each wait within 25% of the backoff", async () => {
+    const draws = [0.99, 0, 0.99];
+    const limiter = slots({ slots: 3, random: () => draws.shift() ?? 0.5, waitInMs: 100 });
+    await limiter.acquire(target("apim", "gw-1"));
+    expect(Object.keys(holders("apim"))).toEqual(["gateway-guard-rollouts.2"]);
+
+    await limiter.acquire(target("apim", "gw-2"));
+    expect(Object.keys(holders("apim")).sort()).toEqual([
+      "gateway-guard-rollouts.0",
+      "gateway-guard-rollouts.2",
+    ]);
+
+    await limiter.acquire(target("apim", "gw-3"));
+    const { onWait, waited } = firstWait();
+    const abort = new AbortController();
+    const blocked = limiter.acquire(target("apim", "gw-4"), { onWait, abortSignal: abort.signal });
+    expect((await waited).retryInMs).toBe(100);
+    abort.abort(new Error("deadline"));
+    await expect(blocked).rejects.toThrow("deadline");
   });
 
   it("counts per namespace by default, and per cluster with a slots namespace", async () => {
