@@ -35,7 +35,7 @@ param rotationSpreadInMinutes int = 60
 @description('Rollouts at once per cluster, across instances (app setting ROTATION_ROLLOUTS_PER_CLUSTER; Lease slots, counted per namespace unless rolloutSlotsNamespace is set). 0 for no cap.')
 @minValue(0)
 @maxValue(100)
-param rolloutsPerCluster int = 2
+param rolloutsPerCluster int = 4
 
 @description('Namespace of the rollout slot Leases in every cluster (app setting ROTATION_SLOTS_NAMESPACE), which makes the cap per cluster; gateway-guard\'s Role must grant its Lease verbs there. Empty: each deployment\'s own namespace.')
 param rolloutSlotsNamespace string = ''

@@ -61,7 +61,7 @@ export const defaultRotationSpreadInMinutes = 60;
 export const maxRotationSpreadInMinutes = 720;
 
 /** Default of `ROTATION_ROLLOUTS_PER_CLUSTER`. */
-export const defaultRolloutsPerCluster = 2;
+export const defaultRolloutsPerCluster = 4;
 
 /** One app setting the code (or the host, for the storage connection) reads. */
 export interface AppSettingInfo {

@@ -16,7 +16,7 @@ import { LeaseRotationLock, type LeaseRotationLockOptions, type LeaseSubject } f
 import { abortableDelay } from "./retry.js";
 
 /** Rollouts at once per cluster (per namespace unless the slots' namespace is configured). */
-export const defaultRolloutSlots = 2;
+export const defaultRolloutSlots = 4;
 
 export interface LeaseRolloutSlotsOptions extends Pick<
   LeaseRotationLockOptions,

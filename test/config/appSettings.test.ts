@@ -17,7 +17,7 @@ describe("readAppSettings", () => {
       rotationSchedule: { schedule: "0 0 3 * * *", problem: undefined },
       kubeEnvironment: {},
       rotationSpreadInMinutes: 60,
-      rolloutsPerCluster: 2,
+      rolloutsPerCluster: 4,
       rolloutSlotsNamespace: undefined,
     });
     expect(defaultRotationSchedule).toBe("0 0 3 * * *");
