@@ -42,11 +42,26 @@ async function measure(): Promise<Figure[]> {
     const configFile = join(fleet.directory, "status.json");
     await writeFleetConfig(fleet, specs, configFile);
 
-    const status = async (format: string): Promise<{ inMs: number; bytes: number; code: number }> => {
+    const kubeTotals = () =>
+      fleet.clusters.reduce(
+        (sum, cluster) => ({
+          requests: sum.requests + cluster.requests.length,
+          connections: sum.connections + cluster.connections,
+        }),
+        { requests: 0, connections: 0 },
+      );
+    const status = async (format: string) => {
       const { io, written } = quietIO();
+      const before = kubeTotals();
       const start = performance.now();
       const code = await runWith(["--all", "--config", configFile, "--format", format], io, fleet.connect());
-      return { inMs: performance.now() - start, bytes: written(), code };
+      const inMs = performance.now() - start;
+      const after = kubeTotals();
+      const kube = {
+        requests: after.requests - before.requests,
+        connections: after.connections - before.connections,
+      };
+      return { inMs, bytes: written(), code, kube };
     };
     await status("table");
     const table = await status("table");
@@ -69,6 +84,12 @@ async function measure(): Promise<Figure[]> {
       { label: "status --all --format html, whole command", value: html.inMs, unit: "ms" },
       { label: "  the page's size (KiB)", value: Math.round(html.bytes / 102.4) / 10, unit: "count" },
       { label: "  exit codes (table, html)", value: table.code * 10 + html.code, unit: "count" },
+      { label: "  Kubernetes requests, one status --all (table)", value: table.kube.requests, unit: "count" },
+      {
+        label: "  Kubernetes TLS connections, one status --all",
+        value: table.kube.connections,
+        unit: "count",
+      },
       ...renders.map((count, i): Figure => ({
         label: `fleet page render (model + HTML), ${count} gateways`,
         value: renderTimes[i]!,

@@ -69,6 +69,8 @@ export interface KubeStandin {
   readonly user: string;
   /** Every request so far (method, path, verb, resource, content type, status; never bodies). */
   readonly requests: readonly RequestRecord[];
+  /** Connections accepted so far (TLS handshakes, with the `tls` option). */
+  readonly connections: number;
   /** Emits `rollout` with a `RolloutEvent` for every finished rollout. */
   readonly events: NodeJS.EventEmitter;
   /** Connection facts, for writing one kubeconfig for several stand-ins ({@link kubeConfigYaml}). */
@@ -145,6 +147,8 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
+  let connections = 0;
+  server.on(options.tls ? "secureConnection" : "connection", () => void connections++);
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const clusterName = options.clusterName ?? `standin-${port}`;
@@ -164,6 +168,9 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
     clusterName,
     user,
     requests,
+    get connections() {
+      return connections;
+    },
     events: controller.events,
     kubeConfigFacts: facts,
     kubeConfig: (config) => kubeConfigYaml([facts(config)]),
