@@ -2,7 +2,7 @@
  * Turns a `ClusterConnection` from the configuration into a `KubeConfig` for
  * @kubernetes/client-node: a kubeconfig file and context, a kubeconfig held in Key Vault, the
  * pod's service account, or AKS with Entra ID (a bearer token from @azure/identity, refreshed
- * before it expires).
+ * before it expires). Every request of one config shares a pool of keep-alive connections.
  */
 import { existsSync, readFileSync } from "node:fs";
 import type https from "node:https";
@@ -11,6 +11,7 @@ import { delimiter, join } from "node:path";
 import { KubeConfig, type User } from "@kubernetes/client-node";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { InputError } from "../errors.js";
+import { KeepAliveKubeConfig } from "./keepAlive.js";
 import type { ClusterConnection } from "../config/types.js";
 import type { AbortOptions } from "../rotation/types.js";
 import type { KubeEnvironment } from "../config/kubeEnvironment.js";
@@ -45,14 +46,14 @@ export const entraAuthProviderName = "gateway-guard-entra";
  * Builds a `KubeConfig` for a connection.
  * @param connection - how to reach the cluster.
  * @param options - the credential or Key Vault reader the connection needs.
- * @returns a config whose current context points at the cluster.
+ * @returns a config whose current context points at the cluster; its API clients reuse connections.
  * @throws InputError when a context does not exist or a needed credential is missing.
  */
 export async function kubeConfigFor(
   connection: ClusterConnection,
   options: KubeConnectOptions = {},
 ): Promise<KubeConfig> {
-  const config = new KubeConfig();
+  const config = new KeepAliveKubeConfig();
   switch (connection.type) {
     case "kubeconfig": {
       const where = connection.path ? `kubeconfig file ${connection.path}` : "the default kubeconfig";

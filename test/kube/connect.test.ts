@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { CoreV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import type { AccessToken, TokenCredential } from "@azure/identity";
 import { kubeConfigFor } from "../../shared/kube/connect.js";
 import { SecretClients } from "../../shared/azure/keyvault.js";
@@ -218,5 +218,32 @@ describe("kubeConfigFor", () => {
     await expect(
       kubeConfigFor({ type: "aks", server: secure.url, scope: "aks/.default" }),
     ).rejects.toMatchObject({ name: "InputError" });
+  });
+});
+
+describe("connections", () => {
+  it("reuses the connections of one cluster across requests and API clients (one TLS handshake, not one a request)", async () => {
+    const path = join(dir, "reuse-config");
+    await secure.writeKubeConfig(path);
+    const config = await kubeConfigFor({ type: "kubeconfig", path });
+    const before = secure.connections;
+    for (let i = 0; i < 5; i++) expect(await namespaces(config)).toContain("secure-ns");
+    await config.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace: "secure-ns" });
+    expect(secure.connections - before).toBe(1);
+
+    await Promise.all(Array.from({ length: 4 }, () => namespaces(config)));
+    const afterBurst = secure.connections;
+    expect(afterBurst - before).toBeLessThanOrEqual(4);
+    await Promise.all(Array.from({ length: 4 }, () => namespaces(config)));
+    expect(secure.connections).toBe(afterBurst);
+  });
+
+  it("reuses connections over plain HTTP too", async () => {
+    const path = join(dir, "reuse-plain");
+    await plain.writeKubeConfig(path);
+    const config = await kubeConfigFor({ type: "kubeconfig", path });
+    const before = plain.connections;
+    for (let i = 0; i < 3; i++) await namespaces(config);
+    expect(plain.connections - before).toBe(1);
   });
 });
