@@ -7,6 +7,7 @@ import type { CheckOptions } from "../drift/check.js";
 import type { Report } from "../drift/types.js";
 import type { AbortOptions } from "../rotation/types.js";
 import { checkDeployment } from "./check.js";
+import { mapWithConcurrency } from "./concurrency.js";
 import { readGateway, type LiveCheckDeps } from "./read.js";
 import { statusView, type GatewayStatusView } from "./status.js";
 
@@ -20,6 +21,8 @@ export interface FleetGateway {
 export interface ReadFleetOptions extends CheckOptions, AbortOptions {
   /** Run the drift rules over each deployment too. Default false. */
   drift?: boolean;
+  /** Gateways read at once (each reads Key Vault and its deployments in parallel). Default 8. */
+  concurrency?: number;
 }
 
 /**
@@ -35,15 +38,13 @@ export async function readFleet(
   options: ReadFleetOptions = {},
 ): Promise<FleetGateway[]> {
   const now = options.now ?? new Date();
-  return Promise.all(
-    gateways.map(async (gateway) => {
-      const reading = await readGateway(gateway, deps, options);
-      return {
-        status: statusView(reading, now),
-        reports: reading.deployments.map(({ target, read }) =>
-          options.drift && read ? checkDeployment(gateway, target, read, { ...options, now }) : undefined,
-        ),
-      };
-    }),
-  );
+  return mapWithConcurrency(gateways, options.concurrency ?? 32, async (gateway) => {
+    const reading = await readGateway(gateway, deps, options);
+    return {
+      status: statusView(reading, now),
+      reports: reading.deployments.map(({ target, read }) =>
+        options.drift && read ? checkDeployment(gateway, target, read, { ...options, now }) : undefined,
+      ),
+    };
+  });
 }

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWith as rotate } from "../../shared/cli/commands/rotate.js";
 import { runWith as status } from "../../shared/cli/commands/status.js";
 import type { GatewayStatusView } from "../../shared/live/status.js";
+import { join } from "node:path";
+import { seedGateways, writeFleetConfig } from "../bench/fleet/seed.js";
+import { fleetShape } from "../bench/fleet/shape.js";
 import { startFleet, type Fleet } from "../standins/fleet.js";
 import { captureIO, expectNoToken, tableRow } from "./capture.js";
 import { ensureBuilt, runBin } from "./harness.js";
@@ -149,4 +152,34 @@ describe("gateway-guard status", () => {
     expect(fleet.identity?.resources).toEqual(expect.arrayContaining(["https://vault.localhost"]));
     expectNoToken(out.stdout, fleet.tokens());
   }, 180_000);
+});
+
+describe("gateway-guard status --all over many gateways", () => {
+  it("lists gateways in configuration order when later ones are read first, reusing each cluster's connections", async () => {
+    const many = await startFleet({ clusters: ["fast", "slow"], gateways: [] });
+    try {
+      const specs = fleetShape({ gateways: 40, clusters: 2 });
+      await seedGateways(many, specs);
+      const configFile = join(many.directory, "many.json");
+      await writeFleetConfig(many, specs, configFile);
+      many.clusters[1]!.setLatency(15);
+      const count = (field: "requests" | "connections") =>
+        many.clusters.reduce((sum, c) => sum + (field === "requests" ? c.requests.length : c.connections), 0);
+      const [requestsBefore, connectionsBefore] = [count("requests"), count("connections")];
+
+      const out = captureIO();
+      const code = await status(["--all", "--config", configFile], out.io, many.connect());
+
+      expect(out.stderr()).toBe("");
+      expect(code).toBe(0);
+      const shown = [...out.stdout().matchAll(/^Gateway (\S+) /gm)].map((match) => match[1]);
+      expect(shown).toEqual(specs.map((spec) => spec.name));
+      const requests = count("requests") - requestsBefore;
+      const connections = count("connections") - connectionsBefore;
+      expect(requests).toBeGreaterThan(specs.length * 3);
+      expect(connections).toBeLessThan(requests / 4);
+    } finally {
+      await many.stop();
+    }
+  });
 });
