@@ -28,7 +28,7 @@ export class KeepAliveKubeConfig extends KubeConfig {
   #reuse(fresh: http.Agent): http.Agent {
     const secure = fresh instanceof https.Agent;
     const options = secure ? tlsOptionsOf(fresh) : {};
-    const tls = JSON.stringify(options);
+    const tls = [secure, ...tlsFields.map((field) => textOf(options[field]))].join("\n");
     if (this.#shared?.tls !== tls) {
       const agentOptions = { ...options, keepAlive: true, timeout: idleConnectionTimeoutInMs };
       this.#shared = { tls, agent: secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions) };
@@ -44,4 +44,8 @@ function tlsOptionsOf(agent: https.Agent): https.AgentOptions {
     if (value !== undefined) options[field] = value;
   }
   return options;
+}
+
+function textOf(value: unknown): string {
+  return Buffer.isBuffer(value) ? value.toString("base64") : (JSON.stringify(value) ?? "");
 }

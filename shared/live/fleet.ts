@@ -21,7 +21,7 @@ export interface FleetGateway {
 export interface ReadFleetOptions extends CheckOptions, AbortOptions {
   /** Run the drift rules over each deployment too. Default false. */
   drift?: boolean;
-  /** Gateways read at once (each reads Key Vault and its deployments in parallel). Default 8. */
+  /** Gateways read at once (each reads Key Vault and its deployments in parallel). Default 32. */
   concurrency?: number;
 }
 

@@ -238,6 +238,22 @@ describe("connections", () => {
     expect(secure.connections).toBe(afterBurst);
   });
 
+  it("opens new connections when the cluster's TLS settings change (another context)", async () => {
+    const first = join(dir, "switch-plain");
+    const second = join(dir, "switch-secure");
+    await plain.writeKubeConfig(first, { context: "plain" });
+    await secure.writeKubeConfig(second, { context: "secure" });
+    const config = await kubeConfigFor(
+      { type: "kubeconfig", context: "plain" },
+      { env: { KUBECONFIG: [first, second].join(delimiter) } },
+    );
+    expect(await namespaces(config)).toContain("plain-ns");
+    config.setCurrentContext("secure");
+    expect(await namespaces(config)).toContain("secure-ns");
+    config.setCurrentContext("plain");
+    expect(await namespaces(config)).toContain("plain-ns");
+  });
+
   it("reuses connections over plain HTTP too", async () => {
     const path = join(dir, "reuse-plain");
     await plain.writeKubeConfig(path);
