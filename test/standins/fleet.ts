@@ -375,22 +375,38 @@ export async function seedGatewayToken(
   };
 }
 
+/**
+ * Applies one deployment of a seeded gateway (Deployment, Secret with the token and what it records,
+ * and the objects of its Secret layout) to its cluster; the rollout then starts.
+ * @param cluster - the deployment's cluster.
+ * @param deployment - where and how the deployment runs.
+ * @param seeded - the gateway's token and what its Secret records.
+ */
+export async function applySeededDeployment(
+  cluster: KubeStandin,
+  deployment: FleetDeploymentSpec,
+  seeded: Pick<SeededGatewayToken, "token" | "recorded">,
+): Promise<void> {
+  await cluster.apply(
+    gatewayDeploymentObjects({
+      namespace: deployment.namespace,
+      name: deployment.deployment,
+      layout: deployment.layout,
+      token: seeded.token,
+      replicas: deployment.replicas,
+      recorded: seeded.recorded,
+    }),
+  );
+}
+
 async function seedGateway(spec: FleetGatewaySpec, context: SeedContext): Promise<FleetGateway> {
-  const { apim, vaultSecret, token, recorded } = await seedGatewayToken(spec, context);
+  const seeded = await seedGatewayToken(spec, context);
+  const { apim, vaultSecret } = seeded;
   const deployments: FleetDeployment[] = [];
   for (const d of spec.deployments) {
     const standin = context.clusters[d.cluster];
     if (!standin) throw new Error(`gateway ${spec.name}: no cluster ${d.cluster} in the fleet`);
-    await standin.apply(
-      gatewayDeploymentObjects({
-        namespace: d.namespace,
-        name: d.deployment,
-        layout: d.layout,
-        token,
-        replicas: d.replicas,
-        recorded,
-      }),
-    );
+    await applySeededDeployment(standin, d, seeded);
     await standin.waitForRollout(d.namespace, d.deployment);
     deployments.push({
       ...d,

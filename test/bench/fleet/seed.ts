@@ -9,13 +9,13 @@
 import { writeFile } from "node:fs/promises";
 import { ApimTokenIssuer } from "../../../shared/azure/apim.js";
 import {
+  applySeededDeployment,
   fleetArmRef,
   fleetVaultSecretName,
   seedGatewayToken,
   type Fleet,
   type FleetGatewaySpec,
 } from "../../standins/fleet.js";
-import { gatewayDeploymentObjects } from "../../standins/gateways.js";
 
 /**
  * Seeds the gateways into the fleet's ARM, Key Vault and clusters and waits until every
@@ -32,19 +32,10 @@ export async function seedGateways(fleet: Fleet, specs: readonly FleetGatewaySpe
   const rollouts: Array<Promise<void>> = [];
   await Promise.all(
     specs.map(async (spec) => {
-      const { token, recorded } = await seedGatewayToken(spec, { ...fleet, issuer }, `${spec.name} (bench)`);
+      const seeded = await seedGatewayToken(spec, { ...fleet, issuer }, `${spec.name} (bench)`);
       for (const d of spec.deployments) {
         const cluster = fleet.clusters[d.cluster]!;
-        await cluster.apply(
-          gatewayDeploymentObjects({
-            namespace: d.namespace,
-            name: d.deployment,
-            layout: d.layout,
-            token,
-            replicas: d.replicas,
-            recorded,
-          }),
-        );
+        await applySeededDeployment(cluster, d, seeded);
         rollouts.push(cluster.onRolloutComplete(d.namespace, d.deployment));
       }
     }),
