@@ -8,12 +8,21 @@
  * Slots free every few seconds in a busy fleet, so a waiter looks again soon (a short wait growing
  * slowly to a few seconds, with jitter), and each look starts at a random slot, so that waiters do
  * not all read and race for the same Lease.
+ *
+ * Within one process (a Functions instance runs many messages at once), a released slot goes
+ * straight to the longest-waiting message of the same scope, still holding its Lease: no slot sits
+ * idle until a waiter looks again, and the hand-over costs no call. After `maxHandOvers` in a row
+ * the Lease is released instead, so that other instances get their turn.
  */
 import type { DeploymentTarget } from "../config/types.js";
 import { clusterLabel } from "../rotation/target.js";
-import type { AcquireRolloutSlotOptions, RolloutLimiter, RolloutSlot } from "../rotation/types.js";
+import type {
+  AcquireRolloutSlotOptions,
+  LockHandle,
+  RolloutLimiter,
+  RolloutSlot,
+} from "../rotation/types.js";
 import { LeaseRotationLock, type LeaseRotationLockOptions, type LeaseSubject } from "./lock.js";
-import { abortableDelay } from "./retry.js";
 
 /** Rollouts at once per cluster (per namespace unless the slots' namespace is configured). */
 export const defaultRolloutSlots = 4;
@@ -38,15 +47,31 @@ export interface LeaseRolloutSlotsOptions extends Pick<
   waitInMs?: number;
   /** The longest wait between two looks, before jitter. Default 5000. */
   maxWaitInMs?: number;
+  /**
+   * How many times in a row a released slot may go to another waiter of this process without
+   * releasing its Lease. Default 8; 0 releases every slot to the cluster.
+   */
+  maxHandOvers?: number;
   /** Source in [0, 1) of the first slot tried and of the jitter. Default `Math.random`. */
   random?: () => number;
 }
+
+/** A slot's Lease as this process holds it, and how often it has been handed over in a row. */
+interface HeldSlot {
+  handle: LockHandle;
+  handOvers: number;
+}
+
+/** A waiter of this process, parked between two looks. */
+type Parked = (held: HeldSlot) => void;
 
 /** Caps concurrent rollouts per cluster with Lease slots, across processes. */
 export class LeaseRolloutSlots implements RolloutLimiter {
   readonly #lock: LeaseRotationLock;
   readonly #slots: number;
   readonly #options: LeaseRolloutSlotsOptions;
+  /** This process's waiters per scope, longest-waiting first. */
+  readonly #parked = new Map<string, Parked[]>();
 
   constructor(options: LeaseRolloutSlotsOptions) {
     const { clusterFor, identity, renewIntervalInMs, retry, now } = options;
@@ -57,7 +82,8 @@ export class LeaseRolloutSlots implements RolloutLimiter {
 
   /**
    * Takes a free slot of the target's cluster and namespace, trying them from a random one; while
-   * all are taken, waits with jittered backoff (telling `onWait` each time) and looks again.
+   * all are taken, waits with jittered backoff (telling `onWait` each time) and looks again, unless a
+   * slot released in this process is handed over first.
    * @throws the abort signal's reason when it fires first; a Lease call's error (e.g. a 403)
    */
   async acquire(target: DeploymentTarget, options: AcquireRolloutSlotOptions = {}): Promise<RolloutSlot> {
@@ -73,13 +99,65 @@ export class LeaseRolloutSlots implements RolloutLimiter {
       for (let i = 0; i < this.#slots; i++) {
         const slot = (first + i) % this.#slots;
         const subject: LeaseSubject = { name: `rollouts.${slot}`, deployments: [{ ...target, namespace }] };
-        const held = await this.#lock.tryAcquire(subject, { ttlInMs, abortSignal: options.abortSignal });
-        if (held) return held;
+        const handle = await this.#lock.tryAcquire(subject, { ttlInMs, abortSignal: options.abortSignal });
+        if (handle) return this.#slot(scope, { handle, handOvers: 0 });
       }
       const retryInMs = Math.round(waitInMs * (0.75 + 0.5 * random()));
       options.onWait?.({ scope, slots: this.#slots, retryInMs });
-      await abortableDelay(retryInMs, options.abortSignal);
+      const handed = await this.#park(scope, retryInMs, options.abortSignal);
+      if (handed) return this.#slot(scope, handed);
       waitInMs = Math.min(waitInMs * 1.5, maxWaitInMs);
     }
+  }
+
+  /** The slot as the caller holds it: its release hands the Lease over to a parked waiter, if any. */
+  #slot(scope: string, held: HeldSlot): RolloutSlot {
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        const next =
+          held.handOvers < (this.#options.maxHandOvers ?? 8) && !held.handle.lost?.aborted
+            ? this.#parked.get(scope)?.[0]
+            : undefined;
+        if (next) return next({ handle: held.handle, handOvers: held.handOvers + 1 });
+        await held.handle.release();
+      },
+    };
+  }
+
+  /**
+   * Waits `waitInMs` for a slot handed over in this process.
+   * @returns the slot, or undefined when the wait passed without one
+   * @throws the abort signal's reason when it fires first
+   */
+  #park(scope: string, waitInMs: number, abortSignal?: AbortSignal): Promise<HeldSlot | undefined> {
+    return new Promise((resolve, reject) => {
+      if (abortSignal?.aborted) return reject(abortSignal.reason);
+      const queue = this.#parked.get(scope) ?? [];
+      this.#parked.set(scope, queue);
+      const leave = () => {
+        clearTimeout(timer);
+        abortSignal?.removeEventListener("abort", onAbort);
+        const at = queue.indexOf(parked);
+        if (at >= 0) queue.splice(at, 1);
+        if (queue.length === 0) this.#parked.delete(scope);
+      };
+      const parked: Parked = (held) => {
+        leave();
+        resolve(held);
+      };
+      const onAbort = () => {
+        leave();
+        reject(abortSignal!.reason);
+      };
+      const timer = setTimeout(() => {
+        leave();
+        resolve(undefined);
+      }, waitInMs);
+      abortSignal?.addEventListener("abort", onAbort, { once: true });
+      queue.push(parked);
+    });
   }
 }

@@ -4,7 +4,8 @@
  * rollout, and record on the Secret that it finished. A failed rollout is rolled back (rollback.ts).
  *
  * With a rollout limiter (deps.rollouts), each deployment's delivery holds one of its cluster's
- * rollout slots, waiting while all are taken.
+ * rollout slots, waiting while all are taken, from the Secret write until its rollout (or rollback)
+ * is over; recording the finished rollout on the Secret comes after the slot is freed.
  *
  * The caller's `abortSignal` never interrupts a deployment: it only stops the run before the next
  * one starts, or while it waits for a slot. The lock's loss stops the run before its next write, without rolling back.
@@ -71,7 +72,7 @@ export async function deliverAll(
       else failedAt = d.label;
       continue;
     }
-    const result = await deliver(run, d, delivery, done).finally(() => releaseSlot(run, d, slot));
+    const result = await deliver(run, d, delivery, done, slot).finally(() => releaseSlot(run, d, slot));
     results.set(d, result);
     if (result.outcome.status !== done) failedAt = d.label;
   }
@@ -150,12 +151,13 @@ async function releaseSlot(run: RotationRun, d: DeploymentState, slot: RolloutSl
   }
 }
 
-/** Write with the precondition, restart once, wait; roll back a failed rollout. */
+/** Write with the precondition, restart once, wait; roll back a failed rollout. Frees the slot before recording a finished rollout. */
 async function deliver(
   run: RotationRun,
   d: DeploymentState,
   delivery: Delivery,
   done: "rotated" | "delivered",
+  slot: RolloutSlot,
 ): Promise<Delivered> {
   const failed = (reason: string, error: unknown, restarted: boolean): Delivered => ({
     outcome: { target: d.label, status: "failed", reason, errorName: nameOf(error) },
@@ -200,6 +202,7 @@ async function deliver(
     });
     return { outcome, restarted: true };
   }
+  await releaseSlot(run, d, slot);
   await confirmRollout(run, d, delivery, written);
   return { outcome: { target: d.label, status: done }, restarted: true };
 }

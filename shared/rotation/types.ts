@@ -163,7 +163,7 @@ export interface RotationLock {
 
 /** A held rollout slot. */
 export interface RolloutSlot {
-  /** Frees the slot; the next waiter may take it. */
+  /** Frees the slot; the next waiter may take it. Calling it again does nothing. */
   release(): Promise<void>;
 }
 

@@ -157,6 +157,66 @@ describe("LeaseRolloutSlots", () => {
     expect(holders("apim")["gateway-guard-rollouts.0"]).toMatch(/^survivor-/);
   });
 
+  it("hands a released slot to a waiter of the same process, still holding its Lease and with no call", async () => {
+    const limiter = slots({ slots: 1, waitInMs: 60_000, maxWaitInMs: 60_000 });
+    const first = await limiter.acquire(target("apim", "gw-1"));
+    const holder = holders("apim")["gateway-guard-rollouts.0"];
+    const { onWait, waited } = firstWait();
+    const second = limiter.acquire(target("apim", "gw-2"), { onWait });
+    await waited;
+
+    const callsBefore = standin.requests.length;
+    await first.release();
+    const handed = await second;
+    expect(standin.requests.length).toBe(callsBefore);
+    expect(holders("apim")["gateway-guard-rollouts.0"]).toBe(holder);
+
+    await handed.release();
+    expect(holders("apim")["gateway-guard-rollouts.0"]).toBeUndefined();
+  });
+
+  it("serves this process's waiters in arrival order, and releases the Lease after maxHandOvers in a row", async () => {
+    const limiter = slots({ slots: 1, waitInMs: 60_000, maxWaitInMs: 60_000, maxHandOvers: 1 });
+    const first = await limiter.acquire(target("apim", "gw-1"));
+    const abort = new AbortController();
+    const parked = async (deployment: string) => {
+      const { onWait, waited } = firstWait();
+      const slot = limiter.acquire(target("apim", deployment), { onWait, abortSignal: abort.signal });
+      await waited;
+      return { slot };
+    };
+    const { slot: second } = await parked("gw-2");
+    const { slot: third } = await parked("gw-3");
+    let thirdServed = false;
+    third.then(
+      () => (thirdServed = true),
+      () => {},
+    );
+
+    await first.release();
+    const secondSlot = await second;
+    expect(thirdServed).toBe(false);
+    await secondSlot.release();
+    expect(holders("apim")["gateway-guard-rollouts.0"]).toBeUndefined();
+
+    abort.abort(new Error("deadline"));
+    await expect(third).rejects.toThrow("deadline");
+  });
+
+  it("a parked waiter that gives up leaves the queue: the next release frees the Lease", async () => {
+    const limiter = slots({ slots: 1, waitInMs: 60_000, maxWaitInMs: 60_000 });
+    const first = await limiter.acquire(target("apim", "gw-1"));
+    const { onWait, waited } = firstWait();
+    const abort = new AbortController();
+    const blocked = limiter.acquire(target("apim", "gw-2"), { onWait, abortSignal: abort.signal });
+    await waited;
+    abort.abort(new Error("deadline"));
+    await expect(blocked).rejects.toThrow("deadline");
+
+    await first.release();
+    expect(holders("apim")["gateway-guard-rollouts.0"]).toBeUndefined();
+  });
+
   it("a 403 on the Leases is thrown, not waited on", async () => {
     standin.forbid({ resource: "leases", namespace: "apim" });
     await expect(slots().acquire(target("apim", "gw-1"))).rejects.toMatchObject({

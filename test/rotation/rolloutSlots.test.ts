@@ -9,7 +9,7 @@ import { PermissionDeniedError } from "../../shared/errors.js";
 import { rotateGateway } from "../../shared/rotation/rotate.js";
 import { targetLabel } from "../../shared/rotation/target.js";
 import type { DeploymentTarget } from "../../shared/config/types.js";
-import type { RolloutProgress } from "../../shared/rotation/types.js";
+import { secretAnnotations, type RolloutProgress } from "../../shared/rotation/types.js";
 import { FakeRolloutLimiter, fakeWorld, gatewayConfig, target } from "./fakes.js";
 
 const eastA = target("east", "gateways", "gw-a");
@@ -27,6 +27,9 @@ function twoGateways(slots = 1) {
   for (const t of second.deployments) world.clusterOf(t).addDeployment(t);
   const limiter = new FakeRolloutLimiter(slots);
   const restartsWhileHolding: Array<{ target: string; held: boolean }> = [];
+  const writesWhileHolding: Array<{ target: string; confirms: boolean; held: boolean }> = [];
+  const holding = (label: string) =>
+    limiter.timeline.filter((e) => e.target === label).at(-1)?.event === "acquired";
   const watched = new Set<unknown>();
   const clusterFor = (t: DeploymentTarget) => {
     const cluster = world.clusterOf(t);
@@ -35,14 +38,20 @@ function twoGateways(slots = 1) {
     const restart = cluster.restart.bind(cluster);
     cluster.restart = async (rolled, options) => {
       const label = targetLabel(rolled);
-      const last = limiter.timeline.filter((e) => e.target === label).at(-1);
-      restartsWhileHolding.push({ target: label, held: last?.event === "acquired" });
+      restartsWhileHolding.push({ target: label, held: holding(label) });
       return restart(rolled, options);
+    };
+    const writeToken = cluster.writeToken.bind(cluster);
+    cluster.writeToken = async (written, token, options) => {
+      const label = targetLabel(written);
+      const confirms = secretAnnotations.rolledOutVersion in (options.annotations ?? {});
+      writesWhileHolding.push({ target: label, confirms, held: holding(label) });
+      return writeToken(written, token, options);
     };
     return cluster;
   };
   const deps = { ...world.deps, clusterFor, rollouts: limiter };
-  return { world, second, limiter, deps, restartsWhileHolding };
+  return { world, second, limiter, deps, restartsWhileHolding, writesWhileHolding };
 }
 
 describe("rotation with a rollout limiter", () => {
@@ -66,6 +75,15 @@ describe("rotation with a rollout limiter", () => {
         event: "rotation.waiting-for-slot",
         fields: { gateway: "gw-b", target: targetLabel(eastB), scope: "east", slots: 1 },
       },
+    ]);
+  });
+
+  it("holds the slot for the Secret write and the rollout, and frees it before recording the finished rollout", async () => {
+    const { world, deps, writesWhileHolding } = twoGateways(1);
+    expect((await rotateGateway(world.gateway, deps)).status).toBe("rotated");
+    expect(writesWhileHolding).toEqual([
+      { target: targetLabel(eastA), confirms: false, held: true },
+      { target: targetLabel(eastA), confirms: true, held: false },
     ]);
   });
 
