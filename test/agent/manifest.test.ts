@@ -97,6 +97,7 @@ describe("infra/k8s/agent.yaml", () => {
       [
         `get deployments.apps ${target.deployment}`,
         `patch deployments.apps ${target.deployment}`,
+        `watch deployments.apps ${target.deployment}`,
         `get secrets ${target.secretName}`,
         `patch secrets ${target.secretName}`,
         "get configmaps apim-gateway-env",
