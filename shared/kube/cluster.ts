@@ -31,14 +31,26 @@ import { readDeployment, readGatewayObjects, tokenLocation, tokenState } from ".
 import { restartPatchBody, secretPatchBody } from "./patches.js";
 import { checkDelivery } from "./preflight.js";
 import { mergePatchOptions, requestOptions, strategicMergePatchOptions } from "./request.js";
-import { abortableDelay, kubeCall, type KubeCallOptions, type RetryOptions } from "./retry.js";
+import {
+  abortableDelay,
+  defaultRetryOptions,
+  kubeCall,
+  type KubeCallOptions,
+  type RetryOptions,
+} from "./retry.js";
+import { watchDeployment } from "./rolloutWatch.js";
 
 export { restartedAtAnnotation } from "./patches.js";
 
 export interface KubeGatewayClusterOptions {
   /** The cluster's config, or a loader called on first use (and again after a failure). */
   config: KubeConfig | (() => Promise<KubeConfig>);
-  /** How often `waitForRollout` reads the Deployment. Default 1000. */
+  /**
+   * Follow rollouts with a watch, as `kubectl rollout status` does (one read, then a watch). False,
+   * or a cluster that refuses the watch (403, 404, 405), polls instead. Default true.
+   */
+  rolloutWatch?: boolean;
+  /** How often `waitForRollout` reads the Deployment when it polls. Default 1000. */
   pollIntervalInMs?: number;
   /** Timeouts and retries of every call (defaults in retry.ts). */
   retry?: RetryOptions;
@@ -51,9 +63,12 @@ export class KubeGatewayCluster implements GatewayCluster {
   #config: Promise<KubeConfig> | undefined;
   readonly #apis = new Map<unknown, unknown>();
   readonly #locations = new Map<string, { secretName: string; secretKey: string }>();
+  /** False once the cluster refused a watch: every later rollout is polled. */
+  #rolloutWatch: boolean;
 
   constructor(options: KubeGatewayClusterOptions) {
     this.#options = options;
+    this.#rolloutWatch = options.rolloutWatch ?? true;
   }
 
   /** A client-node API client for this cluster (cached per type). */
@@ -152,21 +167,31 @@ export class KubeGatewayCluster implements GatewayCluster {
   }
 
   /**
-   * As `kubectl rollout status`: polls the Deployment until it is rolled out. `timeoutInMs` is a
-   * deadline: a read or a wait in progress is cut when it passes. A read that fails transiently
-   * (429, 5xx, network) is retried as retry.ts says and then polled again until the deadline; a
-   * permanent one (403, 404) ends the wait.
-   * @throws RolloutError on ProgressDeadlineExceeded or when `timeoutInMs` passes.
+   * As `kubectl rollout status`: reads the Deployment, then follows it with a watch from that read
+   * until it is rolled out (or, when the cluster refuses the watch or `rolloutWatch` is false, polls
+   * it). A watch that ends early is followed by a fresh read and a new watch. `timeoutInMs` is a
+   * deadline: a read, a watch or a wait in progress is cut when it passes. A read that fails
+   * transiently (429, 5xx, network) is retried as retry.ts says and then tried again until the
+   * deadline; a permanent one (403, 404) ends the wait.
+   * @throws RolloutError on ProgressDeadlineExceeded, when the Deployment is deleted, or when
+   *   `timeoutInMs` passes.
    */
   async waitForRollout(target: DeploymentTarget, options: WaitForRolloutOptions): Promise<void> {
     const apps = await this.api(AppsV1Api);
     const label = targetLabel(target);
     const deadline = AbortSignal.timeout(options.timeoutInMs);
     const abortSignal = options.abortSignal ? AbortSignal.any([options.abortSignal, deadline]) : deadline;
-    const interval = this.#options.pollIntervalInMs ?? 1000;
+    const endsAt = Date.now() + options.timeoutInMs;
     let last: RolloutProgress | undefined;
     let lastFailure: string | undefined;
     const onRetry = (failure: Error) => void (lastFailure = failure.message);
+    const settle = (deployment: V1Deployment): "done" | "failed" | undefined => {
+      const state = rolloutState(deployment, label);
+      if (state.progress.message !== last?.message) options.onProgress?.(state.progress);
+      last = state.progress;
+      return state.done ? "done" : state.failed ? "failed" : undefined;
+    };
+    const follow: FollowState = { rewatches: 0, expired: false };
     try {
       for (;;) {
         let deployment: V1Deployment | undefined;
@@ -177,14 +202,20 @@ export class KubeGatewayCluster implements GatewayCluster {
           if (abortSignal.aborted || !isTransientRead(error)) throw error;
           lastFailure = (error as Error).message;
         }
-        if (deployment) {
-          const state = rolloutState(deployment, label);
-          if (state.progress.message !== last?.message) options.onProgress?.(state.progress);
-          last = state.progress;
-          if (state.done) return;
-          if (state.failed) throw new RolloutError(state.progress.message);
+        let verdict = deployment && settle(deployment);
+        if (!verdict && deployment && this.#rolloutWatch) {
+          const timeoutInMs = endsAt - Date.now();
+          verdict = await this.#watchRollout(target, deployment, {
+            settle,
+            timeoutInMs,
+            abortSignal,
+            follow,
+          });
+        } else if (!verdict) {
+          await abortableDelay(this.#options.pollIntervalInMs ?? 1000, abortSignal);
         }
-        await abortableDelay(interval, abortSignal);
+        if (verdict === "done") return;
+        if (verdict === "failed") throw new RolloutError(last?.message ?? `rollout of ${label} failed`);
       }
     } catch (error) {
       if (!deadline.aborted || options.abortSignal?.aborted) throw error;
@@ -192,6 +223,60 @@ export class KubeGatewayCluster implements GatewayCluster {
       throw new RolloutError(
         `Rollout of ${label} did not finish within ${options.timeoutInMs / 1000}s: ${where}`,
       );
+    }
+  }
+
+  /**
+   * Watches the Deployment from the version just read until the rollout settles; undefined when the
+   * watch ended first (read again then), after a short backoff when it failed or ended at once. A
+   * refused watch turns this cluster to polling for good.
+   * @throws RolloutError when the Deployment is deleted.
+   */
+  async #watchRollout(
+    target: DeploymentTarget,
+    deployment: V1Deployment,
+    options: {
+      settle: (deployment: V1Deployment) => "done" | "failed" | undefined;
+      timeoutInMs: number;
+      abortSignal: AbortSignal;
+      follow: FollowState;
+    },
+  ): Promise<"done" | "failed" | undefined> {
+    const { namespace, deployment: name } = target;
+    const { follow, abortSignal } = options;
+    const retry = { ...defaultRetryOptions, ...this.#options.retry };
+    const startedAt = Date.now();
+    const end = await watchDeployment(await this.#kubeConfig(), {
+      namespace,
+      name,
+      resourceVersion: follow.expired ? undefined : deployment.metadata?.resourceVersion,
+      settle: options.settle,
+      timeoutInMs: options.timeoutInMs,
+      connectTimeoutInMs: retry.timeoutInMs,
+      abortSignal,
+    });
+    switch (end.kind) {
+      case "settled":
+        return end.value;
+      case "deleted":
+        throw new RolloutError(
+          `Deployment ${namespace}/${name} was deleted while its rollout was followed (${targetLabel(target)})`,
+        );
+      case "refused":
+        this.#rolloutWatch = false;
+        await abortableDelay(this.#options.pollIntervalInMs ?? 1000, abortSignal);
+        return undefined;
+      case "closed": {
+        follow.expired = end.expired ?? false;
+        if (!end.error && Date.now() - startedAt >= minWatchInMs) {
+          follow.rewatches = 0;
+          return undefined;
+        }
+        const backoff = Math.min(rewatchBackoffInMs * 2 ** follow.rewatches++, maxRewatchBackoffInMs);
+        const jitter = 0.8 + 0.4 * (retry.random ?? Math.random)();
+        await (retry.delay ?? abortableDelay)(Math.round(backoff * jitter), abortSignal);
+        return undefined;
+      }
     }
   }
 
@@ -283,6 +368,8 @@ function rolloutState(
 }
 
 export interface ClusterProviderOptions extends KubeConnectOptions {
+  /** See {@link KubeGatewayClusterOptions.rolloutWatch}. Default true. */
+  rolloutWatch?: boolean;
   pollIntervalInMs?: number;
   retry?: RetryOptions;
   now?: () => Date;
@@ -307,6 +394,7 @@ export function clusterProvider(
     if (!cluster) {
       cluster = new KubeGatewayCluster({
         config: () => kubeConfigFor(connection, options),
+        rolloutWatch: options.rolloutWatch,
         pollIntervalInMs: options.pollIntervalInMs,
         retry: options.retry,
         now: options.now,
@@ -316,6 +404,19 @@ export function clusterProvider(
     return cluster;
   };
 }
+
+/** What one `waitForRollout` carries from one watch to the next. */
+interface FollowState {
+  /** Watches in a row that failed or ended at once (the backoff's exponent). */
+  rewatches: number;
+  /** The last watch's resourceVersion was too old (410): watch from the current object. */
+  expired: boolean;
+}
+
+/** A watch that ends sooner than this (or fails) is followed by a backoff before the next read. */
+const minWatchInMs = 1000;
+const rewatchBackoffInMs = 250;
+const maxRewatchBackoffInMs = 5000;
 
 /** A failed read worth repeating: throttling (429), a server error (5xx) or no answer at all. */
 function isTransientRead(error: unknown): boolean {

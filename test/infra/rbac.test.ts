@@ -42,7 +42,10 @@ const verbOf: Record<string, string> = {
   delete: "delete",
 };
 
-/** Every `<verb> <resource>` that the Kubernetes adapter calls, read from its source (client-node method names). */
+/**
+ * Every `<verb> <resource>` that the Kubernetes adapter calls, read from its source: client-node
+ * method names, and the paths given to client-node's `Watch.watch`.
+ */
 function calledByTheCode(): string[] {
   const directory = new URL("../../shared/kube/", import.meta.url);
   const calls = new Set<string>();
@@ -56,6 +59,11 @@ function calledByTheCode(): string[] {
         throw new Error(`${file} calls ${method}Namespaced${kind}: add ${kind}'s API group to groupOf`);
       calls.add(`${verbOf[method!]} ${kind!.toLowerCase()}s${group ? `.${group}` : ""}`);
     }
+    for (const [, group, resource] of source.matchAll(
+      /\.watch\(\s*`\/(?:api|apis\/([a-z0-9.-]+))\/v\w+\/namespaces\/\$\{[^}]*\}\/([a-z]+)`/g,
+    )) {
+      calls.add(`watch ${resource!}${group ? `.${group}` : ""}`);
+    }
   }
   return [...calls];
 }
@@ -64,6 +72,7 @@ describe("infra/k8s/rbac.yaml", () => {
   it("grants exactly the verbs that shared/kube calls, and no wildcard", () => {
     const needed = calledByTheCode();
     expect(needed).toContain("patch secrets");
+    expect(needed).toContain("watch deployments.apps");
     expect(granted().sort()).toEqual(needed.sort());
   });
 

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -254,12 +255,15 @@ describe("KubeGatewayCluster.restart and waitForRollout", () => {
     );
   });
 
-  it("throws RolloutError when the rollout exceeds its progress deadline", async () => {
+  it("throws RolloutError when the rollout exceeds its progress deadline, seen on the watch", async () => {
     standin.stallRollouts(ns, "helm");
     await cluster.restart(target("helm"));
+    const from = standin.requests.length;
     const error = await failure(cluster.waitForRollout(target("helm"), { timeoutInMs: 10_000 }));
     expect(error.name).toBe("RolloutError");
     expect(error.message).toMatch(/exceeded its progress deadline/);
+    const calls = standin.requests.slice(from).filter((r) => r.resource === "deployments");
+    expect(calls.map((r) => r.verb)).toEqual(["get", "watch"]);
   });
 
   it("throws RolloutError when our own timeout passes first", async () => {
@@ -276,6 +280,7 @@ describe("KubeGatewayCluster.restart and waitForRollout", () => {
       });
       slow.stallRollouts(ns, "portal");
       await slowCluster.restart(target("portal"));
+      const watchClosed = once(slow.events, "watch-closed");
       const started = Date.now();
       const error = await failure(slowCluster.waitForRollout(target("portal"), { timeoutInMs: 300 }));
       expect(error.name).toBe("RolloutError");
@@ -283,6 +288,7 @@ describe("KubeGatewayCluster.restart and waitForRollout", () => {
         /did not finish within 0.3s: Waiting for deployment "portal" rollout to finish/,
       );
       expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await watchClosed).toEqual(["client"]);
     } finally {
       await slow.close();
     }

@@ -71,7 +71,11 @@ export interface KubeStandin {
   readonly requests: readonly RequestRecord[];
   /** Connections accepted so far (TLS handshakes, with the `tls` option). */
   readonly connections: number;
-  /** Emits `rollout` with a `RolloutEvent` for every finished rollout. */
+  /**
+   * Emits `rollout` with a `RolloutEvent` for every finished rollout; `watch-opened` when a watch
+   * starts following changes, and `watch-closed` with `"client"` (the client left) or `"server"`
+   * (its timeout, {@link endWatches} or close) when it ends.
+   */
   readonly events: NodeJS.EventEmitter;
   /** Connection facts, for writing one kubeconfig for several stand-ins ({@link kubeConfigYaml}). */
   kubeConfigFacts(options?: KubeConfigOptions): KubeConfigFacts;
@@ -101,6 +105,8 @@ export interface KubeStandin {
   resetNext(fault: ResetFault): void;
   /** Sets the latency added to every request. */
   setLatency(latencyInMs: number): void;
+  /** Ends every open watch as the API server does when a watch's timeout passes; returns how many. */
+  endWatches(): number;
   /** Lifts all denials, pending failures and latency. */
   clearFaults(): void;
   /** The next `count` rollouts (default 1) of a Deployment stall until the progress deadline. */
@@ -136,7 +142,12 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
   const user = options.user ?? "system:serviceaccount:gateway-guard:gateway-guard";
   const requests: RequestRecord[] = [];
   const stop = new AbortController();
-  const context = { store, faults, token, user, requests, stopSignal: stop.signal };
+  const watches = {
+    ends: new Set<() => void>(),
+    onOpen: () => void controller.events.emit("watch-opened"),
+    onEnd: (endedBy: "client" | "server") => void controller.events.emit("watch-closed", endedBy),
+  };
+  const context = { store, faults, token, user, requests, stopSignal: stop.signal, watches };
   const handler = (request: IncomingMessage, response: ServerResponse) => {
     void handleRequest(context, request, response);
   };
@@ -220,6 +231,11 @@ export async function startKubeStandin(options: KubeStandinOptions = {}): Promis
     failNext: (fault) => faults.failNext(fault),
     resetNext: (fault) => faults.resetNext(fault),
     setLatency: (latencyInMs) => void (faults.latencyInMs = latencyInMs),
+    endWatches() {
+      const ends = [...watches.ends];
+      for (const end of ends) end();
+      return ends.length;
+    },
     clearFaults: () => faults.clear(),
     stallRollouts: (namespace, name, count) => controller.stallRollouts(namespace, name, count),
     waitForRollout: (namespace, name) => controller.waitForRollout(namespace, name),

@@ -13,7 +13,7 @@ import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { cannotDecode, KubeApiError, notFound } from "./status.js";
 import type { ObjectStore } from "./store.js";
 import { tableOf, wantsTable } from "./table.js";
-import { serveWatch } from "./watch.js";
+import { serveWatch, type OpenWatches } from "./watch.js";
 
 /** One request as the stand-in saw it (never a body: bodies may hold tokens). */
 export interface RequestRecord {
@@ -40,6 +40,8 @@ export interface RouterContext {
   requests: RequestRecord[];
   /** Aborted when the stand-in closes (ends watches). */
   stopSignal: AbortSignal;
+  /** The open watches. */
+  watches?: OpenWatches;
 }
 
 interface ApiTarget {
@@ -204,6 +206,7 @@ export async function handleRequest(
           timeoutInMs: timeout * 1000,
         },
         context.stopSignal,
+        context.watches,
       );
       return;
     }

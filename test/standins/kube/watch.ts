@@ -18,9 +18,20 @@ export interface WatchRequest {
   timeoutInMs?: number;
 }
 
+/** The open watches of one stand-in, for tests that end them or wait for a client to leave. */
+export interface OpenWatches {
+  /** Ends each open watch when called, as the API server does when a watch's timeout passes. */
+  readonly ends: Set<() => void>;
+  /** Told when a watch starts following changes (after the events it missed were sent). */
+  onOpen(): void;
+  /** Told when a watch ended: `client` when the client left, `server` when the stand-in ended it. */
+  onEnd(endedBy: "client" | "server"): void;
+}
+
 /**
  * Serves one watch until the client leaves, the timeout passes or the stand-in stops.
  * @param stopSignal - aborted when the stand-in closes.
+ * @param open - where the watch registers while it is open.
  */
 export function serveWatch(
   _request: IncomingMessage,
@@ -28,6 +39,7 @@ export function serveWatch(
   store: ObjectStore,
   watch: WatchRequest,
   stopSignal: AbortSignal,
+  open?: OpenWatches,
 ): void {
   response.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache" });
   response.flushHeaders();
@@ -60,13 +72,21 @@ export function serveWatch(
     if (inScope(change.resource, change.object)) send(change.type, change.object);
   };
   const timer = watch.timeoutInMs ? setTimeout(() => stop(), watch.timeoutInMs) : undefined;
-  const stop = () => {
+  let stopped = false;
+  const stop = (endedBy: "client" | "server" = "server") => {
+    if (stopped) return;
+    stopped = true;
     clearTimeout(timer);
     store.events.off("change", onChange);
-    stopSignal.removeEventListener("abort", stop);
+    stopSignal.removeEventListener("abort", serverStop);
+    open?.ends.delete(serverStop);
     if (!response.writableEnded) response.end();
+    open?.onEnd(endedBy);
   };
+  const serverStop = () => stop("server");
   store.events.on("change", onChange);
-  stopSignal.addEventListener("abort", stop);
-  response.on("close", stop);
+  stopSignal.addEventListener("abort", serverStop);
+  open?.ends.add(serverStop);
+  response.on("close", () => stop("client"));
+  open?.onOpen();
 }
