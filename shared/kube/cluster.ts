@@ -185,7 +185,7 @@ export class KubeGatewayCluster implements GatewayCluster {
     let last: RolloutProgress | undefined;
     let lastFailure: string | undefined;
     const onRetry = (failure: Error) => void (lastFailure = failure.message);
-    const settle = (deployment: V1Deployment): "done" | "failed" | undefined => {
+    const settle = (deployment: V1Deployment): RolloutVerdict | undefined => {
       const state = rolloutState(deployment, label);
       if (state.progress.message !== last?.message) options.onProgress?.(state.progress);
       last = state.progress;
@@ -236,12 +236,12 @@ export class KubeGatewayCluster implements GatewayCluster {
     target: DeploymentTarget,
     deployment: V1Deployment,
     options: {
-      settle: (deployment: V1Deployment) => "done" | "failed" | undefined;
+      settle: (deployment: V1Deployment) => RolloutVerdict | undefined;
       timeoutInMs: number;
       abortSignal: AbortSignal;
       follow: FollowState;
     },
-  ): Promise<"done" | "failed" | undefined> {
+  ): Promise<RolloutVerdict | undefined> {
     const { namespace, deployment: name } = target;
     const { follow, abortSignal } = options;
     const retry = { ...defaultRetryOptions, ...this.#options.retry };
@@ -404,6 +404,9 @@ export function clusterProvider(
     return cluster;
   };
 }
+
+/** How a rollout ended, as `kubectl rollout status` tells. */
+type RolloutVerdict = "done" | "failed";
 
 /** What one `waitForRollout` carries from one watch to the next. */
 interface FollowState {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubeGatewayCluster, clusterProvider } from "../../shared/kube/cluster.js";
 import { watchDeployment, type WatchDeploymentOptions } from "../../shared/kube/rolloutWatch.js";
 import type { RolloutProgress } from "../../shared/rotation/types.js";
+import { makeTestCertificate } from "../standins/certs.js";
 import { startServer } from "../standins/http.js";
 import { kubeConfigYaml, startKubeStandin, type KubeStandin } from "../standins/kube/index.js";
 import { failure } from "../failure.js";
@@ -74,6 +75,21 @@ describe("KubeGatewayCluster.waitForRollout with a watch", () => {
     const messages = progress.map((p) => p.message);
     expect(messages.every((message, i) => message !== messages[i - 1])).toBe(true);
     expect(await watchClosed).toEqual(["client"]);
+  });
+
+  it("watches over HTTPS with the kubeconfig's CA and token", async () => {
+    const secure = await startKubeStandin({ tls: await makeTestCertificate(), namespaces: [ns] });
+    try {
+      await secure.apply(portalGateway(ns, "portal", token));
+      const secureCluster = new KubeGatewayCluster({ config: kubeConfigOf(secure) });
+      await secureCluster.restart(target);
+      const from = secure.requests.length;
+      await secureCluster.waitForRollout(target, { timeoutInMs: 10_000 });
+      const calls = secure.requests.slice(from).map((r) => `${r.verb} ${r.status}`);
+      expect(calls).toEqual(["get 200", "watch 200"]);
+    } finally {
+      await secure.close();
+    }
   });
 
   it("falls back to polling for good when the watch is refused (RBAC without watch)", async () => {
