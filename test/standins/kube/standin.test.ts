@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ApiException,
@@ -94,6 +95,24 @@ describe("Kubernetes stand-in: clusters, watches and bookkeeping", () => {
     controller?.abort();
     expect(seen[0]).toMatch(/^ADDED:/);
     expect(seen).toContain("MODIFIED:1");
+  });
+
+  it("reports watches opening and closing, ends them on request, and serves none to a client that left", async () => {
+    const cluster = await start();
+    const url = `${cluster.url}/apis/apps/v1/namespaces/default/deployments?watch=true`;
+    const headers = { authorization: `Bearer ${cluster.kubeConfigFacts().token}` };
+    const opened = once(cluster.events, "watch-opened");
+    const response = await fetch(url, { headers });
+    await opened;
+    const closed = once(cluster.events, "watch-closed");
+    expect(cluster.endWatches()).toBe(1);
+    expect(await closed).toEqual(["server"]);
+    expect(await response.text()).toBe("");
+
+    cluster.setLatency(50);
+    await expect(fetch(url, { headers, signal: AbortSignal.timeout(10) })).rejects.toThrow();
+    await fetch(`${cluster.url}/healthz`, { headers });
+    expect(cluster.endWatches()).toBe(0);
   });
 
   it("snapshots env from envFrom secretRef (the newer docs layout)", async () => {

@@ -41,6 +41,7 @@ export function serveWatch(
   stopSignal: AbortSignal,
   open?: OpenWatches,
 ): void {
+  if (response.destroyed) return; // the client left while the request waited (injected latency)
   response.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache" });
   response.flushHeaders();
   const inScope = (resource: ResourceType, object: KubeObject) =>
