@@ -47,7 +47,9 @@ export type WatchEnd<T> =
 const refusedStatusCodes: ReadonlySet<number> = new Set([403, 404, 405]);
 
 /**
- * Watches one Deployment until `settle` returns a value, it is deleted, or the watch ends.
+ * Watches one Deployment until `settle` returns a value, it is deleted, or the watch ends. Events
+ * without a Deployment (`BOOKMARK`, no object, not an object) are skipped: the caller starts every
+ * new watch from a fresh read, so a bookmark's resourceVersion is not needed.
  * @param config - the cluster's config.
  * @param options - which Deployment, from where, what ends the watch, and its timeouts.
  * @returns how the watch ended; its connection is closed by then.
