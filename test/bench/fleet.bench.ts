@@ -1,12 +1,12 @@
 /**
  * Fleet scale (issue 12): a fleet of self-hosted gateways in the stand-ins, rotated through the
- * real path (the timer's fan-out onto an Azurite queue, the worker under host.json's concurrency on
+ * real path (the timer's fan-out onto an Azurite queue, the worker under host.json's queue listener settings on
  * one or more instances), against the same gateways rotated one by one. Prints wall time, calls per gateway
  * and service for fresh and due gateways, rollouts at once per cluster and the instance's memory.
  * Size and timing come from the environment (defaults in brackets): `BENCH_FLEET_GATEWAYS` [100;
- * 500 takes about ten minutes here], `BENCH_FLEET_CLUSTERS` [5], `BENCH_FLEET_LATENCY_MS` [50],
- * `BENCH_FLEET_ROLLOUT_MS` [2000], `BENCH_FLEET_CONCURRENCY` [host.json's, per instance: to see
- * what another setting would give], `BENCH_FLEET_INSTANCES` [1: Functions instances draining the
+ * 500 takes about two minutes here], `BENCH_FLEET_CLUSTERS` [5], `BENCH_FLEET_LATENCY_MS` [50],
+ * `BENCH_FLEET_ROLLOUT_MS` [2000], `BENCH_FLEET_BATCH_SIZE` and `BENCH_FLEET_NEW_BATCH_THRESHOLD`
+ * [host.json's queue settings, per instance: to see what other settings would give], `BENCH_FLEET_INSTANCES` [1: Functions instances draining the
  * queue together, as the Flex Consumption plan scales out]. The instance's app settings `ROTATION_SPREAD_IN_MINUTES` [0: the
  * run measures throughput, not the spread], `ROTATION_ROLLOUTS_PER_CLUSTER` [the app's default] and
  * `ROTATION_SLOTS_NAMESPACE` [`gateway-guard`: each bench gateway has a namespace of its own, so a
@@ -31,7 +31,10 @@ const options = {
   clusters: setting("BENCH_FLEET_CLUSTERS", 5),
   latencyInMs: setting("BENCH_FLEET_LATENCY_MS", 50),
   rolloutInMs: setting("BENCH_FLEET_ROLLOUT_MS", 2000),
-  concurrency: setting("BENCH_FLEET_CONCURRENCY", 0) || undefined,
+  batchSize: setting("BENCH_FLEET_BATCH_SIZE", 0) || undefined,
+  newBatchThreshold: process.env.BENCH_FLEET_NEW_BATCH_THRESHOLD
+    ? setting("BENCH_FLEET_NEW_BATCH_THRESHOLD", 0)
+    : undefined,
   instances: setting("BENCH_FLEET_INSTANCES", 1) || 1,
   appSettings: {
     ROTATION_SPREAD_IN_MINUTES: process.env.ROTATION_SPREAD_IN_MINUTES ?? "0",

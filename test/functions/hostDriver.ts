@@ -14,7 +14,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvocationContext } from "@azure/functions";
-import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
+import { setTimeout as sleep } from "node:timers/promises";
+import { QueueServiceClient, type QueueClient, type ReceivedMessageItem } from "@azure/storage-queue";
 import { createAppServices, useAppServices } from "../../shared/app/services.js";
 import { rolloutSlotsOf } from "../../shared/compose/realAdapters.js";
 import { readAppSettings } from "../../shared/config/appSettings.js";
@@ -37,10 +38,19 @@ export async function loadFunctions(): Promise<Record<string, Handler>> {
   return Object.fromEntries(registrations.map((r) => [r.name, r.callback as Handler]));
 }
 
+/** How {@link QueueHost.listen} takes messages (host.json's `queues` settings). */
+export interface ListenOptions {
+  batchSize: number;
+  newBatchThreshold: number;
+  /** How long to wait before looking at an empty queue again. */
+  idlePollInMs: number;
+}
+
 export interface QueueHostSettings {
   maxDequeueCount: number;
   visibilityTimeoutInSeconds: number;
   batchSize: number;
+  newBatchThreshold: number;
   messageEncoding: "base64" | "none";
 }
 
@@ -52,6 +62,7 @@ export function hostJsonQueueSettings(): QueueHostSettings {
         maxDequeueCount: number;
         visibilityTimeout: string;
         batchSize: number;
+        newBatchThreshold: number;
         messageEncoding: "base64" | "none";
       };
     };
@@ -62,6 +73,7 @@ export function hostJsonQueueSettings(): QueueHostSettings {
     maxDequeueCount: queues.maxDequeueCount,
     visibilityTimeoutInSeconds: h! * 3600 + m! * 60 + s!,
     batchSize: queues.batchSize,
+    newBatchThreshold: queues.newBatchThreshold,
     messageEncoding: queues.messageEncoding,
   };
 }
@@ -79,10 +91,14 @@ export class QueueHost {
   readonly invocations: Invocation[] = [];
   readonly #service: QueueServiceClient;
 
+  /**
+   * @param keepInvocations - record every invocation in `invocations` (a long benchmark run turns it off). Default true.
+   */
   constructor(
     connectionString: string,
     readonly registrations: readonly Registration[],
     readonly settings: QueueHostSettings = hostJsonQueueSettings(),
+    private readonly keepInvocations = true,
   ) {
     this.#service = QueueServiceClient.fromConnectionString(connectionString);
   }
@@ -92,54 +108,98 @@ export class QueueHost {
   }
 
   /**
-   * Receives one batch from every queue some function listens on (or only from `queues`) and processes it.
+   * Receives one batch from every queue some function listens on (or only from `queues`) and processes it,
+   * one message after another.
    * @returns the number of messages processed.
    */
   async pollOnce(queues?: readonly string[]): Promise<number> {
     let processed = 0;
-    for (const registration of this.registrations) {
-      const trigger = Object.values(registration.bindings).find((b) => b.direction === "in");
-      if (trigger?.type !== "queueTrigger") continue;
-      const queueName = String(trigger.queueName);
-      if (queues && !queues.includes(queueName)) continue;
-      const queue = this.queue(queueName);
-      await queue.createIfNotExists();
-      const { receivedMessageItems } = await queue.receiveMessages({
-        numberOfMessages: this.settings.batchSize,
-        visibilityTimeout: 600,
-      });
-      for (const message of receivedMessageItems) {
+    for (const { registration, queueName } of this.#triggers(queues)) {
+      for (const message of await this.#receive(queueName, this.settings.batchSize)) {
         processed += 1;
-        const poison = this.queue(`${queueName}-poison`);
-        if (message.dequeueCount > this.settings.maxDequeueCount) {
-          await poison.createIfNotExists();
-          await poison.sendMessage(message.messageText);
-          await queue.deleteMessage(message.messageId, message.popReceipt);
-          continue;
-        }
-        const ok = await this.#invoke(
-          registration,
-          message.messageText,
-          message.dequeueCount,
-          message.messageId,
-        );
-        if (ok) {
-          await queue.deleteMessage(message.messageId, message.popReceipt);
-        } else if (message.dequeueCount >= this.settings.maxDequeueCount) {
-          await poison.createIfNotExists();
-          await poison.sendMessage(message.messageText);
-          await queue.deleteMessage(message.messageId, message.popReceipt);
-        } else {
-          await queue.updateMessage(
-            message.messageId,
-            message.popReceipt,
-            undefined,
-            this.settings.visibilityTimeoutInSeconds,
-          );
-        }
+        await this.#handle(registration, queueName, message);
       }
     }
     return processed;
+  }
+
+  /**
+   * Runs one queue's function as the WebJobs queue listener does on one instance: it receives
+   * batches of `batchSize` while no more than `newBatchThreshold` messages are being processed, so
+   * that between `newBatchThreshold` and `newBatchThreshold + batchSize` run at once; an empty
+   * queue is looked at again after `idlePollInMs` (the host backs off up to `maxPollingInterval`).
+   * Returns once the queue is empty and nothing runs.
+   * @returns the most messages that ran at once.
+   */
+  async listen(queueName: string, options: ListenOptions): Promise<{ mostInFlight: number }> {
+    const [trigger] = this.#triggers([queueName]);
+    if (!trigger) throw new Error(`no function listens on queue ${queueName}`);
+    const running = new Set<Promise<void>>();
+    let mostInFlight = 0;
+    for (;;) {
+      if (running.size > options.newBatchThreshold) {
+        await Promise.race(running);
+        continue;
+      }
+      const batch = await this.#receive(queueName, options.batchSize);
+      for (const message of batch) {
+        const handled: Promise<void> = this.#handle(trigger.registration, queueName, message).finally(() =>
+          running.delete(handled),
+        );
+        running.add(handled);
+      }
+      mostInFlight = Math.max(mostInFlight, running.size);
+      if (batch.length > 0) continue;
+      if (running.size === 0 && !(await this.queue(queueName).getProperties()).approximateMessagesCount) {
+        return { mostInFlight };
+      }
+      await Promise.race([...running, sleep(options.idlePollInMs)]);
+    }
+  }
+
+  /** The queue-triggered functions and their queues (only those in `queues`, when given). */
+  #triggers(queues?: readonly string[]): Array<{ registration: Registration; queueName: string }> {
+    return this.registrations.flatMap((registration) => {
+      const trigger = Object.values(registration.bindings).find((b) => b.direction === "in");
+      if (trigger?.type !== "queueTrigger") return [];
+      const queueName = String(trigger.queueName);
+      return queues && !queues.includes(queueName) ? [] : [{ registration, queueName }];
+    });
+  }
+
+  async #receive(queueName: string, count: number): Promise<ReceivedMessageItem[]> {
+    const queue = this.queue(queueName);
+    await queue.createIfNotExists();
+    const { receivedMessageItems } = await queue.receiveMessages({
+      numberOfMessages: count,
+      visibilityTimeout: 600,
+    });
+    return receivedMessageItems;
+  }
+
+  /** Runs the function on one message; deletes it, makes it visible again later, or moves it to the poison queue. */
+  async #handle(registration: Registration, queueName: string, message: ReceivedMessageItem): Promise<void> {
+    const queue = this.queue(queueName);
+    const poison = this.queue(`${queueName}-poison`);
+    const toPoison = async () => {
+      await poison.createIfNotExists();
+      await poison.sendMessage(message.messageText);
+      await queue.deleteMessage(message.messageId, message.popReceipt);
+    };
+    if (message.dequeueCount > this.settings.maxDequeueCount) return toPoison();
+    const ok = await this.#invoke(registration, message.messageText, message.dequeueCount, message.messageId);
+    if (ok) {
+      await queue.deleteMessage(message.messageId, message.popReceipt);
+    } else if (message.dequeueCount >= this.settings.maxDequeueCount) {
+      await toPoison();
+    } else {
+      await queue.updateMessage(
+        message.messageId,
+        message.popReceipt,
+        undefined,
+        this.settings.visibilityTimeoutInSeconds,
+      );
+    }
   }
 
   /**
@@ -156,10 +216,8 @@ export class QueueHost {
   }
 
   async #allEmpty(): Promise<boolean> {
-    for (const registration of this.registrations) {
-      const trigger = Object.values(registration.bindings).find((b) => b.direction === "in");
-      if (trigger?.type !== "queueTrigger") continue;
-      const properties = await this.queue(String(trigger.queueName)).getProperties();
+    for (const { queueName } of this.#triggers()) {
+      const properties = await this.queue(queueName).getProperties();
       if ((properties.approximateMessagesCount ?? 0) > 0) return false;
     }
     return true;
@@ -188,12 +246,16 @@ export class QueueHost {
     });
     try {
       await registration.callback(payload, context);
-      this.invocations.push({ functionName: registration.name, dequeueCount, succeeded: true, logs });
+      this.#record({ functionName: registration.name, dequeueCount, succeeded: true, logs });
       return true;
     } catch (error) {
-      this.invocations.push({ functionName: registration.name, dequeueCount, succeeded: false, error, logs });
+      this.#record({ functionName: registration.name, dequeueCount, succeeded: false, error, logs });
       return false;
     }
+  }
+
+  #record(invocation: Invocation): void {
+    if (this.keepInvocations) this.invocations.push(invocation);
   }
 }
 

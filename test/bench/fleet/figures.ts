@@ -26,7 +26,8 @@ export function fleetFigures(result: FleetRunResult): Figure[] {
     count("latency per call (ms)", result.options.latencyInMs),
     count("rollout of 3 replicas (ms)", result.options.rolloutInMs),
     count("Functions instances", result.options.instances),
-    count("messages in flight per instance (host.json)", result.concurrency),
+    count("queue batchSize per instance (host.json)", result.listener.batchSize),
+    count("queue newBatchThreshold per instance (host.json)", result.listener.newBatchThreshold),
     { label: "fleet run: timer fan-out to empty queue", value: result.wallTimeInMs, unit: "ms" },
     { label: "  of which the timer's fan-out", value: result.fanOutInMs, unit: "ms" },
   ];
@@ -49,6 +50,7 @@ export function fleetFigures(result: FleetRunResult): Figure[] {
   const means = result.meanInvocationInMs;
   figures.push(
     count("messages really in flight, on average", result.meanInFlight),
+    count("most messages in flight on one instance", result.mostInFlight),
     { label: "CPU of the instances over the fleet run", value: result.cpuInMs.instances, unit: "ms" },
     { label: "CPU of the stand-ins over the fleet run", value: result.cpuInMs.standins, unit: "ms" },
   );

@@ -2,15 +2,14 @@
  * One Functions instance, as a child process of the fleet benchmark: the app's entry files
  * registered as the worker loads them, the real services and adapters (a fake Azure credential and
  * the stand-ins' CA being the only changes), the timer's fan-out onto the Azurite queue, and the
- * queue worker driven by the host model (test/functions/hostDriver.ts) with as many messages in
- * flight as host.json allows one instance (`batchSize + newBatchThreshold`). Waits for the
+ * queue worker driven by the host model's queue listener (test/functions/hostDriver.ts), which takes
+ * batches as host.json's `batchSize` and `newBatchThreshold` say. Waits for the
  * parent's word to fan out (one instance of a run does) and to drain the queue; reports timings,
  * outcomes and memory to the parent over IPC. Run by {@link runHosts} in hostProcess.ts.
  */
 import { readFileSync } from "node:fs";
 import type { InvocationContext } from "@azure/functions";
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import { composeAdapters } from "../../../shared/compose/adapters.js";
 import { rolloutSlotsOf } from "../../../shared/compose/realAdapters.js";
 import { createAppServices, useAppServices } from "../../../shared/app/services.js";
@@ -31,8 +30,10 @@ export interface HostJob {
   appSettings: Record<string, string>;
   /** The CA the stand-ins' certificates chain to. */
   caPath: string;
-  /** Messages in flight at once; default host.json's `batchSize + newBatchThreshold` (one instance's most). */
-  concurrency?: number;
+  /** Messages received at once; default host.json's. */
+  batchSize?: number;
+  /** The most messages running when the next batch is received; default host.json's. */
+  newBatchThreshold?: number;
   /** How long a failed message stays invisible (host.json says 8 minutes; a run cannot wait that long). */
   visibilityTimeoutInSeconds: number;
 }
@@ -58,8 +59,11 @@ export type HostMessage =
 
 /** What the host process reports. */
 export interface HostReport {
-  /** Messages in flight at once. */
-  concurrency: number;
+  /** The listener's settings: messages received at once, and the most running when it receives more. */
+  batchSize: number;
+  newBatchThreshold: number;
+  /** The most messages that ran at once. */
+  mostInFlight: number;
   /** When it started draining and when it found the queue empty (`performance.timeOrigin` based, so comparable across processes). */
   drainStartedAtEpochInMs: number;
   drainEndedAtEpochInMs: number;
@@ -136,11 +140,18 @@ async function serve(job: HostJob, commands: AsyncIterator<HostCommand>): Promis
           },
         },
   );
-  const host = new QueueHost(job.connectionString, timed, {
-    ...hostJsonQueueSettings(),
-    batchSize: 1,
-    visibilityTimeoutInSeconds: job.visibilityTimeoutInSeconds,
-  });
+  const settings = hostJsonQueueSettings();
+  const host = new QueueHost(
+    job.connectionString,
+    timed,
+    {
+      ...settings,
+      batchSize: job.batchSize ?? settings.batchSize,
+      newBatchThreshold: job.newBatchThreshold ?? settings.newBatchThreshold,
+      visibilityTimeoutInSeconds: job.visibilityTimeoutInSeconds,
+    },
+    false,
+  );
   const queueName = triggerQueue(timed, "rotationWorker");
 
   quarter = Math.ceil((await services.config()).gateways.length / 4);
@@ -155,18 +166,8 @@ async function serve(job: HostJob, commands: AsyncIterator<HostCommand>): Promis
     command = await next(commands);
   }
   const drainStartedAtEpochInMs = epochNow();
-  const slot = async (): Promise<void> => {
-    for (;;) {
-      const processed = await host.pollOnce([queueName]);
-      host.invocations.length = 0;
-      if (processed > 0) continue;
-      const { approximateMessagesCount } = await host.queue(queueName).getProperties();
-      if (!approximateMessagesCount) return;
-      await sleep(idlePollInMs);
-    }
-  };
-  const concurrency = job.concurrency ?? hostConcurrency();
-  await Promise.all(Array.from({ length: concurrency }, slot));
+  const { batchSize, newBatchThreshold } = host.settings;
+  const { mostInFlight } = await host.listen(queueName, { batchSize, newBatchThreshold, idlePollInMs });
   const drainEndedAtEpochInMs = epochNow();
   const cpu = process.cpuUsage(cpuAtStart);
   const poison = await host
@@ -174,7 +175,9 @@ async function serve(job: HostJob, commands: AsyncIterator<HostCommand>): Promis
     .getProperties()
     .catch(() => undefined);
   return {
-    concurrency,
+    batchSize,
+    newBatchThreshold,
+    mostInFlight,
     drainStartedAtEpochInMs,
     drainEndedAtEpochInMs,
     invocations,
@@ -192,14 +195,6 @@ function completedStatus(lines: readonly string[]): string | undefined {
   return line
     ? (JSON.parse(line.slice("rotation.completed ".length)) as { status: string }).status
     : undefined;
-}
-
-/** host.json's most messages at once on one instance: a batch, and the next one fetched at the threshold. */
-function hostConcurrency(): number {
-  const host = JSON.parse(readFileSync(new URL("../../../host.json", import.meta.url), "utf8")) as {
-    extensions: { queues: { newBatchThreshold: number } };
-  };
-  return hostJsonQueueSettings().batchSize + host.extensions.queues.newBatchThreshold;
 }
 
 function triggerQueue(all: readonly Registration[], name: string): string {

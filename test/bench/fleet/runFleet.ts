@@ -4,7 +4,7 @@
  * 1. a sample rotated one by one (one message at a time through the same worker), to extrapolate
  *    what the whole fleet would take one by one;
  * 2. the whole fleet through the real path: the timer's fan-out onto the queue, the worker under
- *    host.json's concurrency on one instance, the stand-ins counting every call.
+ *    host.json's queue listener settings on each instance, the stand-ins counting every call.
  */
 import { join } from "node:path";
 import { startFleet, type FleetGatewaySpec } from "../../standins/fleet.js";
@@ -25,8 +25,10 @@ export interface FleetRunOptions {
   rolloutInMs: number;
   /** Gateways rotated one by one per kind (due or fresh, 1 to 3 deployments); 0 skips it. Default 2. */
   soloPerKind?: number;
-  /** Messages in flight on each instance; default host.json's `batchSize + newBatchThreshold`. */
-  concurrency?: number;
+  /** Messages each instance receives at once; default host.json's `batchSize`. */
+  batchSize?: number;
+  /** The most messages running on an instance when it receives more; default host.json's `newBatchThreshold`. */
+  newBatchThreshold?: number;
   /** Functions instances draining the queue together in the fleet run (the one-by-one sample uses one). Default 1. */
   instances?: number;
   /**
@@ -55,8 +57,10 @@ export interface MeanInvocation {
 /** What a run measured. */
 export interface FleetRunResult {
   options: FleetRunOptions & { soloPerKind: number; instances: number; appSettings: Record<string, string> };
-  /** Messages in flight on each instance. */
-  concurrency: number;
+  /** The queue listener's `batchSize` and `newBatchThreshold` on each instance. */
+  listener: { batchSize: number; newBatchThreshold: number };
+  /** The most messages that ran at once on one instance. */
+  mostInFlight: number;
   deployments: number;
   /** Seeding the stand-ins (not part of any figure). */
   seedInMs: number;
@@ -144,7 +148,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     if (solo.length > 0) {
       const configFile = join(fleet.directory, "solo.json");
       await writeFleetConfig(fleet, solo, configFile);
-      const report = await runHosts({ ...job, configFile, concurrency: 1 }, fleet.env);
+      const report = await runHosts({ ...job, configFile, batchSize: 1, newBatchThreshold: 0 }, fleet.env);
       const warm = withoutFirst(report.instances[0]!.invocations);
       oneByOneInMs = extrapolate(specs, solo, warm);
       soloMeans = meanInvocation(solo, warm);
@@ -156,7 +160,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     meter.start();
     const standinsCpuAtStart = process.cpuUsage();
     const report = await runHosts(
-      { ...job, configFile, concurrency: settings.concurrency },
+      { ...job, configFile, batchSize: settings.batchSize, newBatchThreshold: settings.newBatchThreshold },
       fleet.env,
       settings.instances,
     );
@@ -175,7 +179,8 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       );
     return {
       options: settings,
-      concurrency: first.concurrency,
+      listener: { batchSize: first.batchSize, newBatchThreshold: first.newBatchThreshold },
+      mostInFlight: Math.max(...report.instances.map((instance) => instance.mostInFlight)),
       deployments: specs.reduce((sum, spec) => sum + spec.deployments.length, 0),
       seedInMs,
       wallTimeInMs: report.wallTimeInMs,
