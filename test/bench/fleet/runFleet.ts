@@ -111,7 +111,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     clusters,
     gateways: [],
     azurite: true,
-    rolloutStepInMs: Math.max(1, Math.round(settings.rolloutInMs / (2 * replicas + 2))),
+    rolloutStepInMs: Math.max(1, Math.round(settings.rolloutInMs / (2 * replicas + 1))),
   });
   try {
     const specs = fleetShape({ gateways: settings.gateways, clusters: settings.clusters, replicas });

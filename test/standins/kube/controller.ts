@@ -302,12 +302,23 @@ export class DeploymentController {
     } else if (old.length > 0 || fresh.length > desired) {
       const victim = old[0] ?? fresh[fresh.length - 1];
       this.store.delete(pods, namespace, victim.metadata.name);
-      this.writeStatus(key, state, progressing);
-      this.schedule(key, state);
+      const victimWasOld = old.includes(victim);
+      const oldLeft = old.length - (victimWasOld ? 1 : 0);
+      const freshLeft = fresh.length - (victimWasOld ? 0 : 1);
+      if (oldLeft === 0 && freshLeft === desired) this.complete(key, state, deployment, generation);
+      else {
+        this.writeStatus(key, state, progressing);
+        this.schedule(key, state);
+      }
     } else {
-      this.writeStatus(key, state, this.completeCondition(deployment, state));
-      this.finish(key, state, "complete", generation);
+      this.complete(key, state, deployment, generation);
     }
+  }
+
+  /** As the real controller does, the status that shows every replica updated carries the completed condition too. */
+  private complete(key: string, state: RolloutState, deployment: KubeObject, generation: number): void {
+    this.writeStatus(key, state, this.completeCondition(deployment, state));
+    this.finish(key, state, "complete", generation);
   }
 
   private deadlineInMs(spec: DeploymentSpec): number {

@@ -97,6 +97,50 @@ describe("Kubernetes stand-in: clusters, watches and bookkeeping", () => {
     expect(seen).toContain("MODIFIED:1");
   });
 
+  it("writes the completed condition in the same status that first shows the rollout done, as the real controller does", async () => {
+    const cluster = await start({ rolloutStepInMs: 5 });
+    await cluster.apply(gatewayObjects("gw", "selfhost", "t1", 3));
+    const { config, apps } = clientsFor(cluster.kubeConfig());
+    const statuses: V1Deployment["status"][] = [];
+    let controller: AbortController | undefined;
+    const watched = new Promise<void>((resolve, reject) => {
+      void new Watch(config)
+        .watch(
+          "/apis/apps/v1/namespaces/gw/deployments",
+          { fieldSelector: "metadata.name=selfhost" },
+          (_phase, object: V1Deployment) => {
+            if (object.status?.observedGeneration !== 2) return;
+            statuses.push(object.status);
+            if (object.status.conditions?.some((c) => c.reason === "NewReplicaSetAvailable")) resolve();
+          },
+          (error: unknown) => (error ? reject(error as Error) : undefined),
+        )
+        .then((c) => (controller = c), reject);
+    });
+    await apps.patchNamespacedDeployment(
+      {
+        name: "selfhost",
+        namespace: "gw",
+        body: {
+          spec: {
+            template: {
+              metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" } },
+            },
+          },
+        },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
+    );
+    await watched;
+    controller?.abort();
+    const firstDone = statuses.find(
+      (s) => s?.updatedReplicas === 3 && s.replicas === 3 && s.availableReplicas === 3,
+    );
+    expect(firstDone?.conditions?.find((c) => c.type === "Progressing")?.reason).toBe(
+      "NewReplicaSetAvailable",
+    );
+  });
+
   it("reports watches opening and closing, ends them on request, and serves none to a client that left", async () => {
     const cluster = await start();
     const url = `${cluster.url}/apis/apps/v1/namespaces/default/deployments?watch=true`;
