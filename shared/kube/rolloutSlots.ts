@@ -12,7 +12,8 @@
  * Within one process (a Functions instance runs many messages at once), a released slot goes
  * straight to the longest-waiting message of the same scope, still holding its Lease: no slot sits
  * idle until a waiter looks again, and the hand-over costs no call. After `maxHandOvers` in a row
- * the Lease is released instead, so that other instances get their turn.
+ * the Lease is released instead, so that other instances get their turn. A look skips the slots
+ * this process holds, so waiters of an instance holding every slot make no call.
  */
 import type { DeploymentTarget } from "../config/types.js";
 import { clusterLabel } from "../rotation/target.js";
@@ -56,9 +57,10 @@ export interface LeaseRolloutSlotsOptions extends Pick<
   random?: () => number;
 }
 
-/** A slot's Lease as this process holds it, and how often it has been handed over in a row. */
+/** A slot's Lease as this process holds it, which slot it is, and how often it has been handed over in a row. */
 interface HeldSlot {
   handle: LockHandle;
+  slot: number;
   handOvers: number;
 }
 
@@ -72,6 +74,8 @@ export class LeaseRolloutSlots implements RolloutLimiter {
   readonly #options: LeaseRolloutSlotsOptions;
   /** This process's waiters per scope, longest-waiting first. */
   readonly #parked = new Map<string, Parked[]>();
+  /** The slots whose Lease this process holds, per scope: a look skips them (no call). */
+  readonly #heldHere = new Map<string, Set<number>>();
 
   constructor(options: LeaseRolloutSlotsOptions) {
     const { clusterFor, identity, renewIntervalInMs, retry, now } = options;
@@ -98,9 +102,13 @@ export class LeaseRolloutSlots implements RolloutLimiter {
       const first = Math.floor(random() * this.#slots);
       for (let i = 0; i < this.#slots; i++) {
         const slot = (first + i) % this.#slots;
+        if (this.#heldHere.get(scope)?.has(slot)) continue;
         const subject: LeaseSubject = { name: `rollouts.${slot}`, deployments: [{ ...target, namespace }] };
         const handle = await this.#lock.tryAcquire(subject, { ttlInMs, abortSignal: options.abortSignal });
-        if (handle) return this.#slot(scope, { handle, handOvers: 0 });
+        if (!handle) continue;
+        const heldHere = this.#heldHere.get(scope) ?? new Set();
+        this.#heldHere.set(scope, heldHere.add(slot));
+        return this.#slot(scope, { handle, slot, handOvers: 0 });
       }
       const retryInMs = Math.round(waitInMs * (0.75 + 0.5 * random()));
       options.onWait?.({ scope, slots: this.#slots, retryInMs });
@@ -121,7 +129,10 @@ export class LeaseRolloutSlots implements RolloutLimiter {
           held.handOvers < (this.#options.maxHandOvers ?? 8) && !held.handle.lost?.aborted
             ? this.#parked.get(scope)?.[0]
             : undefined;
-        if (next) return next({ handle: held.handle, handOvers: held.handOvers + 1 });
+        if (next) return next({ ...held, handOvers: held.handOvers + 1 });
+        const heldHere = this.#heldHere.get(scope);
+        heldHere?.delete(held.slot);
+        if (heldHere?.size === 0) this.#heldHere.delete(scope);
         await held.handle.release();
       },
     };

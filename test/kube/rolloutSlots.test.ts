@@ -203,6 +203,25 @@ describe("LeaseRolloutSlots", () => {
     await expect(third).rejects.toThrow("deadline");
   });
 
+  it("a look skips the slots this process holds: while it holds them all, its waiters make no call", async () => {
+    const limiter = slots({ slots: 2 });
+    const first = await limiter.acquire(target("apim", "gw-1"));
+    await limiter.acquire(target("apim", "gw-2"));
+    const callsBefore = standin.requests.length;
+    let looks = 0;
+    let onThirdLook!: () => void;
+    const lookedThrice = new Promise<void>((resolve) => (onThirdLook = resolve));
+    const third = limiter.acquire(target("apim", "gw-3"), {
+      onWait: () => void (++looks === 3 && onThirdLook()),
+    });
+    await lookedThrice;
+    expect(standin.requests.length).toBe(callsBefore);
+
+    await first.release();
+    await third;
+    expect(standin.requests.length).toBe(callsBefore);
+  });
+
   it("a parked waiter that gives up leaves the queue: the next release frees the Lease", async () => {
     const limiter = slots({ slots: 1, waitInMs: 60_000, maxWaitInMs: 60_000 });
     const first = await limiter.acquire(target("apim", "gw-1"));
