@@ -35,6 +35,44 @@ async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
   );
 }
 
+/**
+ * Restarts gw/selfhost (as `kubectl rollout restart`) while a client-node Watch follows it; resolves
+ * once `seen` returns true for an event, and ends the watch.
+ */
+async function restartWhileWatching(
+  standin: KubeStandin,
+  seen: (phase: string, object: V1Deployment) => boolean,
+): Promise<void> {
+  const { config, apps } = clientsFor(standin.kubeConfig());
+  let controller: AbortController | undefined;
+  const watched = new Promise<void>((resolve, reject) => {
+    void new Watch(config)
+      .watch(
+        "/apis/apps/v1/namespaces/gw/deployments",
+        { fieldSelector: "metadata.name=selfhost" },
+        (phase, object: V1Deployment) => (seen(phase, object) ? resolve() : undefined),
+        (error: unknown) => (error ? reject(error as Error) : undefined),
+      )
+      .then((c) => (controller = c), reject);
+  });
+  await apps.patchNamespacedDeployment(
+    {
+      name: "selfhost",
+      namespace: "gw",
+      body: {
+        spec: {
+          template: {
+            metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" } },
+          },
+        },
+      },
+    },
+    setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
+  );
+  await watched;
+  controller?.abort();
+}
+
 afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.close()));
 });
@@ -59,40 +97,12 @@ describe("Kubernetes stand-in: clusters, watches and bookkeeping", () => {
   it("streams a rollout to a client-node Watch", async () => {
     const cluster = await start({ rolloutStepInMs: 10 });
     await cluster.apply(gatewayObjects("gw", "selfhost", "t1", 2));
-    const { config, apps } = clientsFor(cluster.kubeConfig());
     const seen: string[] = [];
-    let controller: AbortController | undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      void new Watch(config)
-        .watch(
-          "/apis/apps/v1/namespaces/gw/deployments",
-          { fieldSelector: "metadata.name=selfhost" },
-          (phase, object: V1Deployment) => {
-            seen.push(`${phase}:${object.status?.updatedReplicas ?? 0}`);
-            const progressing = object.status?.conditions?.find((c) => c.type === "Progressing");
-            if (object.status?.observedGeneration === 2 && progressing?.reason === "NewReplicaSetAvailable")
-              resolve();
-          },
-          (error: unknown) => (error ? reject(error as Error) : undefined),
-        )
-        .then((c) => (controller = c), reject);
+    await restartWhileWatching(cluster, (phase, object) => {
+      seen.push(`${phase}:${object.status?.updatedReplicas ?? 0}`);
+      const progressing = object.status?.conditions?.find((c) => c.type === "Progressing");
+      return object.status?.observedGeneration === 2 && progressing?.reason === "NewReplicaSetAvailable";
     });
-    await apps.patchNamespacedDeployment(
-      {
-        name: "selfhost",
-        namespace: "gw",
-        body: {
-          spec: {
-            template: {
-              metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" } },
-            },
-          },
-        },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
-    );
-    await done;
-    controller?.abort();
     expect(seen[0]).toMatch(/^ADDED:/);
     expect(seen).toContain("MODIFIED:1");
   });
@@ -100,39 +110,12 @@ describe("Kubernetes stand-in: clusters, watches and bookkeeping", () => {
   it("writes the completed condition in the same status that first shows the rollout done, as the real controller does", async () => {
     const cluster = await start({ rolloutStepInMs: 5 });
     await cluster.apply(gatewayObjects("gw", "selfhost", "t1", 3));
-    const { config, apps } = clientsFor(cluster.kubeConfig());
     const statuses: V1Deployment["status"][] = [];
-    let controller: AbortController | undefined;
-    const watched = new Promise<void>((resolve, reject) => {
-      void new Watch(config)
-        .watch(
-          "/apis/apps/v1/namespaces/gw/deployments",
-          { fieldSelector: "metadata.name=selfhost" },
-          (_phase, object: V1Deployment) => {
-            if (object.status?.observedGeneration !== 2) return;
-            statuses.push(object.status);
-            if (object.status.conditions?.some((c) => c.reason === "NewReplicaSetAvailable")) resolve();
-          },
-          (error: unknown) => (error ? reject(error as Error) : undefined),
-        )
-        .then((c) => (controller = c), reject);
+    await restartWhileWatching(cluster, (_phase, object) => {
+      if (object.status?.observedGeneration !== 2) return false;
+      statuses.push(object.status);
+      return object.status.conditions?.some((c) => c.reason === "NewReplicaSetAvailable") ?? false;
     });
-    await apps.patchNamespacedDeployment(
-      {
-        name: "selfhost",
-        namespace: "gw",
-        body: {
-          spec: {
-            template: {
-              metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z" } },
-            },
-          },
-        },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
-    );
-    await watched;
-    controller?.abort();
     const firstDone = statuses.find(
       (s) => s?.updatedReplicas === 3 && s.replicas === 3 && s.availableReplicas === 3,
     );
