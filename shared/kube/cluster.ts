@@ -46,8 +46,9 @@ export interface KubeGatewayClusterOptions {
   /** The cluster's config, or a loader called on first use (and again after a failure). */
   config: KubeConfig | (() => Promise<KubeConfig>);
   /**
-   * Follow rollouts with a watch, as `kubectl rollout status` does (one read, then a watch). False,
-   * or a cluster that refuses the watch (403, 404, 405), polls instead. Default true.
+   * Follow rollouts with a watch, as `kubectl rollout status` does (one read, then a watch). False
+   * polls instead; so does a cluster that refused the watch (403, 404, 405), for the next 10 minutes.
+   * Default true.
    */
   rolloutWatch?: boolean;
   /** How often `waitForRollout` reads the Deployment when it polls. Default 1000. */
@@ -63,12 +64,11 @@ export class KubeGatewayCluster implements GatewayCluster {
   #config: Promise<KubeConfig> | undefined;
   readonly #apis = new Map<unknown, unknown>();
   readonly #locations = new Map<string, { secretName: string; secretKey: string }>();
-  /** False once the cluster refused a watch: every later rollout is polled. */
-  #rolloutWatch: boolean;
+  /** When the cluster last refused a watch: rollouts are polled for a while after (ms since the epoch). */
+  #watchRefusedAt: number | undefined;
 
   constructor(options: KubeGatewayClusterOptions) {
     this.#options = options;
-    this.#rolloutWatch = options.rolloutWatch ?? true;
   }
 
   /** A client-node API client for this cluster (cached per type). */
@@ -170,7 +170,8 @@ export class KubeGatewayCluster implements GatewayCluster {
    * As `kubectl rollout status`: reads the Deployment, then follows it with a watch from that read
    * until it is rolled out (or, when the cluster refuses the watch or `rolloutWatch` is false, polls
    * it). A watch that ends early is followed by a fresh read and a new watch. `timeoutInMs` is a
-   * deadline: a read, a watch or a wait in progress is cut when it passes. A read that fails
+   * deadline: a read, a watch or a wait in progress is cut when it passes, and one more read
+   * then decides (a rollout done by then is not failed). A read that fails
    * transiently (429, 5xx, network) is retried as retry.ts says and then tried again until the
    * deadline; a permanent one (403, 404) ends the wait.
    * @throws RolloutError on ProgressDeadlineExceeded, when the Deployment is deleted, or when
@@ -203,7 +204,7 @@ export class KubeGatewayCluster implements GatewayCluster {
           lastFailure = (error as Error).message;
         }
         let verdict = deployment && settle(deployment);
-        if (!verdict && deployment && this.#rolloutWatch) {
+        if (!verdict && deployment && this.#watches()) {
           const timeoutInMs = endsAt - Date.now();
           verdict = await this.#watchRollout(target, deployment, {
             settle,
@@ -219,6 +220,7 @@ export class KubeGatewayCluster implements GatewayCluster {
       }
     } catch (error) {
       if (!deadline.aborted || options.abortSignal?.aborted) throw error;
+      if (await this.#doneAtLastLook(apps, target, options)) return;
       const where = lastFailure ? `the last read failed: ${lastFailure}` : (last?.message ?? "no state read");
       throw new RolloutError(
         `Rollout of ${label} did not finish within ${options.timeoutInMs / 1000}s: ${where}`,
@@ -229,7 +231,7 @@ export class KubeGatewayCluster implements GatewayCluster {
   /**
    * Watches the Deployment from the version just read until the rollout settles; undefined when the
    * watch ended first (read again then), after a short backoff when it failed or ended at once. A
-   * refused watch turns this cluster to polling for good.
+   * refused watch turns this cluster to polling for the next 10 minutes.
    * @throws RolloutError when the Deployment is deleted.
    */
   async #watchRollout(
@@ -263,7 +265,7 @@ export class KubeGatewayCluster implements GatewayCluster {
           `Deployment ${namespace}/${name} was deleted while its rollout was followed (${targetLabel(target)})`,
         );
       case "refused":
-        this.#rolloutWatch = false;
+        this.#watchRefusedAt = this.#now();
         await abortableDelay(this.#options.pollIntervalInMs ?? 1000, abortSignal);
         return undefined;
       case "closed": {
@@ -278,6 +280,32 @@ export class KubeGatewayCluster implements GatewayCluster {
         return undefined;
       }
     }
+  }
+
+  /** Whether to follow a rollout with a watch now: unless turned off, or refused less than {@link watchRetryAfterInMs} ago. */
+  #watches(): boolean {
+    if (this.#options.rolloutWatch === false) return false;
+    return this.#watchRefusedAt === undefined || this.#now() - this.#watchRefusedAt >= watchRetryAfterInMs;
+  }
+
+  #now(): number {
+    return (this.#options.now?.() ?? new Date()).getTime();
+  }
+
+  /**
+   * One more read when the deadline has passed, so that a rollout that finished just then (or whose
+   * end a dead watch connection never brought) is not failed and rolled back.
+   */
+  async #doneAtLastLook(
+    apps: AppsV1Api,
+    target: DeploymentTarget,
+    options: WaitForRolloutOptions,
+  ): Promise<boolean> {
+    const abortSignal = AbortSignal.timeout(lastLookTimeoutInMs);
+    const deployment = await this.#readDeployment(apps, target, { abortSignal }).catch(() => undefined);
+    const state = deployment && rolloutState(deployment, targetLabel(target));
+    if (state?.done) options.onProgress?.(state.progress);
+    return state?.done ?? false;
   }
 
   #readDeployment(
@@ -415,6 +443,12 @@ interface FollowState {
   /** The last watch's resourceVersion was too old (410): watch from the current object. */
   expired: boolean;
 }
+
+/** After a refused watch, rollouts are polled this long before a watch is tried again (RBAC may have been fixed). */
+const watchRetryAfterInMs = 10 * 60_000;
+
+/** How long the read after the deadline may take. */
+const lastLookTimeoutInMs = 5000;
 
 /** A watch that ends sooner than this (or fails) is followed by a backoff before the next read. */
 const minWatchInMs = 1000;

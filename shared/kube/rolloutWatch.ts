@@ -2,13 +2,15 @@
  * Follows one Deployment with a watch, as `kubectl rollout status` does: a watch on the namespace's
  * Deployments narrowed to one name by a field selector, from the resourceVersion of a read, with
  * client-node's `Watch` (the kubeconfig's auth and TLS). Each watch has its own connection, with
- * a timeout until the server answers; whatever way the watch ends, that connection is closed.
+ * a timeout until the server answers and a deadline a little after the server's own timeout (a
+ * silent, half-open connection ends there too); whatever way the watch ends, that connection is
+ * closed.
  */
 import type { Agent } from "node:http";
 import { Watch, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
 
 /** The longest one watch is asked to stay open (`timeoutSeconds`); the caller then reads and watches again. */
-export const maxWatchTimeoutInSeconds = 300;
+export const maxWatchTimeoutInSeconds = 60;
 
 /** Options of {@link watchDeployment}. */
 export interface WatchDeploymentOptions<T> {
@@ -25,6 +27,11 @@ export interface WatchDeploymentOptions<T> {
   timeoutInMs: number;
   /** No answer from the server within this ends the watch as `closed` with an error. */
   connectTimeoutInMs: number;
+  /**
+   * A watch the server has not ended this long after its `timeoutSeconds` ends as `closed` with an
+   * error (a dead connection the server cannot end). Default 5000.
+   */
+  graceInMs?: number;
   /** Ends the watch; the promise then rejects with the signal's reason. */
   abortSignal: AbortSignal;
 }
@@ -70,9 +77,15 @@ export function watchDeployment<T>(
     let controller: AbortController | undefined;
     let agent: Agent | undefined;
     let ended = false;
+    const silentFor = query.timeoutSeconds * 1000 + (options.graceInMs ?? 5000);
+    const deadline = setTimeout(() => {
+      const error = new Error(`watch failed: the server did not end it within ${silentFor / 1000}s`);
+      end(() => resolve({ kind: "closed", error }));
+    }, silentFor);
     const end = (settle: () => void) => {
       if (ended) return;
       ended = true;
+      clearTimeout(deadline);
       abortSignal.removeEventListener("abort", onAbort);
       controller?.abort();
       agent?.destroy();

@@ -92,8 +92,15 @@ describe("KubeGatewayCluster.waitForRollout with a watch", () => {
     }
   });
 
-  it("falls back to polling for good when the watch is refused (RBAC without watch)", async () => {
-    standin.forbid({ verb: "watch", resource: "deployments" });
+  it("falls back to polling when the watch is refused (RBAC without watch), and tries the watch again 10 minutes later", async () => {
+    let now = new Date("2026-01-01T03:00:00Z");
+    cluster = new KubeGatewayCluster({
+      config: kubeConfigOf(standin),
+      pollIntervalInMs: 10,
+      retry: recordedRetry().retry,
+      now: () => now,
+    });
+    const allowWatch = standin.forbid({ verb: "watch", resource: "deployments" });
     await cluster.restart(target);
     const from = standin.requests.length;
     await cluster.waitForRollout(target, { timeoutInMs: 10_000 });
@@ -105,6 +112,37 @@ describe("KubeGatewayCluster.waitForRollout with a watch", () => {
     const again = standin.requests.length;
     await cluster.waitForRollout(target, { timeoutInMs: 10_000 });
     expect(deploymentCalls(again).every((call) => call === "get 200")).toBe(true);
+
+    allowWatch();
+    now = new Date(now.getTime() + 10 * 60_000);
+    await cluster.restart(target, { restartedAt: "2026-03-01T00:00:00Z" });
+    const later = standin.requests.length;
+    await cluster.waitForRollout(target, { timeoutInMs: 10_000 });
+    expect(deploymentCalls(later)).toEqual(["get 200", "watch 200"]);
+  });
+
+  it("reads once more when the deadline passes: a rollout done by then is not failed", async () => {
+    const polling = new KubeGatewayCluster({
+      config: kubeConfigOf(standin),
+      rolloutWatch: false,
+      pollIntervalInMs: 60_000,
+      retry: recordedRetry().retry,
+    });
+    await setStatus(halfway);
+    const progress: string[] = [];
+    let finished: Promise<void> | undefined;
+    await polling.waitForRollout(target, {
+      timeoutInMs: 300,
+      onProgress: (p) => {
+        progress.push(p.message);
+        finished ??= setStatus(complete);
+      },
+    });
+    await finished;
+    expect(progress).toEqual([
+      'Waiting for deployment "portal" rollout to finish: 1 out of 2 new replicas have been updated...',
+      'deployment "portal" successfully rolled out',
+    ]);
   });
 
   it("polls without trying a watch when rolloutWatch is false, also through clusterProvider", async () => {
@@ -202,13 +240,20 @@ describe("KubeGatewayCluster.waitForRollout with a watch", () => {
   });
 });
 
-/** A server that takes requests and never answers; `requests` resolves each request as it comes. */
-async function silentServer(): Promise<{
+/**
+ * A server that takes requests and never answers (or, with `headers`, answers 200 and then sends
+ * nothing, never ending the response); `request` resolves with the first request.
+ */
+async function silentServer(options: { headers?: boolean } = {}): Promise<{
   config: KubeConfig;
   request: Promise<IncomingMessage>;
   close: () => Promise<void>;
 }> {
-  const server = createServer();
+  const server = createServer((_incoming, response) => {
+    if (!options.headers) return;
+    response.writeHead(200, { "content-type": "application/json" });
+    response.flushHeaders();
+  });
   const request = once(server, "request").then(([incoming]) => incoming as IncomingMessage);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -270,7 +315,7 @@ describe("watchDeployment", () => {
         watch: "true",
         fieldSelector: "metadata.name=portal",
         resourceVersion: "42",
-        timeoutSeconds: "91",
+        timeoutSeconds: "60",
         allowWatchBookmarks: "true",
       });
     } finally {
@@ -288,6 +333,25 @@ describe("watchDeployment", () => {
       const request = await silent.request;
       const end = await watching;
       expect(end).toMatchObject({ kind: "closed", error: { message: expect.stringMatching(/timeout/) } });
+      if (!request.socket.destroyed) await once(request.socket, "close");
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it("ends as closed with an error, closing the connection, when the server answers and then neither sends nor ends past its own timeout", async () => {
+    const silent = await silentServer({ headers: true });
+    try {
+      const watching = watchDeployment(silent.config, {
+        ...watchOptions(() => undefined),
+        timeoutInMs: 1000,
+        graceInMs: 20,
+      });
+      const request = await silent.request;
+      expect(await watching).toMatchObject({
+        kind: "closed",
+        error: { message: "watch failed: the server did not end it within 1.02s" },
+      });
       if (!request.socket.destroyed) await once(request.socket, "close");
     } finally {
       await silent.close();
