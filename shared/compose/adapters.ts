@@ -34,7 +34,7 @@ export interface ComposeAdaptersOptions {
   kubeEnvironment?: KubeEnvironment;
   /** Backoff for ARM throttling and 5xx (defaults in shared/azure/apim.ts). */
   apimRetry?: ApimRetryOptions;
-  /** How often a rollout is polled. Default 1000. */
+  /** How often a rollout is polled when the cluster refuses to watch it. Default 1000. */
   pollIntervalInMs?: number;
   /** Who holds a rotation Lease (default `<hostname>-<pid>`). */
   lockIdentity?: string;

@@ -64,16 +64,20 @@ interface HeldSlot {
   handOvers: number;
 }
 
-/** A waiter of this process, parked between two looks. */
-type Parked = (held: HeldSlot) => void;
+/** A waiter of this process, parked between two looks: when it first asked, and how to hand it a slot. */
+interface Parked {
+  arrival: number;
+  take: (held: HeldSlot) => void;
+}
 
 /** Caps concurrent rollouts per cluster with Lease slots, across processes. */
 export class LeaseRolloutSlots implements RolloutLimiter {
   readonly #lock: LeaseRotationLock;
   readonly #slots: number;
   readonly #options: LeaseRolloutSlotsOptions;
-  /** This process's waiters per scope, longest-waiting first. */
+  /** This process's waiters per scope, longest-waiting (lowest arrival) first. */
   readonly #parked = new Map<string, Parked[]>();
+  #arrivals = 0;
   /** The slots whose Lease this process holds, per scope: a look skips them (no call). */
   readonly #heldHere = new Map<string, Set<number>>();
 
@@ -97,6 +101,7 @@ export class LeaseRolloutSlots implements RolloutLimiter {
     const maxWaitInMs = this.#options.maxWaitInMs ?? 5_000;
     const random = this.#options.random ?? Math.random;
     let waitInMs = this.#options.waitInMs ?? 750;
+    const arrival = this.#arrivals++;
     for (;;) {
       options.abortSignal?.throwIfAborted();
       const first = Math.floor(random() * this.#slots);
@@ -112,7 +117,7 @@ export class LeaseRolloutSlots implements RolloutLimiter {
       }
       const retryInMs = Math.round(waitInMs * (0.75 + 0.5 * random()));
       options.onWait?.({ scope, slots: this.#slots, retryInMs });
-      const handed = await this.#park(scope, retryInMs, options.abortSignal);
+      const handed = await this.#park(scope, arrival, retryInMs, options.abortSignal);
       if (handed) return this.#slot(scope, handed);
       waitInMs = Math.min(waitInMs * 1.5, maxWaitInMs);
     }
@@ -129,7 +134,7 @@ export class LeaseRolloutSlots implements RolloutLimiter {
           held.handOvers < (this.#options.maxHandOvers ?? 8) && !held.handle.lost?.aborted
             ? this.#parked.get(scope)?.[0]
             : undefined;
-        if (next) return next({ ...held, handOvers: held.handOvers + 1 });
+        if (next) return next.take({ ...held, handOvers: held.handOvers + 1 });
         const heldHere = this.#heldHere.get(scope);
         heldHere?.delete(held.slot);
         if (heldHere?.size === 0) this.#heldHere.delete(scope);
@@ -139,11 +144,17 @@ export class LeaseRolloutSlots implements RolloutLimiter {
   }
 
   /**
-   * Waits `waitInMs` for a slot handed over in this process.
+   * Waits `waitInMs` for a slot handed over in this process, in the queue at the place its first
+   * arrival gives it (a waiter that looked again keeps its place).
    * @returns the slot, or undefined when the wait passed without one
    * @throws the abort signal's reason when it fires first
    */
-  #park(scope: string, waitInMs: number, abortSignal?: AbortSignal): Promise<HeldSlot | undefined> {
+  #park(
+    scope: string,
+    arrival: number,
+    waitInMs: number,
+    abortSignal?: AbortSignal,
+  ): Promise<HeldSlot | undefined> {
     return new Promise((resolve, reject) => {
       if (abortSignal?.aborted) return reject(abortSignal.reason);
       const queue = this.#parked.get(scope) ?? [];
@@ -155,9 +166,12 @@ export class LeaseRolloutSlots implements RolloutLimiter {
         if (at >= 0) queue.splice(at, 1);
         if (queue.length === 0) this.#parked.delete(scope);
       };
-      const parked: Parked = (held) => {
-        leave();
-        resolve(held);
+      const parked: Parked = {
+        arrival,
+        take: (held) => {
+          leave();
+          resolve(held);
+        },
       };
       const onAbort = () => {
         leave();
@@ -168,7 +182,8 @@ export class LeaseRolloutSlots implements RolloutLimiter {
         resolve(undefined);
       }, waitInMs);
       abortSignal?.addEventListener("abort", onAbort, { once: true });
-      queue.push(parked);
+      const after = queue.findIndex((other) => other.arrival > arrival);
+      queue.splice(after < 0 ? queue.length : after, 0, parked);
     });
   }
 }

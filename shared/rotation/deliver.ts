@@ -5,7 +5,7 @@
  *
  * With a rollout limiter (deps.rollouts), each deployment's delivery holds one of its cluster's
  * rollout slots, waiting while all are taken, from the Secret write until its rollout (or rollback)
- * is over; recording the finished rollout on the Secret comes after the slot is freed.
+ * is over; the slot is freed while the finished rollout is recorded on the Secret, not before.
  *
  * The caller's `abortSignal` never interrupts a deployment: it only stops the run before the next
  * one starts, or while it waits for a slot. The lock's loss stops the run before its next write, without rolling back.
@@ -151,7 +151,7 @@ async function releaseSlot(run: RotationRun, d: DeploymentState, slot: RolloutSl
   }
 }
 
-/** Write with the precondition, restart once, wait; roll back a failed rollout. Frees the slot before recording a finished rollout. */
+/** Write with the precondition, restart once, wait; roll back a failed rollout. Frees the slot as it records a finished rollout. */
 async function deliver(
   run: RotationRun,
   d: DeploymentState,
@@ -202,8 +202,9 @@ async function deliver(
     });
     return { outcome, restarted: true };
   }
-  await releaseSlot(run, d, slot);
+  const freed = releaseSlot(run, d, slot);
   await confirmRollout(run, d, delivery, written);
+  await freed;
   return { outcome: { target: d.label, status: done }, restarted: true };
 }
 

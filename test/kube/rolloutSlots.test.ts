@@ -203,6 +203,40 @@ describe("LeaseRolloutSlots", () => {
     await expect(third).rejects.toThrow("deadline");
   });
 
+  it("a waiter that looked again keeps its place: the slot goes to the first to ask", async () => {
+    const limiter = slots({ slots: 1, waitInMs: 5, maxWaitInMs: 5 });
+    const held = await limiter.acquire(target("apim", "gw-0"));
+    const looks = (count: number) => {
+      let seen = 0;
+      let reached!: () => void;
+      const reachedAll = new Promise<void>((resolve) => (reached = resolve));
+      return { onWait: () => void (++seen === count && reached()), reachedAll };
+    };
+    const abort = new AbortController();
+    const firstLooks = looks(3);
+    const first = limiter.acquire(target("apim", "gw-1"), {
+      onWait: firstLooks.onWait,
+      abortSignal: abort.signal,
+    });
+    const secondLooks = looks(1);
+    const second = limiter.acquire(target("apim", "gw-2"), {
+      onWait: secondLooks.onWait,
+      abortSignal: abort.signal,
+    });
+    let secondServed = false;
+    second.then(
+      () => (secondServed = true),
+      () => {},
+    );
+    await secondLooks.reachedAll;
+    await firstLooks.reachedAll;
+
+    await held.release();
+    await first;
+    expect(secondServed).toBe(false);
+    abort.abort(new Error("done"));
+  });
+
   it("a look skips the slots this process holds: while it holds them all, its waiters make no call", async () => {
     const limiter = slots({ slots: 2 });
     const first = await limiter.acquire(target("apim", "gw-1"));
