@@ -56,7 +56,13 @@ describe("QueueHost.listen", () => {
     await queue.createIfNotExists();
     for (let i = 0; i < 20; i++) await queue.sendMessage(`{"n":${i}}`);
 
-    const listening = host.listen(queueName, { batchSize: 4, newBatchThreshold: 2, idlePollInMs: 5 });
+    const runningAtReceive: number[] = [];
+    const listening = host.listen(queueName, {
+      batchSize: 4,
+      newBatchThreshold: 2,
+      idlePollInMs: 5,
+      onReceive: (running) => runningAtReceive.push(running),
+    });
     await expect.poll(fn.started).toBe(4);
     expect(fn.open()).toBe(4);
     fn.endOne();
@@ -68,6 +74,8 @@ describe("QueueHost.listen", () => {
     expect(await listening).toEqual({ mostInFlight: 6 });
     expect(Math.max(...fn.inFlight)).toBe(6);
     expect(fn.started()).toBe(20);
+    expect(runningAtReceive.every((running) => running <= 2)).toBe(true);
+    expect(runningAtReceive).toContain(2);
     expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
   });
 });

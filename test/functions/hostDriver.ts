@@ -44,6 +44,8 @@ export interface ListenOptions {
   newBatchThreshold: number;
   /** How long to wait before looking at an empty queue again. */
   idlePollInMs: number;
+  /** Told how many messages run each time the listener receives a batch. */
+  onReceive?: (running: number) => void;
 }
 
 export interface QueueHostSettings {
@@ -141,6 +143,7 @@ export class QueueHost {
         await Promise.race(running);
         continue;
       }
+      options.onReceive?.(running.size);
       const batch = await this.#receive(queueName, options.batchSize);
       for (const message of batch) {
         const handled: Promise<void> = this.#handle(trigger.registration, queueName, message).finally(() =>
