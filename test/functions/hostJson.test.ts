@@ -36,9 +36,9 @@ describe("host.json", () => {
     });
   });
 
-  it("runs between 32 and 40 messages at once per instance: a rotation mostly waits on its rollouts, not on the CPU", () => {
+  it("runs between 32 and 48 messages at once per instance: a rotation mostly waits on its rollouts, not on the CPU", () => {
     const { batchSize, newBatchThreshold } = host.extensions.queues;
-    expect({ batchSize, newBatchThreshold }).toEqual({ batchSize: 8, newBatchThreshold: 32 });
+    expect({ batchSize, newBatchThreshold }).toEqual({ batchSize: 16, newBatchThreshold: 32 });
   });
 
   it.each([1, 2, 5])(
