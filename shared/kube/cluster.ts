@@ -157,7 +157,7 @@ export class KubeGatewayCluster implements GatewayCluster {
         `Deployment ${namespace}/${name} is paused and cannot be restarted; resume it (kubectl rollout resume deployment/${name} -n ${namespace}) and rotate again`,
       );
     }
-    const body = restartPatchBody(options.restartedAt ?? (this.#options.now?.() ?? new Date()).toISOString());
+    const body = restartPatchBody(options.restartedAt ?? this.#now().toISOString());
     await kubeCall(
       { verb: "patch", resource: "deployments.apps", namespace, name },
       (signal) =>
@@ -265,7 +265,7 @@ export class KubeGatewayCluster implements GatewayCluster {
           `Deployment ${namespace}/${name} was deleted while its rollout was followed (${targetLabel(target)})`,
         );
       case "refused":
-        this.#watchRefusedAt = this.#now();
+        this.#watchRefusedAt = this.#now().getTime();
         await abortableDelay(this.#options.pollIntervalInMs ?? 1000, abortSignal);
         return undefined;
       case "closed": {
@@ -285,11 +285,14 @@ export class KubeGatewayCluster implements GatewayCluster {
   /** Whether to follow a rollout with a watch now: unless turned off, or refused less than {@link watchRetryAfterInMs} ago. */
   #watches(): boolean {
     if (this.#options.rolloutWatch === false) return false;
-    return this.#watchRefusedAt === undefined || this.#now() - this.#watchRefusedAt >= watchRetryAfterInMs;
+    return (
+      this.#watchRefusedAt === undefined ||
+      this.#now().getTime() - this.#watchRefusedAt >= watchRetryAfterInMs
+    );
   }
 
-  #now(): number {
-    return (this.#options.now?.() ?? new Date()).getTime();
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
   }
 
   /**
