@@ -50,6 +50,8 @@ describe("QueueHost.listen", () => {
     const fn = heldFunction(queueName);
     const host = new QueueHost(azurite.connectionString, [fn.registration], {
       ...hostJsonQueueSettings(),
+      batchSize: 4,
+      newBatchThreshold: 2,
       messageEncoding: "none",
     });
     const queue = host.queue(queueName);
@@ -58,8 +60,6 @@ describe("QueueHost.listen", () => {
 
     const runningAtReceive: number[] = [];
     const listening = host.listen(queueName, {
-      batchSize: 4,
-      newBatchThreshold: 2,
       idlePollInMs: 5,
       onReceive: (running) => runningAtReceive.push(running),
     });

@@ -38,10 +38,8 @@ export async function loadFunctions(): Promise<Record<string, Handler>> {
   return Object.fromEntries(registrations.map((r) => [r.name, r.callback as Handler]));
 }
 
-/** How {@link QueueHost.listen} takes messages (host.json's `queues` settings). */
+/** How {@link QueueHost.listen} waits and reports (its batches follow the host's settings). */
 export interface ListenOptions {
-  batchSize: number;
-  newBatchThreshold: number;
   /** How long to wait before looking at an empty queue again. */
   idlePollInMs: number;
   /** Told how many messages run each time the listener receives a batch. */
@@ -139,12 +137,12 @@ export class QueueHost {
     const running = new Set<Promise<void>>();
     let mostInFlight = 0;
     for (;;) {
-      if (running.size > options.newBatchThreshold) {
+      if (running.size > this.settings.newBatchThreshold) {
         await Promise.race(running);
         continue;
       }
       options.onReceive?.(running.size);
-      const batch = await this.#receive(queueName, options.batchSize);
+      const batch = await this.#receive(queueName, this.settings.batchSize);
       for (const message of batch) {
         const handled: Promise<void> = this.#handle(trigger.registration, queueName, message).finally(() =>
           running.delete(handled),

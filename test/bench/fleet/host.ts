@@ -167,7 +167,7 @@ async function serve(job: HostJob, commands: AsyncIterator<HostCommand>): Promis
   }
   const drainStartedAtEpochInMs = epochNow();
   const { batchSize, newBatchThreshold } = host.settings;
-  const { mostInFlight } = await host.listen(queueName, { batchSize, newBatchThreshold, idlePollInMs });
+  const { mostInFlight } = await host.listen(queueName, { idlePollInMs });
   const drainEndedAtEpochInMs = epochNow();
   const cpu = process.cpuUsage(cpuAtStart);
   const poison = await host
