@@ -33,6 +33,7 @@ import { checkDelivery } from "./preflight.js";
 import { mergePatchOptions, requestOptions, strategicMergePatchOptions } from "./request.js";
 import {
   abortableDelay,
+  backoffInMs,
   defaultRetryOptions,
   kubeCall,
   type KubeCallOptions,
@@ -274,9 +275,12 @@ export class KubeGatewayCluster implements GatewayCluster {
           follow.rewatches = 0;
           return undefined;
         }
-        const backoff = Math.min(rewatchBackoffInMs * 2 ** follow.rewatches++, maxRewatchBackoffInMs);
-        const jitter = 0.8 + 0.4 * (retry.random ?? Math.random)();
-        await (retry.delay ?? abortableDelay)(Math.round(backoff * jitter), abortSignal);
+        const backoff = backoffInMs(follow.rewatches++, {
+          baseDelayInMs: rewatchBackoffInMs,
+          maxDelayInMs: maxRewatchBackoffInMs,
+          random: retry.random,
+        });
+        await (retry.delay ?? abortableDelay)(backoff, abortSignal);
         return undefined;
       }
     }

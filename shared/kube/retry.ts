@@ -99,12 +99,24 @@ export function retryDelay(
   const retried =
     code === undefined ? isTimeout(error) || isNetworkFailure(error) : retriedStatusCodes.has(code);
   if (!retried) return undefined;
-  const cap = policy.maxDelayInMs ?? defaultRetryOptions.maxDelayInMs;
   const retryAfter = retryAfterInMs(error);
-  if (retryAfter !== undefined) return Math.min(retryAfter, cap);
+  if (retryAfter !== undefined)
+    return Math.min(retryAfter, policy.maxDelayInMs ?? defaultRetryOptions.maxDelayInMs);
+  return backoffInMs(attempt, policy);
+}
+
+/**
+ * Capped exponential backoff: `baseDelayInMs` doubled `attempt` times, plus up to 20% jitter, at most
+ * `maxDelayInMs` (defaults of {@link defaultRetryOptions}).
+ * @param attempt - 0 for the first wait.
+ */
+export function backoffInMs(
+  attempt: number,
+  policy: Pick<RetryOptions, "baseDelayInMs" | "maxDelayInMs" | "random">,
+): number {
   const base = (policy.baseDelayInMs ?? defaultRetryOptions.baseDelayInMs) * 2 ** attempt;
   const jitter = 1 + 0.2 * (policy.random ?? Math.random)();
-  return Math.min(Math.round(base * jitter), cap);
+  return Math.min(Math.round(base * jitter), policy.maxDelayInMs ?? defaultRetryOptions.maxDelayInMs);
 }
 
 /**
