@@ -8,6 +8,7 @@
  */
 import type { Agent } from "node:http";
 import { Watch, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import { isRecord } from "../gateway/values.js";
 
 /** The longest one watch is asked to stay open (`timeoutSeconds`); the caller then reads and watches again. */
 export const maxWatchTimeoutInSeconds = 60;
@@ -95,7 +96,7 @@ export function watchDeployment<T>(
     const onEvent = (type: string, object: unknown) => {
       if (type === "DELETED") return end(() => resolve({ kind: "deleted" }));
       if (type === "ERROR") return end(() => resolve(errorEvent(object)));
-      if ((type !== "ADDED" && type !== "MODIFIED") || !isObject(object)) return;
+      if ((type !== "ADDED" && type !== "MODIFIED") || !isRecord(object)) return;
       try {
         const value = options.settle(object as V1Deployment);
         if (value !== undefined) end(() => resolve({ kind: "settled", value }));
@@ -137,7 +138,7 @@ export function watchDeployment<T>(
 
 /** An `ERROR` event: its Status, as a watch that closed (410 Expired: the resourceVersion is too old). */
 function errorEvent(object: unknown): WatchEnd<never> {
-  const status = isObject(object) ? (object as { code?: unknown; message?: unknown }) : {};
+  const status = isRecord(object) ? (object as { code?: unknown; message?: unknown }) : {};
   const message = typeof status.message === "string" ? status.message : "no message";
   const code = typeof status.code === "number" ? status.code : undefined;
   return {
@@ -145,8 +146,4 @@ function errorEvent(object: unknown): WatchEnd<never> {
     error: Object.assign(new Error(`watch ended with an error (${code ?? "no code"}): ${message}`), { code }),
     expired: code === 410,
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
